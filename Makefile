@@ -1,0 +1,68 @@
+# Shequgang developer commands. `make help` lists them.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WEB_WORKERS ?= 2
+export PYTHONDONTWRITEBYTECODE := 1
+
+.DEFAULT_GOAL := help
+.PHONY: help venv run serve migrate demo test test-pg lint fmt lock bench bench-import clean
+
+help: ## Show every developer command
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Re-install only when the lock file changes.
+$(VENV)/.installed: requirements/dev.lock pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements/dev.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	@touch $@
+
+venv: $(VENV)/.installed ## Create .venv and install the locked dependencies
+
+var/field.key: | $(VENV)/.installed
+	@mkdir -p var
+	@$(BIN)/python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())" > $@
+	@chmod 600 $@
+	@echo "generated a local personal-data key in $@"
+
+migrate: venv var/field.key ## Apply database migrations
+	$(BIN)/shequgang migrate --noinput
+
+demo: migrate ## Load the demo city (吕梁) if the database is empty
+	$(BIN)/shequgang loaddemo --if-empty
+
+run: demo ## Set everything up and serve on http://127.0.0.1:8000
+	$(BIN)/shequgang collectstatic --noinput -v 0
+	SHEQUGANG_DEMO=1 $(BIN)/shequgang serve --bind $(HOST):$(PORT) --workers $(WEB_WORKERS)
+
+test: venv ## Run the whole test suite (DATABASE_URL picks the database; default SQLite)
+	$(BIN)/pytest -q
+
+test-pg: venv ## Run the suite against the local PostgreSQL
+	DATABASE_URL=$${PG_URL:-postgres://postgres@127.0.0.1:5432/shequgang} $(BIN)/pytest -q
+
+lint: venv ## ruff and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy src
+
+fmt: venv ## Format and auto-fix
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+lock: venv ## Re-pin requirements/*.lock from pyproject.toml
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes -o requirements/base.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -c requirements/base.lock -o requirements/dev.lock
+
+bench-import: venv ## Benchmark: validate and import 100,000 register rows
+	$(BIN)/python bench/import_residents.py --rows 100000
+
+clean: ## Remove the venv, the local database and collected static files
+	rm -rf $(VENV) var/db.sqlite3* var/static

@@ -1,0 +1,1 @@
+"""Shequgang (社区港): the community-governance platform."""

@@ -1,0 +1,29 @@
+"""The HTTP API under /api/v1/: one NinjaAPI assembling each app's router."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from shequgang.apikit.auth import API_AUTH
+from shequgang.apikit.errors import install_error_handlers
+
+api = NinjaAPI(
+    title="社区港 Shequgang API",
+    version="1",
+    description="社区治理平台接口。错误统一为 {\"code\", \"message\"}。"
+    " Authenticate with `Authorization: Bearer <token>` or a browser session.",
+    auth=API_AUTH,
+    urls_namespace="api",
+)
+install_error_handlers(api)
+
+
+def _mount() -> None:
+    from shequgang.people.api import router as people_router
+    from shequgang.places.api import router as places_router
+
+    api.add_router("/places", places_router)
+    api.add_router("/", people_router)
+
+
+_mount()

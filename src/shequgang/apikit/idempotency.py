@@ -1,0 +1,71 @@
+"""Client retries never duplicate: a POST carrying ``Idempotency-Key`` runs once per
+(user, key); every retry gets the first response back.
+
+The record is inserted in the same transaction as the write it guards. A concurrent retry
+blocks on the unique index (PostgreSQL) or the write lock (SQLite) until the first commits,
+then finds the record and replays it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+
+from shequgang.apikit.models import IdempotencyRecord
+from shequgang.errors import DomainError
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 200
+
+
+def run_idempotent(
+    request: HttpRequest,
+    *,
+    operation: str,
+    payload: Any,
+    write: Callable[[], tuple[int, Any]],
+) -> tuple[int, Any]:
+    """Run ``write`` (returning status and a JSON-able body) at most once per key."""
+    key = request.headers.get(HEADER, "").strip()
+    if not key:
+        return write()
+    if len(key) > MAX_KEY_LENGTH:
+        raise DomainError("invalid_idempotency_key", f"Idempotency-Key 不能超过{MAX_KEY_LENGTH}个字符")
+    digest = hashlib.sha256(
+        json.dumps(payload, sort_keys=True, default=str).encode()
+    ).hexdigest()
+    user_id = request.user.pk
+    try:
+        with transaction.atomic():
+            found = _replay(user_id, key, operation, digest)
+            if found is not None:
+                return found
+            record = IdempotencyRecord.objects.create(
+                user_id=user_id, key=key, operation=operation, request_hash=digest,
+                status_code=0, body={},
+            )
+            status, body = write()
+            record.status_code, record.body = status, body
+            record.save(update_fields=["status_code", "body"])
+            return status, body
+    except IntegrityError:
+        # Another request with this key committed first.
+        found = _replay(user_id, key, operation, digest)
+        if found is None:
+            raise
+        return found
+
+
+def _replay(user_id: Any, key: str, operation: str, digest: str) -> tuple[int, Any] | None:
+    record = IdempotencyRecord.objects.filter(user_id=user_id, key=key).first()
+    if record is None:
+        return None
+    if record.operation != operation or record.request_hash != digest:
+        raise DomainError(
+            "idempotency_key_reused", "该 Idempotency-Key 已用于另一个请求", status=422
+        )
+    return record.status_code, record.body

@@ -1,0 +1,375 @@
+"""Writes to the register, role assignments and API tokens. Every write is audited;
+personal data enters only through ``_set_pii`` and leaves in full only through the
+``*_reveal`` services, which check the permission and log the view."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from shequgang.audit.services import audit_record, diff_fields
+from shequgang.errors import Conflict, DomainError, Forbidden, NotFound
+from shequgang.people import pii
+from shequgang.people.id_numbers import parse_id_number
+from shequgang.people.masking import mask_id_number, mask_phone, mask_text
+from shequgang.people.models import (
+    ApiToken,
+    Relation,
+    Resident,
+    ResidentStatus,
+    ResidentTag,
+    RoleAssignment,
+)
+from shequgang.people.phones import national_phone, normalize_phone
+from shequgang.people.roles import GRANTABLE_BY, ROLE_NODE, ROLE_PERMS, Perm, Role
+from shequgang.people.scope import (
+    active_assignments,
+    forget_assignments,
+    is_unrestricted,
+    may_view_full_pii,
+    place_in_scope,
+)
+from shequgang.places.models import Department, Grid, Kind, Place
+
+Actor = AbstractBaseUser | AnonymousUser | None
+
+# Fields that audit entries show; personal data appears there only masked.
+_AUDITED = ["name", "relation", "status", "household_id", "id_number_masked", "phone_masked",
+            "address_masked", "note"]
+
+
+@dataclass(frozen=True)
+class ResidentInput:
+    """What a caller may say about a resident. ``None`` leaves a field unchanged on update."""
+
+    name: str | None = None
+    household: Place | None = None
+    relation: str | None = None
+    id_number: str | None = None
+    phone: str | None = None
+    address: str | None = None
+    note: str | None = None
+    status: str | None = None
+    tags: list[str] | None = None  # tag codes
+
+
+def id_number_index(value: str) -> str:
+    return pii.blind_index("id_number", value)
+
+
+def phone_index(e164: str) -> str:
+    return pii.blind_index("phone", e164)
+
+
+def _set_pii(resident: Resident, data: ResidentInput) -> None:
+    """Validate and encrypt the personal fields present in ``data`` onto ``resident``."""
+    if data.id_number is not None:
+        if data.id_number.strip() == "":
+            resident.id_number_cipher = ""
+            resident.id_number_index = None
+            resident.id_number_masked = ""
+        else:
+            parsed = parse_id_number(data.id_number)
+            resident.id_number_cipher = pii.encrypt(parsed.value)
+            resident.id_number_index = id_number_index(parsed.value)
+            resident.id_number_masked = mask_id_number(parsed.value)
+            resident.birth_date = parsed.birth_date
+            resident.sex = parsed.sex
+    if data.phone is not None:
+        if data.phone.strip() == "":
+            resident.phone_cipher = resident.phone_index = resident.phone_masked = ""
+        else:
+            e164 = normalize_phone(data.phone)
+            resident.phone_cipher = pii.encrypt(e164)
+            resident.phone_index = phone_index(e164)
+            resident.phone_masked = mask_phone(national_phone(e164))
+    if data.address is not None:
+        address = data.address.strip()
+        resident.address_cipher = pii.encrypt(address) if address else ""
+        resident.address_masked = mask_text(address) if address else ""
+
+
+def _check_plain(data: ResidentInput, *, creating: bool) -> None:
+    if creating and not (data.name or "").strip():
+        raise DomainError("name_required", "姓名不能为空")
+    if data.name is not None and not data.name.strip():
+        raise DomainError("name_required", "姓名不能为空")
+    if data.name is not None and len(data.name.strip()) > 50:
+        raise DomainError("name_too_long", "姓名不能超过50个字")
+    if creating and data.household is None:
+        raise DomainError("household_required", "必须指定所在户")
+    if data.household is not None and data.household.kind != Kind.HOUSEHOLD:
+        raise DomainError("invalid_household", "居民只能登记在“户”下")
+    if data.relation is not None and data.relation not in Relation.values:
+        raise DomainError("invalid_relation", f"未知的与户主关系：{data.relation}")
+    if data.status is not None and data.status not in ResidentStatus.values:
+        raise DomainError("invalid_status", f"未知的状态：{data.status}")
+
+
+def _tags(codes: Iterable[str]) -> list[ResidentTag]:
+    wanted = set(codes)
+    found = list(ResidentTag.objects.filter(code__in=wanted, active=True))
+    missing = wanted - {t.code for t in found}
+    if missing:
+        raise DomainError("unknown_tag", f"未知的标签：{', '.join(sorted(missing))}")
+    return found
+
+
+def _require(user: Actor, perm: Perm, place: Place) -> None:
+    if user is None or not place_in_scope(user, perm, place):
+        raise NotFound("户" if place.kind == Kind.HOUSEHOLD else "地点")
+
+
+@transaction.atomic
+def resident_create(*, actor: Actor, data: ResidentInput) -> Resident:
+    """Register a resident in a household the actor may edit. Validates the ID number
+    (GB 11643) and phone, encrypts them, and rejects an ID number already registered
+    (``duplicate_id_number``, safe under concurrency through the unique blind index)."""
+    _check_plain(data, creating=True)
+    assert data.household is not None
+    _require(actor, Perm.RESIDENT_EDIT, data.household)
+    resident = Resident(
+        household=data.household,
+        name=(data.name or "").strip(),
+        relation=data.relation or Relation.HEAD,
+        status=data.status or ResidentStatus.ACTIVE,
+        note=(data.note or "").strip(),
+    )
+    _set_pii(resident, data)
+    tags = _tags(data.tags) if data.tags else []
+    if resident.id_number_index and Resident.objects.filter(
+        id_number_index=resident.id_number_index
+    ).exists():
+        raise Conflict("duplicate_id_number", "该身份证号码已登记")
+    try:
+        with transaction.atomic():
+            resident.save()
+    except IntegrityError:
+        raise Conflict("duplicate_id_number", "该身份证号码已登记") from None
+    if tags:
+        resident.tags.set(tags)
+    audit_record(
+        actor=actor,
+        action="resident.create",
+        obj=resident,
+        changes={f: [None, getattr(resident, f)] for f in _AUDITED},
+    )
+    return resident
+
+
+@transaction.atomic
+def resident_update(*, actor: Actor, resident: Resident, data: ResidentInput) -> Resident:
+    """Change a resident. Moving to another household needs edit rights on both."""
+    resident = Resident.objects.select_for_update().select_related("household").get(
+        pk=resident.pk
+    )
+    _require(actor, Perm.RESIDENT_EDIT, resident.household)
+    _check_plain(data, creating=False)
+    if data.household is not None and data.household.pk != resident.household_id:
+        _require(actor, Perm.RESIDENT_EDIT, data.household)
+    before = {f: getattr(resident, f) for f in _AUDITED}
+    if data.name is not None:
+        resident.name = data.name.strip()
+    if data.household is not None:
+        resident.household = data.household
+    for field in ("relation", "status"):
+        if getattr(data, field) is not None:
+            setattr(resident, field, getattr(data, field))
+    if data.note is not None:
+        resident.note = data.note.strip()
+    _set_pii(resident, data)
+    if (
+        resident.id_number_index
+        and Resident.objects.filter(id_number_index=resident.id_number_index)
+        .exclude(pk=resident.pk)
+        .exists()
+    ):
+        raise Conflict("duplicate_id_number", "该身份证号码已登记")
+    try:
+        with transaction.atomic():
+            resident.save()
+    except IntegrityError:
+        raise Conflict("duplicate_id_number", "该身份证号码已登记") from None
+    if data.tags is not None:
+        resident.tags.set(_tags(data.tags))
+    changes: dict[str, Any] = diff_fields(before, {f: getattr(resident, f) for f in _AUDITED})
+    if data.tags is not None:
+        changes["tags"] = [None, sorted(data.tags)]
+    audit_record(actor=actor, action="resident.update", obj=resident, changes=changes)
+    return resident
+
+
+def _reveal(actor: Actor, resident: Resident, field: str, cipher: str) -> str:
+    if actor is None or not may_view_full_pii(actor, resident.household):
+        raise Forbidden("无权查看完整个人信息")
+    if not cipher:
+        return ""
+    value = pii.decrypt(cipher)
+    audit_record(actor=actor, action=f"resident.reveal_{field}", obj=resident)
+    return value
+
+
+@transaction.atomic
+def resident_reveal_id_number(*, actor: Actor, resident: Resident) -> str:
+    """The full ID number, for a user allowed to see it there; the view is audited."""
+    return _reveal(actor, resident, "id_number", resident.id_number_cipher)
+
+
+@transaction.atomic
+def resident_reveal_phone(*, actor: Actor, resident: Resident) -> str:
+    e164 = _reveal(actor, resident, "phone", resident.phone_cipher)
+    return national_phone(e164) if e164 else ""
+
+
+@transaction.atomic
+def resident_reveal_address(*, actor: Actor, resident: Resident) -> str:
+    return _reveal(actor, resident, "address", resident.address_cipher)
+
+
+# --- Roles --------------------------------------------------------------------------------
+
+
+def _node_of_kind(role: str, place: Place | None, grid: Grid | None,
+                  department: Department | None) -> None:
+    want = ROLE_NODE[role]
+    given = [n for n in (place, grid, department) if n is not None]
+    if len(given) != 1:
+        raise DomainError("invalid_node", "角色必须分配在一个节点上")
+    if want == "grid" and grid is None:
+        raise DomainError("invalid_node", "网格员必须分配在网格上")
+    if want == "department" and department is None:
+        raise DomainError("invalid_node", "部门办理人员必须分配在部门上")
+    if want not in {"grid", "department"} and (place is None or place.kind != want):
+        raise DomainError("invalid_node", f"{Role(role).label}必须分配在{Kind(want).label}上")
+
+
+def _may_grant(actor: Actor, role: str, node_place: Place | None) -> bool:
+    if actor is None:
+        return False
+    if is_unrestricted(actor):
+        return True
+    if node_place is None:
+        return False
+    for a in active_assignments(actor):
+        if Perm.ROLE_GRANT not in ROLE_PERMS[a.role] or a.place is None:
+            continue
+        if role in GRANTABLE_BY.get(a.role, set()) and node_place.path.startswith(a.place.path):
+            return True
+    return False
+
+
+@transaction.atomic
+def role_grant(
+    *,
+    actor: Actor,
+    user: AbstractBaseUser,
+    role: str,
+    place: Place | None = None,
+    grid: Grid | None = None,
+    department: Department | None = None,
+    may_view_full_pii: bool = False,
+) -> RoleAssignment:
+    """Give ``user`` a role on one node. The actor must hold role.grant over the node.
+    City administrators become Django superusers (they run the admin site)."""
+    if role not in Role.values:
+        raise DomainError("invalid_role", f"未知的角色：{role}")
+    _node_of_kind(role, place, grid, department)
+    anchor = place or (grid.community if grid is not None else None) or (
+        department.place if department is not None else None
+    )
+    if not _may_grant(actor, role, anchor):
+        raise Forbidden("无权分配该角色")
+    assignment = RoleAssignment.objects.create(
+        user=user,
+        role=role,
+        place=place,
+        grid=grid,
+        department=department,
+        may_view_full_pii=may_view_full_pii,
+        granted_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    if role == Role.CITY_ADMIN:
+        user.is_staff = True  # type: ignore[attr-defined]
+        user.is_superuser = True  # type: ignore[attr-defined]
+        user.save(update_fields=["is_staff", "is_superuser"])
+    forget_assignments(user)
+    audit_record(
+        actor=actor,
+        action="role.grant",
+        obj=assignment,
+        changes={"user": [None, user.pk], "role": [None, role],
+                 "may_view_full_pii": [None, may_view_full_pii]},
+    )
+    return assignment
+
+
+@transaction.atomic
+def role_revoke(*, actor: Actor, assignment: RoleAssignment) -> RoleAssignment:
+    assignment = RoleAssignment.objects.select_for_update().get(pk=assignment.pk)
+    anchor = assignment.place or (
+        assignment.grid.community if assignment.grid is not None else None
+    ) or (assignment.department.place if assignment.department is not None else None)
+    if not _may_grant(actor, assignment.role, anchor):
+        raise Forbidden("无权撤销该角色")
+    if assignment.revoked_at is None:
+        assignment.revoked_at = timezone.now()
+        assignment.save(update_fields=["revoked_at"])
+        audit_record(actor=actor, action="role.revoke", obj=assignment)
+    forget_assignments(assignment.user)
+    return assignment
+
+
+# --- API tokens ---------------------------------------------------------------------------
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_issue(*, actor: Actor, user: AbstractBaseUser, name: str) -> tuple[ApiToken, str]:
+    """A new token for ``user``; the plaintext is returned once and never stored."""
+    if actor is None or not (is_unrestricted(actor) or actor.pk == user.pk):
+        raise Forbidden("只能为自己签发令牌")
+    if not name.strip():
+        raise DomainError("name_required", "请填写令牌用途")
+    token = "sqg_" + secrets.token_urlsafe(32)
+    row = ApiToken.objects.create(
+        user=user, name=name.strip(), prefix=token[:8], key_hash=token_hash(token)
+    )
+    audit_record(actor=actor, action="api_token.issue", obj=row)
+    return row, token
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: Actor, token: ApiToken) -> None:
+    if actor is None or not (is_unrestricted(actor) or actor.pk == token.user_id):
+        raise NotFound("令牌")
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit_record(actor=actor, action="api_token.revoke", obj=token)
+
+
+def api_token_user(token: str) -> AbstractBaseUser | None:
+    """The active user behind a bearer token, or None. Touches last_used_at at most once
+    a minute so reads do not turn into writes on every request."""
+    row = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=token_hash(token), revoked_at__isnull=True)
+        .first()
+    )
+    if row is None or not row.user.is_active:
+        return None
+    now = timezone.now()
+    if row.last_used_at is None or now - row.last_used_at > dt.timedelta(minutes=1):
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+    return row.user

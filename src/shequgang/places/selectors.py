@@ -1,0 +1,45 @@
+"""Reads over the place tree. Every subtree read is one indexed query on the path."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from shequgang.places.models import Kind, Place
+from shequgang.places.paths import ancestor_paths
+
+
+def place_subtree(*, place: Place, include_self: bool = True) -> QuerySet[Place]:
+    qs = Place.objects.filter(path__descendant=place.path)
+    return qs if include_self else qs.exclude(pk=place.pk)
+
+
+def place_ancestors(*, place: Place) -> list[Place]:
+    """The chain from the root down to ``place`` itself, in one query."""
+    return list(Place.objects.filter(path__in=ancestor_paths(place.path)).order_by("depth"))
+
+
+def place_ancestor_of_kind(*, place: Place, kind: Kind | str) -> Place | None:
+    if place.kind == kind:
+        return place
+    return (
+        Place.objects.filter(path__in=ancestor_paths(place.path), kind=kind)
+        .order_by("-depth")
+        .first()
+    )
+
+
+def place_children(*, place: Place) -> QuerySet[Place]:
+    return Place.objects.filter(parent=place).order_by("path")
+
+
+def place_counts_by_kind(*, place: Place) -> dict[str, int]:
+    """How many nodes of each kind lie in the subtree (self excluded)."""
+    from django.db.models import Count
+
+    rows = (
+        place_subtree(place=place, include_self=False)
+        .values("kind")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {row["kind"]: row["n"] for row in rows}

@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from shequgang.api import api
+from shequgang.web import views as web_views
+
+admin.site.site_header = "社区港 · 系统管理"
+admin.site.site_title = "社区港"
+
+urlpatterns = [
+    path("healthz", web_views.healthz, name="healthz"),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("shequgang.web.urls")),
+    path("", include("shequgang.places.urls")),
+    path("", include("shequgang.people.urls")),
+]
