@@ -51,7 +51,7 @@ test-pg: venv ## Run the suite against the local PostgreSQL
 lint: venv ## ruff and mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy src
+	SHEQUGANG_TESTING=1 $(BIN)/mypy src
 
 fmt: venv ## Format and auto-fix
 	$(BIN)/ruff format .

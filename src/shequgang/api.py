@@ -10,7 +10,7 @@ from shequgang.apikit.errors import install_error_handlers
 api = NinjaAPI(
     title="社区港 Shequgang API",
     version="1",
-    description="社区治理平台接口。错误统一为 {\"code\", \"message\"}。"
+    description='社区治理平台接口。错误统一为 {"code", "message"}。'
     " Authenticate with `Authorization: Bearer <token>` or a browser session.",
     auth=API_AUTH,
     urls_namespace="api",

@@ -9,6 +9,7 @@ import datetime as dt
 import itertools
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import User
 
@@ -51,17 +52,35 @@ class World:
 def build_world() -> World:
     admin = User.objects.create_superuser("root", password="x")
     city = place_create(parent=None, kind=Kind.CITY, name="吕梁市", code="141100", actor=admin)
-    county_a = place_create(parent=city, kind=Kind.COUNTY, name="离石区", code="141102", actor=admin)
-    county_b = place_create(parent=city, kind=Kind.COUNTY, name="汾阳市", code="141182", actor=admin)
-    town_a = place_create(parent=county_a, kind=Kind.TOWN, name="滨河街道", subtype="街道", actor=admin)
-    town_b = place_create(parent=county_b, kind=Kind.TOWN, name="太和桥街道", subtype="街道", actor=admin)
-    community_a = place_create(parent=town_a, kind=Kind.COMMUNITY, name="城东社区", subtype="社区", actor=admin)
-    community_b = place_create(parent=town_b, kind=Kind.COMMUNITY, name="建昌社区", subtype="社区", actor=admin)
-    compound_a = place_create(
-        parent=community_a, kind=Kind.COMPOUND, name="滨东花园小区",
-        management_mode="property_company", property_company="吕梁某物业", actor=admin,
+    county_a = place_create(
+        parent=city, kind=Kind.COUNTY, name="离石区", code="141102", actor=admin
     )
-    compound_b = place_create(parent=community_b, kind=Kind.COMPOUND, name="昌瑞绿洲小区", actor=admin)
+    county_b = place_create(
+        parent=city, kind=Kind.COUNTY, name="汾阳市", code="141182", actor=admin
+    )
+    town_a = place_create(
+        parent=county_a, kind=Kind.TOWN, name="滨河街道", subtype="街道", actor=admin
+    )
+    town_b = place_create(
+        parent=county_b, kind=Kind.TOWN, name="太和桥街道", subtype="街道", actor=admin
+    )
+    community_a = place_create(
+        parent=town_a, kind=Kind.COMMUNITY, name="城东社区", subtype="社区", actor=admin
+    )
+    community_b = place_create(
+        parent=town_b, kind=Kind.COMMUNITY, name="建昌社区", subtype="社区", actor=admin
+    )
+    compound_a = place_create(
+        parent=community_a,
+        kind=Kind.COMPOUND,
+        name="滨东花园小区",
+        management_mode="property_company",
+        property_company="吕梁某物业",
+        actor=admin,
+    )
+    compound_b = place_create(
+        parent=community_b, kind=Kind.COMPOUND, name="昌瑞绿洲小区", actor=admin
+    )
     building_a1 = place_create(parent=compound_a, kind=Kind.BUILDING, name="1号楼", actor=admin)
     building_a2 = place_create(parent=compound_a, kind=Kind.BUILDING, name="2号楼", actor=admin)
     building_b = place_create(parent=compound_b, kind=Kind.BUILDING, name="1号楼", actor=admin)
@@ -83,11 +102,22 @@ def build_world() -> World:
         name="离石区城市管理局", level=Department.Level.COUNTY, place=county_a
     )
     world = World(
-        city=city, county_a=county_a, county_b=county_b, town_a=town_a,
-        community_a=community_a, community_b=community_b, compound_a=compound_a,
-        building_a1=building_a1, building_a2=building_a2, household_a1=household_a1,
-        household_a2=household_a2, household_b=household_b, grid_a1=grid_a1, grid_a2=grid_a2,
-        department=department, admin=admin,
+        city=city,
+        county_a=county_a,
+        county_b=county_b,
+        town_a=town_a,
+        community_a=community_a,
+        community_b=community_b,
+        compound_a=compound_a,
+        building_a1=building_a1,
+        building_a2=building_a2,
+        household_a1=household_a1,
+        household_a2=household_a2,
+        household_b=household_b,
+        grid_a1=grid_a1,
+        grid_a2=grid_a2,
+        department=department,
+        admin=admin,
     )
     for key, household, phone in [
         ("a1", household_a1, "13800000001"),
@@ -100,7 +130,7 @@ def build_world() -> World:
                 name=f"居民{key}", household=household, id_number=synthetic_id(), phone=phone
             ),
         )
-    personas = {
+    personas: dict[str, tuple[Role, dict[str, Any], bool]] = {
         # name: (role, node kwargs, may_view_full_pii)
         "city_admin": (Role.CITY_ADMIN, {"place": city}, True),
         "county_a_command": (Role.COUNTY_COMMAND, {"place": county_a}, False),

@@ -57,7 +57,9 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(Http404)
     def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-        return api.create_response(request, error_body("not_found", "对象不存在或无权访问"), status=404)
+        return api.create_response(
+            request, error_body("not_found", "对象不存在或无权访问"), status=404
+        )
 
     @api.exception_handler(HttpError)
     def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:

@@ -34,10 +34,12 @@ def run_idempotent(
     if not key:
         return write()
     if len(key) > MAX_KEY_LENGTH:
-        raise DomainError("invalid_idempotency_key", f"Idempotency-Key 不能超过{MAX_KEY_LENGTH}个字符")
-    digest = hashlib.sha256(
-        json.dumps(payload, sort_keys=True, default=str).encode()
-    ).hexdigest()
+        raise DomainError(
+            "invalid_idempotency_key", f"Idempotency-Key 不能超过{MAX_KEY_LENGTH}个字符"
+        )
+    digest = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+    if not request.user.is_authenticated:
+        raise DomainError("unauthenticated", "请先登录", status=401)
     user_id = request.user.pk
     try:
         with transaction.atomic():
@@ -45,8 +47,12 @@ def run_idempotent(
             if found is not None:
                 return found
             record = IdempotencyRecord.objects.create(
-                user_id=user_id, key=key, operation=operation, request_hash=digest,
-                status_code=0, body={},
+                user_id=user_id,
+                key=key,
+                operation=operation,
+                request_hash=digest,
+                status_code=0,
+                body={},
             )
             status, body = write()
             record.status_code, record.body = status, body

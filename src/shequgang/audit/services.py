@@ -6,16 +6,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import User
 from django.db import models
 
+from shequgang.actors import Actor
 from shequgang.audit.middleware import current_ip
 from shequgang.audit.models import AuditEntry
 
 
 def audit_record(
     *,
-    actor: AbstractBaseUser | AnonymousUser | None,
+    actor: Actor,
     action: str,
     obj: models.Model | None = None,
     object_type: str = "",
@@ -27,7 +28,7 @@ def audit_record(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
     return AuditEntry.objects.create(
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=actor if isinstance(actor, User) else None,
         action=action,
         object_type=object_type,
         object_id=object_id,

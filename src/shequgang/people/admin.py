@@ -19,8 +19,13 @@ class ResidentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     search_fields = ["name"]
     raw_id_fields = ["household"]
     readonly_fields = [f.name for f in Resident._meta.fields if f.name != "id"]
-    exclude = ["id_number_cipher", "phone_cipher", "address_cipher", "id_number_index",
-               "phone_index"]
+    exclude = [
+        "id_number_cipher",
+        "phone_cipher",
+        "address_cipher",
+        "id_number_index",
+        "phone_index",
+    ]
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False

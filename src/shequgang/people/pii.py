@@ -46,9 +46,7 @@ def decrypt(token: str) -> str:
 
 def blind_index(purpose: str, normalized: str) -> str:
     """A 64-hex digest; ``purpose`` ("id_number", "phone") keeps indexes apart."""
-    return hmac.new(
-        _index_key(), f"{purpose}:{normalized}".encode(), hashlib.sha256
-    ).hexdigest()
+    return hmac.new(_index_key(), f"{purpose}:{normalized}".encode(), hashlib.sha256).hexdigest()
 
 
 def reset_caches() -> None:

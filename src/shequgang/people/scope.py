@@ -10,15 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 
+from shequgang.actors import UserLike as User
 from shequgang.errors import NotFound
 from shequgang.people.models import Resident, RoleAssignment
 from shequgang.people.roles import ROLE_PERMS, Perm
 from shequgang.places.models import Kind, Place
-
-User = AbstractBaseUser | AnonymousUser
 
 _CACHE_ATTR = "_shequgang_assignments"
 _NOTHING = Q(pk__in=[])
@@ -49,7 +47,9 @@ def is_unrestricted(user: User) -> bool:
 
 
 def has_perm_anywhere(user: User, perm: Perm | str) -> bool:
-    return is_unrestricted(user) or any(perm in ROLE_PERMS[a.role] for a in active_assignments(user))
+    return is_unrestricted(user) or any(
+        perm in ROLE_PERMS[a.role] for a in active_assignments(user)
+    )
 
 
 def place_scope_q(user: User, perm: Perm | str, *, prefix: str = "") -> Q:
@@ -123,7 +123,9 @@ def scope_roots(user: User, perm: Perm | str = Perm.PLACE_VIEW) -> list[Place]:
             roots[b.pk] = b
     # Drop nodes already inside another root.
     ordered = sorted(roots.values(), key=lambda p: p.path)
-    return [p for p in ordered if not any(p is not r and p.path.startswith(r.path) for r in ordered)]
+    return [
+        p for p in ordered if not any(p is not r and p.path.startswith(r.path) for r in ordered)
+    ]
 
 
 def access_place(user: User, place_id: Any, perm: Perm | str = Perm.PLACE_VIEW) -> Place:
@@ -145,9 +147,7 @@ def access_resident(
         pk = int(resident_id)
     except (TypeError, ValueError):
         raise NotFound("居民") from None
-    resident = (
-        scoped_residents(user, perm).select_related("household").filter(pk=pk).first()
-    )
+    resident = scoped_residents(user, perm).select_related("household").filter(pk=pk).first()
     if resident is None:
         raise NotFound("居民")
     return resident

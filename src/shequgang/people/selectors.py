@@ -6,12 +6,13 @@ import re
 
 from django.db.models import Q, QuerySet
 
+from shequgang.actors import UserLike as User
 from shequgang.errors import DomainError
 from shequgang.people.id_numbers import normalize_id_number
 from shequgang.people.models import Resident
 from shequgang.people.phones import normalize_phone
 from shequgang.people.roles import Perm
-from shequgang.people.scope import User, scoped_residents
+from shequgang.people.scope import scoped_residents
 from shequgang.people.services import id_number_index, phone_index
 from shequgang.places.models import Place
 

@@ -11,10 +11,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from shequgang.actors import Actor
 from shequgang.audit.services import audit_record, diff_fields
 from shequgang.errors import Conflict, DomainError, Forbidden, NotFound
 from shequgang.people import pii
@@ -39,11 +40,17 @@ from shequgang.people.scope import (
 )
 from shequgang.places.models import Department, Grid, Kind, Place
 
-Actor = AbstractBaseUser | AnonymousUser | None
-
 # Fields that audit entries show; personal data appears there only masked.
-_AUDITED = ["name", "relation", "status", "household_id", "id_number_masked", "phone_masked",
-            "address_masked", "note"]
+_AUDITED = [
+    "name",
+    "relation",
+    "status",
+    "household_id",
+    "id_number_masked",
+    "phone_masked",
+    "address_masked",
+    "note",
+]
 
 
 @dataclass(frozen=True)
@@ -145,9 +152,10 @@ def resident_create(*, actor: Actor, data: ResidentInput) -> Resident:
     )
     _set_pii(resident, data)
     tags = _tags(data.tags) if data.tags else []
-    if resident.id_number_index and Resident.objects.filter(
-        id_number_index=resident.id_number_index
-    ).exists():
+    if (
+        resident.id_number_index
+        and Resident.objects.filter(id_number_index=resident.id_number_index).exists()
+    ):
         raise Conflict("duplicate_id_number", "该身份证号码已登记")
     try:
         with transaction.atomic():
@@ -168,9 +176,7 @@ def resident_create(*, actor: Actor, data: ResidentInput) -> Resident:
 @transaction.atomic
 def resident_update(*, actor: Actor, resident: Resident, data: ResidentInput) -> Resident:
     """Change a resident. Moving to another household needs edit rights on both."""
-    resident = Resident.objects.select_for_update().select_related("household").get(
-        pk=resident.pk
-    )
+    resident = Resident.objects.select_for_update().select_related("household").get(pk=resident.pk)
     _require(actor, Perm.RESIDENT_EDIT, resident.household)
     _check_plain(data, creating=False)
     if data.household is not None and data.household.pk != resident.household_id:
@@ -237,8 +243,9 @@ def resident_reveal_address(*, actor: Actor, resident: Resident) -> str:
 # --- Roles --------------------------------------------------------------------------------
 
 
-def _node_of_kind(role: str, place: Place | None, grid: Grid | None,
-                  department: Department | None) -> None:
+def _node_of_kind(
+    role: str, place: Place | None, grid: Grid | None, department: Department | None
+) -> None:
     want = ROLE_NODE[role]
     given = [n for n in (place, grid, department) if n is not None]
     if len(given) != 1:
@@ -270,7 +277,7 @@ def _may_grant(actor: Actor, role: str, node_place: Place | None) -> bool:
 def role_grant(
     *,
     actor: Actor,
-    user: AbstractBaseUser,
+    user: User,
     role: str,
     place: Place | None = None,
     grid: Grid | None = None,
@@ -282,8 +289,10 @@ def role_grant(
     if role not in Role.values:
         raise DomainError("invalid_role", f"未知的角色：{role}")
     _node_of_kind(role, place, grid, department)
-    anchor = place or (grid.community if grid is not None else None) or (
-        department.place if department is not None else None
+    anchor = (
+        place
+        or (grid.community if grid is not None else None)
+        or (department.place if department is not None else None)
     )
     if not _may_grant(actor, role, anchor):
         raise Forbidden("无权分配该角色")
@@ -294,19 +303,22 @@ def role_grant(
         grid=grid,
         department=department,
         may_view_full_pii=may_view_full_pii,
-        granted_by=actor if actor is not None and actor.is_authenticated else None,
+        granted_by=actor if isinstance(actor, User) else None,
     )
     if role == Role.CITY_ADMIN:
-        user.is_staff = True  # type: ignore[attr-defined]
-        user.is_superuser = True  # type: ignore[attr-defined]
+        user.is_staff = True
+        user.is_superuser = True
         user.save(update_fields=["is_staff", "is_superuser"])
     forget_assignments(user)
     audit_record(
         actor=actor,
         action="role.grant",
         obj=assignment,
-        changes={"user": [None, user.pk], "role": [None, role],
-                 "may_view_full_pii": [None, may_view_full_pii]},
+        changes={
+            "user": [None, user.pk],
+            "role": [None, role],
+            "may_view_full_pii": [None, may_view_full_pii],
+        },
     )
     return assignment
 
@@ -314,9 +326,11 @@ def role_grant(
 @transaction.atomic
 def role_revoke(*, actor: Actor, assignment: RoleAssignment) -> RoleAssignment:
     assignment = RoleAssignment.objects.select_for_update().get(pk=assignment.pk)
-    anchor = assignment.place or (
-        assignment.grid.community if assignment.grid is not None else None
-    ) or (assignment.department.place if assignment.department is not None else None)
+    anchor = (
+        assignment.place
+        or (assignment.grid.community if assignment.grid is not None else None)
+        or (assignment.department.place if assignment.department is not None else None)
+    )
     if not _may_grant(actor, assignment.role, anchor):
         raise Forbidden("无权撤销该角色")
     if assignment.revoked_at is None:
@@ -335,7 +349,7 @@ def token_hash(token: str) -> str:
 
 
 @transaction.atomic
-def api_token_issue(*, actor: Actor, user: AbstractBaseUser, name: str) -> tuple[ApiToken, str]:
+def api_token_issue(*, actor: Actor, user: User, name: str) -> tuple[ApiToken, str]:
     """A new token for ``user``; the plaintext is returned once and never stored."""
     if actor is None or not (is_unrestricted(actor) or actor.pk == user.pk):
         raise Forbidden("只能为自己签发令牌")
@@ -359,7 +373,7 @@ def api_token_revoke(*, actor: Actor, token: ApiToken) -> None:
         audit_record(actor=actor, action="api_token.revoke", obj=token)
 
 
-def api_token_user(token: str) -> AbstractBaseUser | None:
+def api_token_user(token: str) -> User | None:
     """The active user behind a bearer token, or None. Touches last_used_at at most once
     a minute so reads do not turn into writes on every request."""
     row = (

@@ -138,9 +138,7 @@ class Place(models.Model):
 
         order = list(Kind.values)
         start = order.index(str(below))
-        return " ".join(
-            p.name for p in place_ancestors(place=self) if order.index(p.kind) >= start
-        )
+        return " ".join(p.name for p in place_ancestors(place=self) if order.index(p.kind) >= start)
 
 
 class Department(models.Model):

@@ -7,16 +7,14 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.db.models import Q
 
+from shequgang.actors import Actor
 from shequgang.audit.services import audit_record, diff_fields, snapshot
 from shequgang.errors import DomainError
 from shequgang.places.models import GRID_KINDS, PARENT_KINDS, Grid, Kind, ManagementMode, Place
 from shequgang.places.paths import child_path, encode_segment
-
-Actor = AbstractBaseUser | AnonymousUser | None
 
 # Fields a caller may set on a node beyond kind/name/parent.
 _ATTRS = {
@@ -194,4 +192,3 @@ def grid_assign_buildings(*, grid: Grid, buildings: Sequence[Place], actor: Acto
         changes={"buildings": [None, [b.pk for b in buildings]]},
     )
     return changed
-

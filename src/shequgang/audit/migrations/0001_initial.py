@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,23 +14,42 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='时间')),
-                ('action', models.CharField(db_index=True, max_length=64, verbose_name='动作')),
-                ('object_type', models.CharField(max_length=64, verbose_name='对象类型')),
-                ('object_id', models.CharField(blank=True, max_length=64, verbose_name='对象编号')),
-                ('object_repr', models.CharField(blank=True, max_length=200, verbose_name='对象')),
-                ('changes', models.JSONField(blank=True, default=dict, verbose_name='变更')),
-                ('ip', models.GenericIPAddressField(blank=True, null=True, verbose_name='IP')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='操作人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="时间")),
+                ("action", models.CharField(db_index=True, max_length=64, verbose_name="动作")),
+                ("object_type", models.CharField(max_length=64, verbose_name="对象类型")),
+                ("object_id", models.CharField(blank=True, max_length=64, verbose_name="对象编号")),
+                ("object_repr", models.CharField(blank=True, max_length=200, verbose_name="对象")),
+                ("changes", models.JSONField(blank=True, default=dict, verbose_name="变更")),
+                ("ip", models.GenericIPAddressField(blank=True, null=True, verbose_name="IP")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="操作人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '审计记录',
-                'verbose_name_plural': '审计日志',
-                'ordering': ['-at', '-id'],
-                'indexes': [models.Index(fields=['object_type', 'object_id'], name='audit_audit_object__3eefc4_idx')],
+                "verbose_name": "审计记录",
+                "verbose_name_plural": "审计日志",
+                "ordering": ["-at", "-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["object_type", "object_id"], name="audit_audit_object__3eefc4_idx"
+                    )
+                ],
             },
         ),
     ]

@@ -6,95 +6,318 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('places', '0001_initial'),
+        ("places", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ResidentTag',
+            name="ResidentTag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, unique=True, verbose_name='代码')),
-                ('name', models.CharField(max_length=40, unique=True, verbose_name='名称')),
-                ('description', models.CharField(blank=True, max_length=200, verbose_name='说明')),
-                ('active', models.BooleanField(default=True, verbose_name='启用')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40, unique=True, verbose_name="代码")),
+                ("name", models.CharField(max_length=40, unique=True, verbose_name="名称")),
+                ("description", models.CharField(blank=True, max_length=200, verbose_name="说明")),
+                ("active", models.BooleanField(default=True, verbose_name="启用")),
             ],
             options={
-                'verbose_name': '居民标签',
-                'verbose_name_plural': '居民标签',
-                'ordering': ['id'],
+                "verbose_name": "居民标签",
+                "verbose_name_plural": "居民标签",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='用途')),
-                ('prefix', models.CharField(editable=False, max_length=8, verbose_name='前缀')),
-                ('key_hash', models.CharField(editable=False, max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('last_used_at', models.DateTimeField(blank=True, null=True, verbose_name='最近使用')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='撤销时间')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="用途")),
+                ("prefix", models.CharField(editable=False, max_length=8, verbose_name="前缀")),
+                ("key_hash", models.CharField(editable=False, max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                (
+                    "last_used_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="最近使用"),
+                ),
+                (
+                    "revoked_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="撤销时间"),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="api_tokens",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'API令牌',
-                'verbose_name_plural': 'API令牌',
+                "verbose_name": "API令牌",
+                "verbose_name_plural": "API令牌",
             },
         ),
         migrations.CreateModel(
-            name='Resident',
+            name="Resident",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(db_index=True, max_length=50, verbose_name='姓名')),
-                ('relation', models.CharField(choices=[('head', '户主'), ('spouse', '配偶'), ('child', '子女'), ('parent', '父母'), ('grandchild', '孙子女'), ('grandparent', '祖父母'), ('sibling', '兄弟姐妹'), ('relative', '其他亲属'), ('tenant', '租住人员'), ('other', '其他')], default='head', max_length=16, verbose_name='与户主关系')),
-                ('status', models.CharField(choices=[('active', '在册'), ('moved_out', '迁出'), ('deceased', '死亡')], default='active', max_length=16, verbose_name='状态')),
-                ('birth_date', models.DateField(blank=True, null=True, verbose_name='出生日期')),
-                ('sex', models.CharField(blank=True, choices=[('M', '男'), ('F', '女')], max_length=1, verbose_name='性别')),
-                ('id_number_cipher', models.TextField(blank=True, editable=False, verbose_name='身份证号(密文)')),
-                ('id_number_index', models.CharField(blank=True, editable=False, max_length=64, null=True, unique=True, verbose_name='身份证号索引')),
-                ('id_number_masked', models.CharField(blank=True, editable=False, max_length=18, verbose_name='身份证号')),
-                ('phone_cipher', models.TextField(blank=True, editable=False, verbose_name='电话(密文)')),
-                ('phone_index', models.CharField(blank=True, db_index=True, editable=False, max_length=64, verbose_name='电话索引')),
-                ('phone_masked', models.CharField(blank=True, editable=False, max_length=20, verbose_name='电话')),
-                ('address_cipher', models.TextField(blank=True, editable=False, verbose_name='户籍地址(密文)')),
-                ('address_masked', models.CharField(blank=True, editable=False, max_length=40, verbose_name='户籍地址')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='备注')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='登记时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('household', models.ForeignKey(limit_choices_to={'kind': 'household'}, on_delete=django.db.models.deletion.PROTECT, related_name='residents', to='places.place', verbose_name='户')),
-                ('tags', models.ManyToManyField(blank=True, to='people.residenttag', verbose_name='标签')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(db_index=True, max_length=50, verbose_name="姓名")),
+                (
+                    "relation",
+                    models.CharField(
+                        choices=[
+                            ("head", "户主"),
+                            ("spouse", "配偶"),
+                            ("child", "子女"),
+                            ("parent", "父母"),
+                            ("grandchild", "孙子女"),
+                            ("grandparent", "祖父母"),
+                            ("sibling", "兄弟姐妹"),
+                            ("relative", "其他亲属"),
+                            ("tenant", "租住人员"),
+                            ("other", "其他"),
+                        ],
+                        default="head",
+                        max_length=16,
+                        verbose_name="与户主关系",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "在册"), ("moved_out", "迁出"), ("deceased", "死亡")],
+                        default="active",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("birth_date", models.DateField(blank=True, null=True, verbose_name="出生日期")),
+                (
+                    "sex",
+                    models.CharField(
+                        blank=True,
+                        choices=[("M", "男"), ("F", "女")],
+                        max_length=1,
+                        verbose_name="性别",
+                    ),
+                ),
+                (
+                    "id_number_cipher",
+                    models.TextField(blank=True, editable=False, verbose_name="身份证号(密文)"),
+                ),
+                (
+                    "id_number_index",
+                    models.CharField(
+                        blank=True,
+                        editable=False,
+                        max_length=64,
+                        null=True,
+                        unique=True,
+                        verbose_name="身份证号索引",
+                    ),
+                ),
+                (
+                    "id_number_masked",
+                    models.CharField(
+                        blank=True, editable=False, max_length=18, verbose_name="身份证号"
+                    ),
+                ),
+                (
+                    "phone_cipher",
+                    models.TextField(blank=True, editable=False, verbose_name="电话(密文)"),
+                ),
+                (
+                    "phone_index",
+                    models.CharField(
+                        blank=True,
+                        db_index=True,
+                        editable=False,
+                        max_length=64,
+                        verbose_name="电话索引",
+                    ),
+                ),
+                (
+                    "phone_masked",
+                    models.CharField(
+                        blank=True, editable=False, max_length=20, verbose_name="电话"
+                    ),
+                ),
+                (
+                    "address_cipher",
+                    models.TextField(blank=True, editable=False, verbose_name="户籍地址(密文)"),
+                ),
+                (
+                    "address_masked",
+                    models.CharField(
+                        blank=True, editable=False, max_length=40, verbose_name="户籍地址"
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="备注")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="登记时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                (
+                    "household",
+                    models.ForeignKey(
+                        limit_choices_to={"kind": "household"},
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="residents",
+                        to="places.place",
+                        verbose_name="户",
+                    ),
+                ),
+                (
+                    "tags",
+                    models.ManyToManyField(
+                        blank=True, to="people.residenttag", verbose_name="标签"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '居民',
-                'verbose_name_plural': '居民',
-                'indexes': [models.Index(fields=['household', 'status'], name='people_resi_househo_afd17d_idx')],
+                "verbose_name": "居民",
+                "verbose_name_plural": "居民",
+                "indexes": [
+                    models.Index(
+                        fields=["household", "status"], name="people_resi_househo_afd17d_idx"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='RoleAssignment',
+            name="RoleAssignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('city_admin', '市级管理员'), ('county_command', '县级指挥中心'), ('town_staff', '乡镇/街道工作人员'), ('community_secretary', '社区书记'), ('community_worker', '社区工作者'), ('grid_worker', '网格员'), ('branch_secretary', '小区党支部书记'), ('party_group_leader', '党小组长'), ('central_household', '党员中心户'), ('department_handler', '部门办理人员')], max_length=32, verbose_name='角色')),
-                ('may_view_full_pii', models.BooleanField(default=False, verbose_name='可查看完整个人信息')),
-                ('granted_at', models.DateTimeField(auto_now_add=True, verbose_name='授权时间')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='撤销时间')),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='places.department', verbose_name='部门')),
-                ('granted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='授权人')),
-                ('grid', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='places.grid', verbose_name='网格')),
-                ('place', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='places.place', verbose_name='地点')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='role_assignments', to=settings.AUTH_USER_MODEL, verbose_name='账号')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("city_admin", "市级管理员"),
+                            ("county_command", "县级指挥中心"),
+                            ("town_staff", "乡镇/街道工作人员"),
+                            ("community_secretary", "社区书记"),
+                            ("community_worker", "社区工作者"),
+                            ("grid_worker", "网格员"),
+                            ("branch_secretary", "小区党支部书记"),
+                            ("party_group_leader", "党小组长"),
+                            ("central_household", "党员中心户"),
+                            ("department_handler", "部门办理人员"),
+                        ],
+                        max_length=32,
+                        verbose_name="角色",
+                    ),
+                ),
+                (
+                    "may_view_full_pii",
+                    models.BooleanField(default=False, verbose_name="可查看完整个人信息"),
+                ),
+                ("granted_at", models.DateTimeField(auto_now_add=True, verbose_name="授权时间")),
+                (
+                    "revoked_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="撤销时间"),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="places.department",
+                        verbose_name="部门",
+                    ),
+                ),
+                (
+                    "granted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="授权人",
+                    ),
+                ),
+                (
+                    "grid",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="places.grid",
+                        verbose_name="网格",
+                    ),
+                ),
+                (
+                    "place",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="places.place",
+                        verbose_name="地点",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="role_assignments",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="账号",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '角色分配',
-                'verbose_name_plural': '角色分配',
-                'indexes': [models.Index(fields=['user', 'revoked_at'], name='people_role_user_id_59150d_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('department__isnull', True), ('grid__isnull', True), ('place__isnull', False)), models.Q(('department__isnull', True), ('grid__isnull', False), ('place__isnull', True)), models.Q(('department__isnull', False), ('grid__isnull', True), ('place__isnull', True)), _connector='OR'), name='role_on_exactly_one_node')],
+                "verbose_name": "角色分配",
+                "verbose_name_plural": "角色分配",
+                "indexes": [
+                    models.Index(
+                        fields=["user", "revoked_at"], name="people_role_user_id_59150d_idx"
+                    )
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("department__isnull", True),
+                                ("grid__isnull", True),
+                                ("place__isnull", False),
+                            ),
+                            models.Q(
+                                ("department__isnull", True),
+                                ("grid__isnull", False),
+                                ("place__isnull", True),
+                            ),
+                            models.Q(
+                                ("department__isnull", False),
+                                ("grid__isnull", True),
+                                ("place__isnull", True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="role_on_exactly_one_node",
+                    )
+                ],
             },
         ),
     ]

@@ -20,7 +20,9 @@ TAGS = [
 def add_tags(apps, schema_editor):
     ResidentTag = apps.get_model("people", "ResidentTag")
     for code, name, description in TAGS:
-        ResidentTag.objects.get_or_create(code=code, defaults={"name": name, "description": description})
+        ResidentTag.objects.get_or_create(
+            code=code, defaults={"name": name, "description": description}
+        )
 
 
 class Migration(migrations.Migration):

@@ -9,7 +9,13 @@ from shequgang.places.selectors import place_ancestors, place_subtree
 
 def test_segments_are_base36_and_sort_after_the_separator():
     assert [encode_segment(n) for n in (1, 9, 10, 35, 36, 1295, 1296)] == [
-        "1", "9", "a", "z", "10", "zz", "100"
+        "1",
+        "9",
+        "a",
+        "z",
+        "10",
+        "zz",
+        "100",
     ]
     with pytest.raises(ValueError):
         encode_segment(0)
@@ -36,11 +42,19 @@ def test_sibling_whose_segment_extends_the_prefix_is_not_included(world, db):
     # of "1/1/…"'s siblings because '/' sorts before every segment character.
     city = world.city
     for i in range(40):
-        Place.objects.create(parent=city, kind=Kind.COUNTY, name=f"县{i}", path=f"{city.path}{encode_segment(100 + i)}/", depth=1)
+        Place.objects.create(
+            parent=city,
+            kind=Kind.COUNTY,
+            name=f"县{i}",
+            path=f"{city.path}{encode_segment(100 + i)}/",
+            depth=1,
+        )
     county_one = Place.objects.get(path=f"{city.path}1/")
     paths = list(place_subtree(place=county_one).values_list("path", flat=True))
     assert all(p.startswith(county_one.path) for p in paths)
-    assert not any(p.startswith(f"{city.path}1") and not p.startswith(county_one.path) for p in paths)
+    assert not any(
+        p.startswith(f"{city.path}1") and not p.startswith(county_one.path) for p in paths
+    )
 
 
 def test_subtree_query_is_one_indexed_query(world):
@@ -66,8 +80,14 @@ def test_ancestors_in_one_query(world):
         chain = place_ancestors(place=world.household_a1)
     assert len(ctx.captured_queries) == 1
     assert [p.kind for p in chain] == [
-        Kind.CITY, Kind.COUNTY, Kind.TOWN, Kind.COMMUNITY, Kind.COMPOUND, Kind.BUILDING,
-        Kind.UNIT, Kind.HOUSEHOLD,
+        Kind.CITY,
+        Kind.COUNTY,
+        Kind.TOWN,
+        Kind.COMMUNITY,
+        Kind.COMPOUND,
+        Kind.BUILDING,
+        Kind.UNIT,
+        Kind.HOUSEHOLD,
     ]
 
 
