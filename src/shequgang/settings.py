@@ -182,8 +182,12 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
     _db["CONN_MAX_AGE"] = CONN_MAX_AGE
-    _db["TEST"] = {"NAME": str(VAR_DIR / "test_db.sqlite3")}
-elif _db["ENGINE"] != "django.db.backends.postgresql":
+    # A file (not :memory:) so tests with threads see real locking; one per process so
+    # parallel runs on one machine do not drop each other's database.
+    _db["TEST"] = {"NAME": str(VAR_DIR / f"test_db_{os.getpid()}.sqlite3")}
+elif _db["ENGINE"] == "django.db.backends.postgresql":
+    _db["TEST"] = {"NAME": f"test_{_db['NAME']}_{os.getpid()}"}
+else:
     raise ImproperlyConfigured("DATABASE_URL must point at SQLite or PostgreSQL")
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
