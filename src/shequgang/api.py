@@ -24,6 +24,7 @@ def _mount() -> None:
 
     api.add_router("/places", places_router)
     api.add_router("/", people_router)
+    api.add_router("/veterans", "shequgang.veterans.api.router")
 
 
 _mount()

@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("shequgang.web.urls")),
     path("", include("shequgang.places.urls")),
     path("", include("shequgang.people.urls")),
+    path("", include("shequgang.veterans.urls")),
 ]

@@ -17,9 +17,11 @@ from shequgang.veterans.services import ApplicationInput
 _seq = itertools.count(1)
 
 
-def beijing(*parts: int) -> dt.datetime:
+def beijing(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> dt.datetime:
     """An instant given as Beijing wall-clock time: ``beijing(2026, 5, 1, 0, 0, 0)``."""
-    return dt.datetime(*parts, tzinfo=BEIJING)  # type: ignore[misc]
+    return dt.datetime(year, month, day, hour, minute, second, tzinfo=BEIJING)
 
 
 IN_WINDOW = beijing(2026, 6, 1, 9, 30)
@@ -51,4 +53,3 @@ def ensure_2026_program() -> Program:
     migration = importlib.import_module("shequgang.veterans.migrations.0002_program_2026")
     migration.add_2026(apps, None)
     return Program.objects.get(year=2026)
-

@@ -15,6 +15,12 @@ from shequgang.veterans.services import application_check, application_submit
 from shequgang.veterans.tests.factories import IN_WINDOW, applicant, beijing, id_for
 
 
+def first_failure(result):
+    failure = result.first_failure
+    assert failure is not None
+    return failure
+
+
 def failure_code(program, data, now=IN_WINDOW):
     result = application_check(program=program, data=data, now=now)
     failure = result.first_failure
@@ -73,9 +79,10 @@ def test_window_is_judged_in_beijing_time_whatever_the_clock_zone(program):
 
 def test_closed_window_says_the_year_is_forfeited(program):
     result = application_check(program=program, data=applicant(), now=beijing(2026, 8, 1))
-    assert result.first_failure.code == "window_closed"
-    assert "2026年7月31日24时" in result.first_failure.message
-    assert "放弃本年度参保资格" in result.first_failure.message
+    failure = first_failure(result)
+    assert failure.code == "window_closed"
+    assert "2026年7月31日24时" in failure.message
+    assert "放弃本年度参保资格" in failure.message
 
 
 def test_naive_datetimes_are_refused(program):
@@ -98,7 +105,7 @@ def test_february_30th_inside_an_id_number(program):
     # A correct check character, so only the date is wrong.
     bad = first17 + check_character(first17)
     result = application_check(program=program, data=applicant(id_number=bad), now=IN_WINDOW)
-    assert result.first_failure.code == "id_number_birth_date"
+    assert first_failure(result).code == "id_number_birth_date"
     # The age and duplicate rules cannot be judged on an invalid number, and say so.
     assert {c.rule: c.passed for c in result.checks}["age"] is None
     assert submit_code(program, applicant(id_number=bad)) == "id_number_birth_date"
@@ -172,9 +179,10 @@ def test_group_not_covered(program):
     result = application_check(
         program=program, data=applicant(group="active_duty_family"), now=IN_WINDOW
     )
-    assert result.first_failure.code == "group_not_covered"
-    assert "现役军人家属" in result.first_failure.message
-    assert "烈士遗属" in result.first_failure.message  # and says who is covered
+    failure = first_failure(result)
+    assert failure.code == "group_not_covered"
+    assert "现役军人家属" in failure.message
+    assert "烈士遗属" in failure.message  # and says who is covered
     assert failure_code(program, applicant(group="no-such-group")) == "group_not_covered"
     assert failure_code(program, applicant(group="")) == "group_required"
 

@@ -1,0 +1,332 @@
+"""Veterans' insurance enrolment API (mounted at /api/v1/veterans).
+
+Public operations (``auth=None``, rate-limited per address): program details, the
+eligibility check, a resident's own application, and the status lookup. Everything else
+is for staff and scoped to them (see ``access``).
+
+Retries: a resident's submission is keyed by the person, not the request: repeating an
+accepted application exactly returns it again (200 instead of 201), anything else for the
+same ID number is ``already_applied`` (409, without the original's reference, which would
+let anyone holding an ID number open the person's status page). Staff submissions also
+honour ``Idempotency-Key``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from django.contrib.auth.models import User
+from django.http import HttpRequest, HttpResponse
+from ninja import Query, Router, Schema, Status
+from ninja.errors import AuthenticationError
+from ninja.params import functions as param_functions
+from pydantic import Field
+
+from shequgang.apikit.idempotency import run_idempotent
+from shequgang.apikit.schemas import ERRORS
+from shequgang.errors import NotFound
+from shequgang.places.models import Place
+from shequgang.veterans import access
+from shequgang.veterans.ratelimit import public_rate_limit
+from shequgang.veterans.roster import XLSX_TYPE, roster_export
+from shequgang.veterans.schemas import (
+    ApplicationDetailOut,
+    ApplicationOut,
+    ApplicationPageOut,
+    ApplyIn,
+    CorrectIn,
+    EligibilityIn,
+    EligibilityOut,
+    ProgramOut,
+    PublicApplicationOut,
+    StaffApplyIn,
+    StaffEventOut,
+    StatusLookupIn,
+    SummaryOut,
+    Text,
+    WithdrawIn,
+)
+from shequgang.veterans.selectors import (
+    application_counts,
+    application_search,
+    application_status_lookup,
+    program_budget,
+    program_get,
+    program_list,
+)
+from shequgang.veterans.services import (
+    ApplicationCorrection,
+    ApplicationInput,
+    application_check,
+    application_correct,
+    application_submit,
+    application_withdraw,
+)
+
+router = Router(tags=["退役军人参保申报"])
+
+# A year in a path: bounded, so garbage is a 422 before any query.
+Year = Annotated[int, param_functions.Path(..., ge=2000, le=2100, description="项目年度")]
+CountyParam = Annotated[str, param_functions.Query("", max_length=12, description="县区划代码")]
+_PUBLIC_ERRORS = {s: ERRORS[s] for s in (400, 404, 409, 422)}
+_PUBLIC_ERRORS[429] = ERRORS[400]
+
+
+def _user(request: HttpRequest) -> User:
+    user = getattr(request, "auth", None)
+    if not isinstance(user, User):
+        raise AuthenticationError()
+    return user
+
+
+def _input(payload: ApplyIn, intake_place: Place | None = None) -> ApplicationInput:
+    return ApplicationInput(
+        name=payload.name,
+        id_number=payload.id_number,
+        phone=payload.phone,
+        certificate=payload.certificate,
+        group=payload.group,
+        registration_code=payload.registration_code,
+        consent=payload.consent,
+        intake_place=intake_place,
+    )
+
+
+# --- Public -------------------------------------------------------------------------------
+
+
+@router.get("/programs", response=list[ProgramOut], auth=None, summary="已发布的参保项目")
+def list_programs(request: HttpRequest) -> list[ProgramOut]:
+    return [ProgramOut.build(p) for p in program_list()]
+
+
+@router.get(
+    "/programs/{year}",
+    response={200: ProgramOut, 404: ERRORS[404]},
+    auth=None,
+    summary="参保项目详情",
+)
+def get_program(request: HttpRequest, year: Year) -> ProgramOut:
+    return ProgramOut.build(program_get(year=year))
+
+
+@router.post(
+    "/programs/{year}/check",
+    response={200: EligibilityOut, **_PUBLIC_ERRORS},
+    auth=None,
+    summary="资格预审（逐条说明，不创建申请）",
+)
+def check_eligibility(request: HttpRequest, payload: EligibilityIn, year: Year) -> EligibilityOut:
+    public_rate_limit(request, "check")
+    program = program_get(year=year)
+    result = application_check(
+        program=program,
+        data=ApplicationInput(
+            id_number=payload.id_number,
+            group=payload.group,
+            registration_code=payload.registration_code,
+            certificate=payload.certificate,
+        ),
+    )
+    return EligibilityOut.build(result)
+
+
+@router.post(
+    "/programs/{year}/apply",
+    response={201: PublicApplicationOut, 200: PublicApplicationOut, **_PUBLIC_ERRORS},
+    auth=None,
+    summary="本人申报",
+    description="符合条件即受理（201）；与已受理申请完全相同的重复提交返回原申请（200）。",
+)
+def apply_self(request: HttpRequest, payload: ApplyIn, year: Year) -> Status[PublicApplicationOut]:
+    public_rate_limit(request, "apply")
+    program = program_get(year=year)
+    outcome = application_submit(actor=None, program=program, data=_input(payload))
+    return Status(201 if outcome.created else 200, PublicApplicationOut.build(outcome.application))
+
+
+@router.post(
+    "/status",
+    response={200: PublicApplicationOut, **_PUBLIC_ERRORS},
+    auth=None,
+    summary="申请进度查询（受理编号 + 身份证号后6位）",
+)
+def lookup_status(request: HttpRequest, payload: StatusLookupIn) -> PublicApplicationOut:
+    public_rate_limit(request, "status")
+    return PublicApplicationOut.build(
+        application_status_lookup(reference=payload.reference, id_tail=payload.id_tail)
+    )
+
+
+# --- Staff --------------------------------------------------------------------------------
+
+
+class ListFilters(Schema):
+    county: Text = Field("", max_length=12, description="户籍所在县区划代码")
+    group: Text = Field("", max_length=40, description="人员类别代码")
+    status: Text = Field("", max_length=16, description="accepted / withdrawn")
+    q: Text = Field("", max_length=50, description="受理编号、完整身份证号或姓名")
+    limit: int = Field(50, ge=1, le=500)
+    offset: int = Field(0, ge=0, le=1_000_000)
+
+
+@router.get(
+    "/programs/{year}/applications",
+    response={200: ApplicationPageOut, **ERRORS},
+    summary="申请列表（本人辖区）",
+)
+def list_applications(
+    request: HttpRequest, year: Year, filters: Query[ListFilters]
+) -> dict[str, Any]:
+    user = _user(request)
+    program = program_get(year=year, published_only=False)
+    qs = application_search(
+        user=user,
+        program=program,
+        county=filters.county,
+        group=filters.group,
+        status=filters.status,
+        query=filters.q,
+    )
+    items = list(qs[filters.offset : filters.offset + filters.limit])
+    return {
+        "count": qs.count(),
+        "limit": filters.limit,
+        "offset": filters.offset,
+        "items": [ApplicationOut.build(a) for a in items],
+    }
+
+
+@router.post(
+    "/programs/{year}/applications",
+    response={201: ApplicationOut, 200: ApplicationOut, **ERRORS},
+    summary="代居民申报",
+    description="支持 Idempotency-Key 请求头：同一键的重试返回第一次的结果。",
+)
+def apply_on_behalf(request: HttpRequest, payload: StaffApplyIn, year: Year) -> Status[Any]:
+    user = _user(request)
+    program = program_get(year=year)
+    place = None
+    if payload.intake_place_id is not None:
+        place = Place.objects.filter(pk=payload.intake_place_id).first()
+        if place is None or not access.may_submit_at(user, place):
+            raise NotFound("受理地点")
+
+    def write() -> tuple[int, Any]:
+        outcome = application_submit(
+            actor=user, program=program, data=_input(payload, intake_place=place)
+        )
+        body = ApplicationOut.build(outcome.application).model_dump(mode="json")
+        return (201 if outcome.created else 200), body
+
+    status, body = run_idempotent(
+        request,
+        operation=f"veterans.apply.{program.year}",
+        payload=payload.model_dump(mode="json"),
+        write=write,
+    )
+    return Status(status, body)
+
+
+@router.get(
+    "/programs/{year}/summary",
+    response={200: SummaryOut, **ERRORS},
+    summary="按县、人员类别统计及资金测算（本人辖区）",
+)
+def summary(request: HttpRequest, year: Year) -> SummaryOut:
+    user = _user(request)
+    program = program_get(year=year, published_only=False)
+    applications = access.scoped_applications(user, access.VIEW)
+    return SummaryOut.build(
+        program,
+        application_counts(program=program, applications=applications),
+        program_budget(program=program, applications=applications),
+    )
+
+
+@router.get(
+    "/programs/{year}/roster.xlsx",
+    response={200: None, **ERRORS},
+    summary="导出承保名单（Excel）",
+    description="full=true 导出完整身份证号码，需对所导出各县有查看完整个人信息的授权；"
+    "每次导出均记入审计日志。",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "Excel 文件：参保人员名单、统计与资金",
+                "content": {XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def roster(
+    request: HttpRequest,
+    year: Year,
+    county: CountyParam = "",
+    full: bool = False,
+) -> HttpResponse:
+    user = _user(request)
+    program = program_get(year=year, published_only=False)
+    file = roster_export(actor=user, program=program, county=county, full=full)
+    response = HttpResponse(file.content, content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@router.get(
+    "/applications/{reference}",
+    response={200: ApplicationDetailOut, **ERRORS},
+    summary="申请详情",
+)
+def get_application(request: HttpRequest, reference: str) -> ApplicationDetailOut:
+    app = access.access_application(_user(request), reference)
+    events = [
+        StaffEventOut(
+            at=e.at,
+            kind=e.kind,
+            kind_label=e.get_kind_display(),
+            note=e.note,
+            actor=e.actor.username if e.actor else "",
+            changes=e.changes,
+        )
+        for e in app.events.select_related("actor")
+    ]
+    return ApplicationDetailOut(**ApplicationOut.build(app).model_dump(), events=events)
+
+
+@router.patch(
+    "/applications/{reference}",
+    response={200: ApplicationOut, **ERRORS},
+    summary="更正申请信息",
+)
+def correct_application(request: HttpRequest, reference: str, payload: CorrectIn) -> ApplicationOut:
+    user = _user(request)
+    app = access.access_application(user, reference, access.REVIEW)
+    corrected = application_correct(
+        actor=user,
+        application=app,
+        data=ApplicationCorrection(
+            name=payload.name,
+            id_number=payload.id_number,
+            phone=payload.phone,
+            certificate=payload.certificate,
+            group=payload.group,
+            registration_code=payload.registration_code,
+        ),
+        reason=payload.reason,
+    )
+    return ApplicationOut.build(access.access_application(user, corrected.reference))
+
+
+@router.post(
+    "/applications/{reference}/withdraw",
+    response={200: ApplicationOut, **ERRORS},
+    summary="撤回申请",
+)
+def withdraw_application(
+    request: HttpRequest, reference: str, payload: WithdrawIn
+) -> ApplicationOut:
+    user = _user(request)
+    app = access.access_application(user, reference, access.REVIEW)
+    withdrawn = application_withdraw(actor=user, application=app, reason=payload.reason)
+    return ApplicationOut.build(access.access_application(user, withdrawn.reference))
