@@ -25,28 +25,9 @@ DEMO_SIZE = 60
 WITHDRAW_EVERY = 9
 
 _SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
-_GIVEN = [
-    "建国",
-    "建军",
-    "卫东",
-    "志强",
-    "国庆",
-    "秀英",
-    "桂兰",
-    "玉梅",
-    "德胜",
-    "保国",
-    "文华",
-    "振华",
-    "红梅",
-    "淑珍",
-    "永平",
-    "海生",
-    "金山",
-    "凤英",
-    "长顺",
-    "新民",
-]
+# Given names by sex, to agree with the ID number's sequence digit (odd = male).
+_GIVEN_MALE = ["建国", "建军", "卫东", "志强", "国庆", "德胜", "保国", "振华", "永平", "长顺"]
+_GIVEN_FEMALE = ["秀英", "桂兰", "玉梅", "红梅", "淑珍", "凤英", "文华", "金凤", "翠兰", "爱莲"]
 # Veterans are most of those covered; the survivor groups are fewer.
 _GROUP_WEIGHTS = [
     ("veteran", 70),
@@ -76,11 +57,13 @@ def _people(program: Program) -> list[tuple[ApplicationInput, dt.datetime]]:
         id_area = "140102" if i % 5 == 4 else area
         birth = dt.date(1930, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 36))
         birth = min(birth, program.born_on_or_before)
-        id_number = make_id_number(id_area, birth, 100 + i)
+        sequence = 100 + i
+        id_number = make_id_number(id_area, birth, sequence)
+        given = _GIVEN_MALE if sequence % 2 else _GIVEN_FEMALE
         submitted = program.opens_at + span * (i + 0.5) / (DEMO_SIZE + 2)
         submitted = submitted.replace(microsecond=0)
         data = ApplicationInput(
-            name=rng.choice(_SURNAMES) + rng.choice(_GIVEN),
+            name=rng.choice(_SURNAMES) + rng.choice(given),
             id_number=id_number,
             phone=f"139{35800000 + i * 37:08d}",
             certificate=f"{area}{DEMO_YEAR}{i + 1:05d}",

@@ -10,7 +10,6 @@ that enforces one live application per person per program."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -241,10 +240,6 @@ class Application(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.name}"
-
-    @property
-    def premium(self) -> Decimal:
-        return self.program.premium
 
 
 class EventKind(models.TextChoices):

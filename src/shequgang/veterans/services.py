@@ -62,6 +62,24 @@ _AUDITED = [
 ]
 
 
+# Columns a correction may write.
+_CORRECTABLE = [
+    "name",
+    "phone_cipher",
+    "phone_masked",
+    "id_number_cipher",
+    "id_number_index",
+    "id_number_masked",
+    "birth_date",
+    "sex",
+    "certificate_cipher",
+    "certificate_masked",
+    "group",
+    "registration_code",
+    "registration_name",
+]
+
+
 @dataclass(frozen=True)
 class ApplicationInput:
     """A submission, as the form or API gives it."""
@@ -374,7 +392,7 @@ def application_correct(
         return app
     try:
         with transaction.atomic():
-            app.save()
+            app.save(update_fields=[*_CORRECTABLE, "updated_at"])
     except IntegrityError:
         raise _already_applied(program) from None
     if actor is not None and not scoped_applications(actor, REVIEW).filter(pk=app.pk).exists():
