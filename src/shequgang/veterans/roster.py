@@ -82,16 +82,19 @@ def _roster_sheet(
             id_number = pii.decrypt(app.id_number_cipher)
             phone = national_phone(pii.decrypt(app.phone_cipher))
             certificate = pii.decrypt(app.certificate_cipher) if app.certificate_cipher else ""
+            born = app.birth_date.isoformat()
         else:
             id_number, phone = app.id_number_masked, app.phone_masked
             certificate = app.certificate_masked
+            # The full date is part of the ID number: a masked roster shows the year.
+            born = str(app.birth_date.year)
         sheet.append(
             [
                 count,
                 app.reference,
                 app.name,
                 "男" if app.sex == "M" else "女",
-                app.birth_date.isoformat(),
+                born,
                 id_number,
                 phone,
                 certificate,

@@ -146,7 +146,7 @@ class PublicApplicationOut(Schema):
     status: str
     status_label: str
     name: str = Field(description="姓名（脱敏）")
-    id_number: str = Field(description="身份证号（脱敏）")
+    id_number_masked: str = Field(description="身份证号（脱敏）")
     group: str
     registration: str
     submitted_at: dt.datetime
@@ -163,7 +163,7 @@ class PublicApplicationOut(Schema):
             status=app.status,
             status_label=app.get_status_display(),
             name=mask_name(app.name),
-            id_number=app.id_number_masked,
+            id_number_masked=app.id_number_masked,
             group=app.group.name,
             registration=app.registration_name,
             submitted_at=app.submitted_at,
@@ -195,7 +195,8 @@ class ApplicationOut(Schema):
     channel: str
     name: str
     sex: str
-    birth_date: dt.date
+    # The year only: the full date is part of the ID number, which staff see masked.
+    birth_year: int
     id_number_masked: str
     phone_masked: str
     certificate_masked: str
@@ -219,7 +220,7 @@ class ApplicationOut(Schema):
             channel=app.channel,
             name=app.name,
             sex=app.sex,
-            birth_date=app.birth_date,
+            birth_year=app.birth_date.year,
             id_number_masked=app.id_number_masked,
             phone_masked=app.phone_masked,
             certificate_masked=app.certificate_masked,

@@ -363,3 +363,38 @@ def test_openapi_documents_every_operation(client, program):
     check = schema["paths"][BASE + "/programs/{year}/check"]["post"]
     assert "security" not in check or check["security"] in ([], [{}])
     assert schema["paths"][BASE + "/programs/{year}/applications"]["get"]["security"]
+
+
+def test_no_response_carries_personal_data_in_full(client, program):
+    schema = client.get("/api/v1/openapi.json").json()
+    components = schema["components"]["schemas"]
+
+    def names(node, seen):
+        if "$ref" in node:
+            ref = node["$ref"]
+            if ref in seen:
+                return set()
+            seen.add(ref)
+            return names(components[ref.rsplit("/", 1)[1]], seen)
+        found = set(node.get("properties", {}))
+        children = list(node.get("properties", {}).values())
+        children += [
+            node[k] for k in ("items", "additionalProperties") if isinstance(node.get(k), dict)
+        ]
+        for key in ("anyOf", "oneOf", "allOf"):
+            children += node.get(key, [])
+        for child in children:
+            found |= names(child, seen)
+        return found
+
+    for path, item in schema["paths"].items():
+        if not path.startswith(BASE):
+            continue
+        for method, operation in item.items():
+            for code, response in operation["responses"].items():
+                content = response.get("content", {}).get("application/json")
+                if code.startswith("2") and content:
+                    found = names(content["schema"], set())
+                    leaked = found & {"id_number", "phone", "certificate", "birth_date"}
+                    assert not leaked, (method, path, leaked)
+                    assert not {n for n in found if n.endswith(("_cipher", "_index"))}

@@ -101,6 +101,8 @@ def test_county_without_a_full_data_grant_gets_a_masked_roster_of_its_county(pro
     rows, _ = roster_rows(file)
     assert rows and {r["户籍所在县（市、区）"] for r in rows} == {"离石区"}
     assert all("*" in r["身份证号码"] and "*" in r["联系电话"] for r in rows)
+    # The masked roster shows the birth year only: the date is part of the ID number.
+    assert all(len(str(r["出生日期"])) == 4 for r in rows)
     assert (
         file.rows
         == Application.objects.filter(status=Status.ACCEPTED, registration_code="141102").count()
