@@ -33,21 +33,30 @@ class Perm(models.TextChoices):
     RESIDENT_IMPORT = "resident.import", "导入台账"
     RESIDENT_EXPORT = "resident.export", "导出台账"
     ROLE_GRANT = "role.grant", "分配角色"
+    CASE_VIEW = "case.view", "查看辖区事项"
+    CASE_RAISE = "case.raise", "代居民上报事项"
+    CASE_SUPERVISE = "case.supervise", "督办、合并、重新分派事项"
 
 
 _ALL = set(Perm.values)
 _REGISTER = {Perm.PLACE_VIEW, Perm.RESIDENT_VIEW, Perm.RESIDENT_EDIT}
+_CASES = {Perm.CASE_VIEW, Perm.CASE_RAISE}
 
 ROLE_PERMS: dict[str, set[str]] = {
     Role.CITY_ADMIN: _ALL,
-    Role.COUNTY_COMMAND: {Perm.PLACE_VIEW, Perm.RESIDENT_VIEW, Perm.RESIDENT_EXPORT},
-    Role.TOWN_STAFF: _REGISTER | {Perm.PLACE_EDIT, Perm.RESIDENT_EXPORT},
+    Role.COUNTY_COMMAND: {Perm.PLACE_VIEW, Perm.RESIDENT_VIEW, Perm.RESIDENT_EXPORT}
+    | _CASES
+    | {Perm.CASE_SUPERVISE},
+    Role.TOWN_STAFF: _REGISTER
+    | _CASES
+    | {Perm.PLACE_EDIT, Perm.RESIDENT_EXPORT, Perm.CASE_SUPERVISE},
     Role.COMMUNITY_SECRETARY: _ALL,
     Role.COMMUNITY_WORKER: _REGISTER
-    | {Perm.PLACE_EDIT, Perm.RESIDENT_IMPORT, Perm.RESIDENT_EXPORT},
-    Role.GRID_WORKER: set(_REGISTER),
-    Role.BRANCH_SECRETARY: {Perm.PLACE_VIEW, Perm.RESIDENT_VIEW},
-    Role.PARTY_GROUP_LEADER: {Perm.PLACE_VIEW, Perm.RESIDENT_VIEW},
+    | _CASES
+    | {Perm.PLACE_EDIT, Perm.RESIDENT_IMPORT, Perm.RESIDENT_EXPORT, Perm.CASE_SUPERVISE},
+    Role.GRID_WORKER: _REGISTER | _CASES,
+    Role.BRANCH_SECRETARY: {Perm.PLACE_VIEW, Perm.RESIDENT_VIEW} | _CASES,
+    Role.PARTY_GROUP_LEADER: {Perm.PLACE_VIEW, Perm.RESIDENT_VIEW} | _CASES,
     Role.CENTRAL_HOUSEHOLD: {Perm.PLACE_VIEW},
     # Departments see the cases dispatched to them, not the register.
     Role.DEPARTMENT_HANDLER: set(),

@@ -1,0 +1,99 @@
+"""Who sees which cases and who may do what to them.
+
+Staff see the cases inside their subtree (by the case's place path, or their grid), and
+every case they currently hold (a department sees what is dispatched to it). A resident
+sees the cases they raised. ``access_case`` gives the same 404 for missing and hidden."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from shequgang.actors import UserLike
+from shequgang.cases.models import Case, Rung
+from shequgang.cases.routing import RUNG_ROLES
+from shequgang.errors import NotFound
+from shequgang.people.roles import ROLE_PERMS, Perm, Role
+from shequgang.people.scope import active_assignments, is_unrestricted
+
+_NOTHING = Q(pk__in=[])
+
+# The rung a supervising role stands on: it may supervise cases held below it.
+_ROLE_RUNG: dict[str, int] = {
+    Role.COMMUNITY_SECRETARY: Rung.COMMUNITY,
+    Role.COMMUNITY_WORKER: Rung.COMMUNITY,
+    Role.TOWN_STAFF: Rung.TOWN,
+    Role.COUNTY_COMMAND: Rung.DEPARTMENT + 1,
+    Role.CITY_ADMIN: Rung.DEPARTMENT + 1,
+}
+
+
+def case_scope_q(user: UserLike, perm: Perm | str = Perm.CASE_VIEW) -> Q:
+    if not user.is_authenticated:
+        return _NOTHING
+    if is_unrestricted(user):
+        return Q()
+    cond = Q(raiser_id=user.pk)
+    handler_roles = set().union(*RUNG_ROLES.values())
+    for a in active_assignments(user):
+        if perm in ROLE_PERMS[a.role]:
+            if a.grid_id is not None:
+                cond |= Q(grid_id=a.grid_id)
+            elif a.place is not None:
+                cond |= Q(place_path__descendant=a.place.path)
+        if a.role in handler_roles:
+            if a.department_id is not None:
+                cond |= Q(handler_department_id=a.department_id)
+            elif a.place_id is not None:
+                cond |= Q(handler_place_id=a.place_id)
+    return cond
+
+
+def scoped_cases(user: UserLike) -> QuerySet[Case]:
+    return Case.objects.filter(case_scope_q(user))
+
+
+def access_case(user: UserLike, case_id: Any) -> Case:
+    try:
+        pk = int(case_id)
+    except (TypeError, ValueError):
+        raise NotFound("事项") from None
+    case = (
+        scoped_cases(user)
+        .select_related("category", "place", "handler_place", "handler_department")
+        .filter(pk=pk)
+        .first()
+    )
+    if case is None:
+        raise NotFound("事项")
+    return case
+
+
+def access_case_by_number(user: UserLike, number: str) -> Case:
+    case = scoped_cases(user).filter(number=number).first()
+    if case is None:
+        raise NotFound("事项")
+    return case
+
+
+def supervisor_rung(user: UserLike, case: Case) -> int | None:
+    """The highest rung from which ``user`` oversees ``case`` (None: does not)."""
+    if is_unrestricted(user):
+        return Rung.DEPARTMENT + 1
+    best: int | None = None
+    for a in active_assignments(user):
+        rung = _ROLE_RUNG.get(a.role)
+        if rung is None or Perm.CASE_SUPERVISE not in ROLE_PERMS[a.role] or a.place is None:
+            continue
+        if case.place_path.startswith(a.place.path):
+            best = rung if best is None else max(best, rung)
+    return best
+
+
+def may_see_raiser(user: UserLike, case: Case) -> bool:
+    """A raiser who chose anonymity is hidden from handlers below the community."""
+    if not case.anonymous or case.raiser_id == user.pk:
+        return True
+    rung = supervisor_rung(user, case)
+    return rung is not None and rung >= Rung.COMMUNITY

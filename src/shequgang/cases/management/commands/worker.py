@@ -1,0 +1,46 @@
+"""``shequgang worker``: delivers the notifications outbox and runs the sweep every
+minute. Several workers may run against PostgreSQL: every piece of work is claimed with a
+conditional UPDATE first."""
+
+from __future__ import annotations
+
+import signal
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import close_old_connections
+
+from shequgang.cases.notifications import deliver_due
+from shequgang.cases.sweep import run_sweep
+
+
+class Command(BaseCommand):
+    help = "Run background work: notifications and the deadline sweep"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--sweep-every", type=float, default=60.0)
+        parser.add_argument("--poll", type=float, default=2.0)
+        parser.add_argument("--once", action="store_true", help="one round, then exit")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        stop = False
+
+        def on_signal(signum: int, frame: Any) -> None:
+            nonlocal stop
+            stop = True
+
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+        next_sweep = 0.0
+        while not stop:
+            close_old_connections()
+            if time.monotonic() >= next_sweep:
+                report = run_sweep()
+                self.stdout.write(f"sweep: {report}")
+                next_sweep = time.monotonic() + opts["sweep_every"]
+            sent = deliver_due()
+            if opts["once"]:
+                break
+            if not sent:
+                time.sleep(opts["poll"])

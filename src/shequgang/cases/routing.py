@@ -1,0 +1,142 @@
+"""The 「四议」 ladder: which node holds a case at each rung, and who acts for it.
+
+A case at a rung is held by the node of that rung above its place — the party group's
+building, the branch's compound, the community, the town — or by a department of its
+county. A rung with nobody appointed to it is skipped upward (the event says so), since a
+case waiting on an empty chair would only time out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from shequgang.actors import UserLike
+from shequgang.cases.models import Category, Rung
+from shequgang.errors import DomainError
+from shequgang.people.models import RoleAssignment
+from shequgang.people.roles import Role
+from shequgang.people.scope import active_assignments, is_unrestricted
+from shequgang.places.models import Department, Kind, Place
+from shequgang.places.selectors import place_ancestors
+
+RUNG_KIND: dict[int, str] = {
+    Rung.CENTRAL_HOUSEHOLD: Kind.HOUSEHOLD,
+    Rung.PARTY_GROUP: Kind.BUILDING,
+    Rung.BRANCH: Kind.COMPOUND,
+    Rung.COMMUNITY: Kind.COMMUNITY,
+    Rung.TOWN: Kind.TOWN,
+}
+
+RUNG_ROLES: dict[int, set[str]] = {
+    Rung.CENTRAL_HOUSEHOLD: {Role.CENTRAL_HOUSEHOLD},
+    Rung.PARTY_GROUP: {Role.PARTY_GROUP_LEADER},
+    Rung.BRANCH: {Role.BRANCH_SECRETARY},
+    Rung.COMMUNITY: {Role.COMMUNITY_SECRETARY, Role.COMMUNITY_WORKER},
+    Rung.TOWN: {Role.TOWN_STAFF},
+    Rung.DEPARTMENT: {Role.DEPARTMENT_HANDLER},
+}
+
+# Rungs that always take a case, staffed or not: above them there is nowhere to skip to
+# inside the community's own chain.
+_ALWAYS_HOLD = {Rung.COMMUNITY, Rung.TOWN}
+
+
+@dataclass
+class Route:
+    rung: int
+    place: Place | None = None
+    department: Department | None = None
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def holder_name(self) -> str:
+        return str(self.department or self.place or "")
+
+
+def _has_holder(rung: int, node: Place) -> bool:
+    return RoleAssignment.objects.filter(
+        role__in=RUNG_ROLES[rung], place=node, revoked_at__isnull=True
+    ).exists()
+
+
+def _central_household_for(household: Place) -> Place | None:
+    """The party-member central household looking after ``household``: one appointed in
+    the same unit or building (the nearest), until 联系户 links say otherwise."""
+    if household.parent is None:
+        return None
+    building = household.parent
+    if building.kind == Kind.UNIT and building.parent is not None:
+        scope_paths = [building.path, building.parent.path]
+    else:
+        scope_paths = [building.path]
+    for path in scope_paths:
+        found = (
+            RoleAssignment.objects.filter(
+                role=Role.CENTRAL_HOUSEHOLD,
+                revoked_at__isnull=True,
+                place__path__descendant=path,
+            )
+            .select_related("place")
+            .order_by("place__path")
+            .first()
+        )
+        if found is not None:
+            return found.place
+    return None
+
+
+def department_for(*, category: Category, county: Place | None) -> Department | None:
+    if county is None or not category.department:
+        return None
+    return (
+        Department.objects.filter(place=county, active=True)
+        .filter(Q(short_name=category.department) | Q(name__contains=category.department))
+        .order_by("id")
+        .first()
+    )
+
+
+def route(*, place: Place, category: Category, rung: int) -> Route:
+    """The first staffed holder at or above ``rung`` for a case at ``place``."""
+    chain = place_ancestors(place=place)
+    by_kind = {p.kind: p for p in chain}
+    skipped: list[str] = []
+    for candidate in range(max(rung, Rung.CENTRAL_HOUSEHOLD), Rung.DEPARTMENT + 1):
+        label = Rung(candidate).label
+        if candidate == Rung.DEPARTMENT:
+            dept = department_for(category=category, county=by_kind.get(Kind.COUNTY))
+            if dept is not None:
+                return Route(rung=candidate, department=dept, skipped=skipped)
+            raise DomainError("no_department", "本县未设置该类事项的承办部门，无法继续提级")
+        if candidate == Rung.CENTRAL_HOUSEHOLD:
+            household = by_kind.get(Kind.HOUSEHOLD)
+            node = _central_household_for(household) if household is not None else None
+            if node is not None:
+                return Route(rung=candidate, place=node, skipped=skipped)
+            skipped.append(f"{label}：无")
+            continue
+        node = by_kind.get(RUNG_KIND[candidate])
+        if node is None:
+            continue  # the case sits above this level (e.g. raised for a whole compound)
+        if candidate in _ALWAYS_HOLD or _has_holder(candidate, node):
+            return Route(rung=candidate, place=node, skipped=skipped)
+        skipped.append(f"{label}：{node.name}未设置负责人")
+    raise DomainError("no_route", "找不到承办节点")  # pragma: no cover - DEPARTMENT returns
+
+
+def is_handler(
+    user: UserLike, *, rung: int, place_id: int | None, department_id: int | None
+) -> bool:
+    """Does ``user`` act for the holder of a case at this rung and node?"""
+    if is_unrestricted(user):
+        return True
+    roles = RUNG_ROLES[rung]
+    for a in active_assignments(user):
+        if a.role not in roles:
+            continue
+        if department_id is not None and a.department_id == department_id:
+            return True
+        if place_id is not None and a.place_id == place_id:
+            return True
+    return False
