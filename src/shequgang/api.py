@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 
 from shequgang.apikit.auth import API_AUTH
 from shequgang.apikit.errors import install_error_handlers
+from shequgang.apikit.parser import JsonObjectParser
 
 api = NinjaAPI(
     title="社区港 Shequgang API",
@@ -13,6 +14,10 @@ api = NinjaAPI(
     description='社区治理平台接口。错误统一为 {"code", "message"}。'
     " Authenticate with `Authorization: Bearer <token>` or a browser session.",
     auth=API_AUTH,
+    parser=JsonObjectParser(),
+    # Swagger UI from ninja's bundled static files ("ninja" is an installed app); no
+    # validator badge, which would call validator.swagger.io from an intranet browser.
+    docs=Swagger(settings={"validatorUrl": None}),
     urls_namespace="api",
 )
 install_error_handlers(api)
@@ -22,9 +27,12 @@ def _mount() -> None:
     from shequgang.people.api import router as people_router
     from shequgang.places.api import router as places_router
 
-    api.add_router("/places", places_router)
+    # Each router spells out its full paths (/places, /grids, /households, /residents …).
+    api.add_router("/", places_router)
     api.add_router("/", people_router)
     api.add_router("/veterans", "shequgang.veterans.api.router")
+    # Keep last: a JSON 404 for any path the routers above do not know.
+    api.add_router("/", "shequgang.apikit.fallback.router")
 
 
 _mount()

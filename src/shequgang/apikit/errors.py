@@ -1,15 +1,28 @@
-"""Every API error is ``{"code": "...", "message": "..."}`` with a 4xx status: a stable
-English code for programs and a Chinese message for people."""
+"""Every API error is ``{"code": "...", "message": "..."}``: a stable English code for
+programs and a Chinese message for people. Bad input is always a 4xx; an unexpected
+failure is logged and answered with the same shape and a 500."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
 from shequgang.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+# ninja raises HttpError for requests it cannot read at all.
+_HTTP_ERRORS: dict[int, tuple[str, str]] = {
+    400: ("malformed_request", "请求体不是有效的 JSON 对象"),
+    403: ("forbidden", "无权执行此操作"),
+    405: ("method_not_allowed", "不支持该请求方法"),
+    429: ("throttled", "请求过于频繁，请稍后再试"),
+}
 
 
 def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
@@ -45,6 +58,13 @@ def install_error_handlers(api: NinjaAPI) -> None:
             status=422,
         )
 
+    @api.exception_handler(DjangoValidationError)
+    def on_model_validation_error(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+        # Model validation behind a service (full_clean); schemas catch most of it first.
+        return api.create_response(
+            request, error_body("invalid_input", "；".join(exc.messages)), status=400
+        )
+
     @api.exception_handler(AuthenticationError)
     def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
         return api.create_response(
@@ -63,6 +83,12 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        code, message = _HTTP_ERRORS.get(exc.status_code, (f"http_{exc.status_code}", str(exc)))
+        return api.create_response(request, error_body(code, message), status=exc.status_code)
+
+    @api.exception_handler(Exception)
+    def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+        logger.exception("API error on %s %s", request.method, request.path, exc_info=exc)
         return api.create_response(
-            request, error_body(f"http_{exc.status_code}", str(exc)), status=exc.status_code
+            request, error_body("internal_error", "服务器内部错误，请稍后重试"), status=500
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +21,8 @@ from shequgang.errors import DomainError
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 200
+# Visible ASCII: UUIDs, ULIDs and the like. Keeps keys printable in logs and storable.
+_KEY_RE = re.compile(r"^[\x21-\x7e]+$")
 
 
 def run_idempotent(
@@ -33,9 +36,10 @@ def run_idempotent(
     key = request.headers.get(HEADER, "").strip()
     if not key:
         return write()
-    if len(key) > MAX_KEY_LENGTH:
+    if len(key) > MAX_KEY_LENGTH or not _KEY_RE.match(key):
         raise DomainError(
-            "invalid_idempotency_key", f"Idempotency-Key 不能超过{MAX_KEY_LENGTH}个字符"
+            "invalid_idempotency_key",
+            f"Idempotency-Key 应为不超过{MAX_KEY_LENGTH}个可见 ASCII 字符",
         )
     digest = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
     if not request.user.is_authenticated:
