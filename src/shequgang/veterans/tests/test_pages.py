@@ -191,3 +191,22 @@ def test_roster_download_page(client, program, world):
     assert full.status_code == 403 and "无权导出完整身份证号码" in full.content.decode()
     client.force_login(world.users["worker_a"])
     assert client.get("/veterans/staff/2026/roster.xlsx").status_code == 404
+
+
+def test_nav_entry_only_for_the_enrolment_desk(rf, world):
+    from django.template import Context, Template
+
+    tmpl = Template("{% load veterans_nav %}{% veterans_nav %}")
+    for persona, shown in [("county_a_command", True), ("worker_a", True), ("grid_a1", False)]:
+        request = rf.get("/")
+        request.user = world.users[persona]
+        html = tmpl.render(Context({"request": request}))
+        assert ("退役军人参保" in html) is shown, persona
+
+
+def test_staff_home_redirects_to_the_current_program(client, program, world, open_window):
+    client.force_login(world.users["county_a_command"])
+    response = client.get("/veterans/staff/")
+    assert response.status_code == 302 and response["Location"] == "/veterans/staff/2026/"
+    client.force_login(world.users["grid_a1"])
+    assert client.get("/veterans/staff/").status_code == 404
