@@ -35,7 +35,7 @@ def test_create_derives_birth_date_and_sex_and_audits(world):
     assert r.name == "李四"
     assert str(r.birth_date) == "1949-12-31" and r.sex == "F"
     assert list(r.tags.values_list("code", flat=True)) == ["elder_alone"]
-    entry = AuditEntry.objects.order_by("-id").first()
+    entry = AuditEntry.objects.latest("id")
     assert AuditEntry.objects.count() == before + 1
     assert entry.action == "resident.create" and entry.actor == world.users["worker_a"]
     assert entry.changes["id_number_masked"] == [None, "1101**********002X"]
