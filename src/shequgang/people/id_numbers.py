@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from shequgang.errors import DomainError
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
-_SHAPE = re.compile(r"^\d{17}[\dX]$")
+_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
 # Nobody registered today was born before this.
 _EARLIEST_BIRTH = dt.date(1890, 1, 1)
 
@@ -31,7 +32,9 @@ def check_character(first17: str) -> str:
 
 
 def normalize_id_number(raw: str) -> str:
-    return raw.strip().replace(" ", "").upper()
+    """Full-width digits and letters (１４１１…Ｘ, common from Chinese input methods) become
+    ASCII; spaces go; x becomes X."""
+    return unicodedata.normalize("NFKC", raw).strip().replace(" ", "").upper()
 
 
 def parse_id_number(raw: str, *, today: dt.date | None = None) -> IdNumber:

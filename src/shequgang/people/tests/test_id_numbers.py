@@ -59,3 +59,12 @@ def test_unknown_area_code_is_accepted():
     # 999999 is no GB/T 2260 code; people keep numbers from retired codes.
     number = make_id_number("999999", dt.date(1980, 1, 1), 5)
     assert parse_id_number(number).value == number
+
+
+def test_full_width_input_is_normalized_and_other_digits_refused():
+    full_width = VALID.translate(str.maketrans("0123456789X", "０１２３４５６７８９Ｘ"))
+    assert parse_id_number(full_width).value == VALID
+    arabic_indic = "١" + VALID[1:]  # a digit to \\d but not to GB 11643
+    with pytest.raises(DomainError) as err:
+        parse_id_number(arabic_indic)
+    assert err.value.code == "id_number_format"
