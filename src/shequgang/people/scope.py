@@ -16,7 +16,7 @@ from shequgang.actors import UserLike as User
 from shequgang.errors import NotFound
 from shequgang.people.models import Resident, RoleAssignment
 from shequgang.people.roles import ROLE_PERMS, Perm
-from shequgang.places.models import Kind, Place
+from shequgang.places.models import Grid, Kind, Place
 
 _CACHE_ATTR = "_shequgang_assignments"
 _NOTHING = Q(pk__in=[])
@@ -151,3 +151,24 @@ def access_resident(
     if resident is None:
         raise NotFound("居民")
     return resident
+
+
+def grid_in_scope(user: User, grid: Grid) -> bool:
+    """Whoever sees the grid's community, and the grid's own workers."""
+    if place_in_scope(user, Perm.PLACE_VIEW, grid.community):
+        return True
+    return any(
+        a.grid_id == grid.pk and Perm.PLACE_VIEW in ROLE_PERMS[a.role]
+        for a in active_assignments(user)
+    )
+
+
+def access_grid(user: User, grid_id: Any) -> Grid:
+    try:
+        pk = int(grid_id)
+    except (TypeError, ValueError):
+        raise NotFound("网格") from None
+    grid = Grid.objects.select_related("community").filter(pk=pk).first()
+    if grid is None or not grid_in_scope(user, grid):
+        raise NotFound("网格")
+    return grid

@@ -14,10 +14,10 @@ from shequgang.apikit.auth import request_user
 from shequgang.apikit.pagination import PageParams, page_of
 from shequgang.apikit.schemas import PathId, errors
 from shequgang.errors import Forbidden, NotFound
-from shequgang.people.roles import ROLE_PERMS, Perm
+from shequgang.people.roles import Perm
 from shequgang.people.scope import (
+    access_grid,
     access_place,
-    active_assignments,
     place_in_scope,
     scope_roots,
     scoped_places,
@@ -59,24 +59,6 @@ def visible_ancestors(user: UserLike, place: Place) -> list[PlaceRef]:
         for p in place_ancestors(place=place)[:-1]
         if place_in_scope(user, Perm.PLACE_VIEW, p)
     ]
-
-
-def _grid_visible(user: UserLike, grid: Grid) -> bool:
-    """Whoever sees the grid's community, and the grid's own workers (the same rule as
-    the grid page)."""
-    if place_in_scope(user, Perm.PLACE_VIEW, grid.community):
-        return True
-    return any(
-        a.grid_id == grid.pk and Perm.PLACE_VIEW in ROLE_PERMS[a.role]
-        for a in active_assignments(user)
-    )
-
-
-def _access_grid(user: UserLike, grid_id: int) -> Grid:
-    grid = Grid.objects.select_related("community").filter(pk=grid_id).first()
-    if grid is None or not _grid_visible(user, grid):
-        raise NotFound("网格")
-    return grid
 
 
 def _grid_out(user: UserLike, grid: Grid) -> GridOut:
@@ -178,7 +160,7 @@ def place_change(request: HttpRequest, place_id: PathId, payload: PlaceUpdateIn)
 @router.get("/grids/{int:grid_id}", response={200: GridOut, **errors(404)}, summary="网格详情")
 def grid_detail(request: HttpRequest, grid_id: PathId) -> GridOut:
     user = request_user(request)
-    return _grid_out(user, _access_grid(user, grid_id))
+    return _grid_out(user, access_grid(user, grid_id))
 
 
 @router.post(
@@ -192,7 +174,7 @@ def grid_add_buildings(
     """Moves whole buildings (with their units and households) into the grid, out of any
     other. Needs grid.manage on the grid's community."""
     user = request_user(request)
-    grid = _access_grid(user, grid_id)
+    grid = access_grid(user, grid_id)
     require_perm(user, Perm.GRID_MANAGE, grid.community, "无权划分该社区的网格")
     wanted = set(payload.building_ids)
     buildings = list(scoped_places(user, Perm.GRID_MANAGE).filter(pk__in=wanted).order_by("pk"))

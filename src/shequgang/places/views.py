@@ -17,10 +17,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 from shequgang.actors import UserLike
 from shequgang.errors import DomainError, NotFound
 from shequgang.people.models import RoleAssignment
-from shequgang.people.roles import ROLE_PERMS, Perm
+from shequgang.people.roles import Perm
 from shequgang.people.scope import (
+    access_grid,
     access_place,
-    active_assignments,
+    grid_in_scope,
     place_in_scope,
     place_scope_q,
     scoped_places,
@@ -47,21 +48,11 @@ def _place_or_404(user: UserLike, place_id: int, perm: Perm = Perm.PLACE_VIEW) -
         raise Http404("地点不存在或无权访问") from None
 
 
-def _may_view_grid(user: UserLike, grid: Grid) -> bool:
-    """Whoever sees the grid's community, and the grid's own workers."""
-    if place_in_scope(user, Perm.PLACE_VIEW, grid.community):
-        return True
-    return any(
-        a.grid_id == grid.pk and Perm.PLACE_VIEW in ROLE_PERMS[a.role]
-        for a in active_assignments(user)
-    )
-
-
 def _grid_or_404(user: UserLike, grid_id: int) -> Grid:
-    grid = Grid.objects.select_related("community").filter(pk=grid_id).first()
-    if grid is None or not _may_view_grid(user, grid):
-        raise Http404("网格不存在或无权访问")
-    return grid
+    try:
+        return access_grid(user, grid_id)
+    except NotFound:
+        raise Http404("网格不存在或无权访问") from None
 
 
 def _children_page(request: HtmxRequest, place: Place) -> tuple[Page[Place], QueryDict, str]:
@@ -103,7 +94,7 @@ def _detail_context(user: UserLike, place: Place) -> dict[str, Any]:
             or grid is not None
             or place.latitude is not None
         ),
-        "grid_visible": grid is not None and _may_view_grid(user, grid),
+        "grid_visible": grid is not None and grid_in_scope(user, grid),
         "grids": place.grids.order_by("name") if place.kind == Kind.COMMUNITY else None,
         "may_edit": place_in_scope(user, Perm.PLACE_EDIT, place),
         "child_kinds": child_kinds(place),
