@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "shequgang.places",
     "shequgang.people",
     "shequgang.apikit",
+    "shequgang.demo",
     "shequgang.cases",
     "shequgang.calendar",
     "shequgang.veterans",

@@ -1,0 +1,318 @@
+"""`shequgang loaddemo`: the demo city of 吕梁, built through the real services.
+
+The small city is loaded once for the class ``TestSmallCity`` (inside a transaction that is
+rolled back after it, each test in its own savepoint); the tests that need an empty database
+stand outside the class."""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
+from django.db import connection, transaction
+from django.db.models import Count
+from django.test import Client
+
+from shequgang.demo.city import BINDONG_HOUSEHOLDS
+from shequgang.demo.staff import DEMO_PASSWORD
+from shequgang.people import pii
+from shequgang.people.id_numbers import parse_id_number
+from shequgang.people.models import Resident, RoleAssignment
+from shequgang.people.roles import Role
+from shequgang.people.scope import may_view_full_pii, scoped_residents
+from shequgang.people.services import id_number_index, phone_index
+from shequgang.places.models import Grid, Kind, ManagementMode, Place
+
+COUNTIES = {
+    "离石区": "141102",
+    "文水县": "141121",
+    "交城县": "141122",
+    "兴县": "141123",
+    "临县": "141124",
+    "柳林县": "141125",
+    "石楼县": "141126",
+    "岚县": "141127",
+    "方山县": "141128",
+    "中阳县": "141129",
+    "交口县": "141130",
+    "孝义市": "141181",
+    "汾阳市": "141182",
+}
+
+# README.md's table: username -> (role, the node's full name or grid/department name).
+ACCOUNT_NODES = {
+    "city_admin": (Role.CITY_ADMIN, "吕梁市"),
+    "lishi_command": (Role.COUNTY_COMMAND, "吕梁市 离石区"),
+    "binhe_staff": (Role.TOWN_STAFF, "吕梁市 离石区 滨河街道"),
+    "chengdong_secretary": (Role.COMMUNITY_SECRETARY, "吕梁市 离石区 滨河街道 城东社区"),
+    "chengdong_worker": (Role.COMMUNITY_WORKER, "吕梁市 离石区 滨河街道 城东社区"),
+    "chengdong_grid1": (Role.GRID_WORKER, "城东社区·第一网格"),
+    "bindong_branch": (Role.BRANCH_SECRETARY, "吕梁市 离石区 滨河街道 城东社区 滨东花园小区"),
+    "bindong_group1": (
+        Role.PARTY_GROUP_LEADER,
+        "吕梁市 离石区 滨河街道 城东社区 滨东花园小区 1号楼",
+    ),
+    "bindong_central": (
+        Role.CENTRAL_HOUSEHOLD,
+        "吕梁市 离石区 滨河街道 城东社区 滨东花园小区 1号楼 1单元 101",
+    ),
+    "lishi_cgj": (Role.DEPARTMENT_HANDLER, "离石区城市管理局"),
+    "jianchang_secretary": (Role.COMMUNITY_SECRETARY, "吕梁市 汾阳市 太和桥街道 建昌社区"),
+}
+
+
+def readme_usernames() -> list[str]:
+    readme = (settings.PROJECT_DIR / "README.md").read_text(encoding="utf-8")
+    table = readme.split("### Demo accounts", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"^\| `([a-z0-9_]+)` \|", table, flags=re.MULTILINE)
+
+
+def load(**options: Any) -> str:
+    out = io.StringIO()
+    call_command("loaddemo", stdout=out, **options)
+    return out.getvalue()
+
+
+def place(*names: str) -> Place:
+    node = Place.objects.get(parent=None, name="吕梁市")
+    for name in names:
+        node = Place.objects.get(parent=node, name=name)
+    return node
+
+
+def households(node: Place) -> int:
+    return Place.objects.filter(path__descendant=node.path, kind=Kind.HOUSEHOLD).count()
+
+
+@pytest.fixture(scope="class")
+def demo(django_db_setup: None, django_db_blocker: Any) -> Any:
+    with django_db_blocker.unblock(), transaction.atomic():
+        output = load()
+        yield output
+        transaction.set_rollback(True)
+
+
+@pytest.mark.usefixtures("demo", "db")
+class TestSmallCity:
+    def test_the_city_and_its_13_counties_carry_gbt2260_codes(self):
+        city = Place.objects.get(parent=None)
+        assert (city.name, city.code, city.kind) == ("吕梁市", "141100", Kind.CITY)
+        counties = dict(
+            Place.objects.filter(parent=city, kind=Kind.COUNTY).values_list("name", "code")
+        )
+        assert counties == COUNTIES
+
+    def test_lishi_has_its_real_subdistricts_and_towns(self):
+        towns = dict(Place.objects.filter(parent=place("离石区")).values_list("name", "subtype"))
+        assert towns == {
+            **dict.fromkeys(
+                [
+                    "滨河街道",
+                    "凤山街道",
+                    "莲花池街道",
+                    "城北街道",
+                    "田家会街道",
+                    "交口街道",
+                    "西属巴街道",
+                ],
+                "街道",
+            ),
+            "吴城镇": "镇",
+            "信义镇": "镇",
+            "枣林乡": "乡",
+            "坪头乡": "乡",
+        }
+
+    def test_the_seeds_named_places_are_where_the_article_puts_them(self):
+        beimen = Place.objects.get(kind=Kind.COMPOUND, name="市委北门高层小区")
+        assert beimen.full_name().startswith("离石区 ")
+        assert place("汾阳市", "太和桥街道", "建昌社区", "昌瑞绿洲小区").kind == Kind.COMPOUND
+        assert Place.objects.get(name="锄沟社区").full_name().startswith("柳林县 ")
+        assert place("孝义市", "胜溪湖街道", "绿城社区", "盐业小区").management_mode == (
+            ManagementMode.PROPERTY_COMMITTEE
+        )
+        assert place("中阳县", "宁乡镇").subtype == "镇"
+
+    def test_every_county_has_compounds_and_households(self):
+        for name in COUNTIES:
+            county = place(name)
+            compounds = Place.objects.filter(path__descendant=county.path, kind=Kind.COMPOUND)
+            assert compounds.exists(), name
+            assert households(county) > 0, name
+
+    def test_compounds_are_run_in_every_management_mode(self):
+        modes = set(
+            Place.objects.filter(kind=Kind.COMPOUND).values_list("management_mode", flat=True)
+        )
+        assert {
+            ManagementMode.SELF_MANAGED,
+            ManagementMode.PROPERTY_COMPANY,
+            ManagementMode.OWNERS_COMMITTEE,
+            ManagementMode.PROPERTY_COMMITTEE,
+        } <= modes
+        company = Place.objects.filter(management_mode=ManagementMode.PROPERTY_COMPANY)
+        assert not company.filter(property_company="").exists()
+
+    def test_bindong_garden_has_the_articles_306_households_in_two_grids(self):
+        chengdong = place("离石区", "滨河街道", "城东社区")
+        bindong = place("离石区", "滨河街道", "城东社区", "滨东花园小区")
+        assert households(bindong) == BINDONG_HOUSEHOLDS == 306
+        grids = {g.name: g for g in Grid.objects.filter(community=chengdong)}
+        assert {"第一网格", "第二网格"} <= set(grids)
+        in_bindong = Place.objects.filter(path__descendant=bindong.path, kind=Kind.HOUSEHOLD)
+        by_grid = {grids["第一网格"].pk: 0, grids["第二网格"].pk: 0}
+        for grid_id in in_bindong.values_list("grid_id", flat=True):
+            by_grid[grid_id] += 1
+        assert sum(by_grid.values()) == 306 and all(by_grid.values())
+
+    def test_households_have_room_numbers_floor_areas_and_one_to_four_residents(self):
+        home = place("离石区", "滨河街道", "城东社区", "滨东花园小区", "1号楼", "1单元", "502")
+        assert home.kind == Kind.HOUSEHOLD
+        assert home.floor_area is not None and home.floor_area > 0
+        assert not Place.objects.filter(kind=Kind.HOUSEHOLD, floor_area__isnull=True).exists()
+        sizes = set(
+            Place.objects.filter(kind=Kind.HOUSEHOLD)
+            .annotate(n=Count("residents"))
+            .values_list("n", flat=True)
+        )
+        assert sizes <= {1, 2, 3, 4} and len(sizes) > 1
+
+    def test_every_readme_account_logs_in_and_holds_its_role_on_its_node(self):
+        usernames = readme_usernames()
+        assert sorted(usernames) == sorted(ACCOUNT_NODES)
+        for username in usernames:
+            user = User.objects.get(username=username)
+            assert user.first_name and re.fullmatch(r"[\u4e00-\u9fff]{2,4}", user.first_name)
+            assert Client().login(username=username, password=DEMO_PASSWORD), username
+            (assignment,) = RoleAssignment.objects.filter(user=user, revoked_at=None)
+            role, node = ACCOUNT_NODES[username]
+            assert assignment.role == role, username
+            if assignment.place is not None:
+                assert assignment.place.full_name(below=Kind.CITY) == node, username
+            else:
+                assert assignment.node_name == node, username
+        admin = User.objects.get(username="city_admin")
+        assert admin.is_superuser and admin.is_staff
+
+    def test_the_grid_worker_sees_the_residents_of_the_first_grid_only(self):
+        worker = User.objects.get(username="chengdong_grid1")
+        grid = Grid.objects.get(community__name="城东社区", name="第一网格")
+        seen = scoped_residents(worker)
+        assert seen.exists()
+        assert set(seen.values_list("household__grid_id", flat=True)) == {grid.pk}
+        assert seen.count() == Resident.objects.filter(household__grid=grid).count()
+        fifth = place("离石区", "滨河街道", "城东社区", "滨东花园小区", "5号楼")
+        assert not seen.filter(household__path__startswith=fifth.path).exists()
+
+    def test_the_chengdong_secretary_may_view_full_personal_data_there_only(self):
+        secretary = User.objects.get(username="chengdong_secretary")
+        worker = User.objects.get(username="chengdong_worker")
+        home = place("离石区", "滨河街道", "城东社区", "滨东花园小区", "1号楼", "1单元", "101")
+        jianchang = place("汾阳市", "太和桥街道", "建昌社区")
+        assert may_view_full_pii(secretary, home)
+        assert not may_view_full_pii(secretary, jianchang)
+        assert not may_view_full_pii(worker, home)
+
+    def test_personal_data_is_encrypted_valid_and_unique(self):
+        rows = list(
+            Resident.objects.values_list(
+                "id_number_cipher", "id_number_index", "id_number_masked", "birth_date", "sex"
+            )
+        )
+        numbers = []
+        for cipher, index, masked, birth, sex in rows:
+            number = pii.decrypt(cipher)
+            parsed = parse_id_number(number)
+            assert (parsed.birth_date, parsed.sex) == (birth, sex)
+            assert index == id_number_index(number)
+            assert masked == number[:4] + "*" * 10 + number[-4:]
+            numbers.append(number)
+        assert len(set(numbers)) == len(numbers)
+        local = [n for n in numbers if n[:6] in COUNTIES.values()]
+        assert len(local) > 0.8 * len(numbers)
+        phones = [
+            pii.decrypt(c)
+            for c in Resident.objects.exclude(phone_cipher="").values_list(
+                "phone_cipher", flat=True
+            )
+        ]
+        assert all(re.fullmatch(r"\+861[358]\d{9}", p) for p in phones)
+        one = Resident.objects.exclude(phone_cipher="").first()
+        assert one is not None and one.phone_index == phone_index(pii.decrypt(one.phone_cipher))
+
+        # Given every plaintext, when the raw table is read, then none of it is there.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT * FROM people_resident")
+            dump = repr(cursor.fetchall())
+        runs = re.findall(r"\d{11,}X?", dump)
+        windows = {run[i : i + 18] for run in runs for i in range(len(run) - 17)}
+        windows |= {run[i : i + 11] for run in runs for i in range(len(run) - 10)}
+        assert not windows & set(numbers)
+        assert not windows & {p[3:] for p in phones}
+
+    def test_tags_mark_elders_living_alone_and_others(self):
+        codes = set(Resident.tags.through.objects.values_list("residenttag__code", flat=True))
+        assert {"elder_alone", "party_member", "floating"} <= codes
+        for elder in Resident.objects.filter(tags__code="elder_alone")[:50]:
+            assert elder.household.residents.count() == 1
+
+    def test_the_summary_reports_the_counts(self, demo):
+        assert "吕梁演示数据已载入" in demo
+        assert re.search(r"县（市、区）\s+13\b", demo)
+        assert re.search(r"演示账号\s+11\b", demo)
+
+    def test_if_empty_does_nothing_the_second_time(self):
+        before = (Place.objects.count(), Resident.objects.count(), User.objects.count())
+        assert "跳过" in load(if_empty=True)
+        assert (Place.objects.count(), Resident.objects.count(), User.objects.count()) == before
+
+    def test_without_if_empty_a_second_load_is_refused(self):
+        with pytest.raises(CommandError):
+            load()
+
+
+def _snapshot() -> dict[str, Any]:
+    return {
+        "tree": list(Place.objects.order_by("path").values_list("path", "name", "floor_area")),
+        "residents": list(
+            Resident.objects.order_by("household__path", "name", "id_number_masked").values_list(
+                "household__path", "name", "relation", "birth_date", "id_number_masked"
+            )
+        ),
+        "grids": sorted(Grid.objects.values_list("community__path", "name")),
+    }
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _load_and_snapshot(seed: int) -> dict[str, Any]:
+    snapshot: dict[str, Any] = {}
+    try:
+        with transaction.atomic():
+            load(seed=seed)
+            snapshot = _snapshot()
+            raise _Rollback
+    except _Rollback:
+        pass
+    assert not Place.objects.exists()
+    return snapshot
+
+
+def test_the_same_seed_builds_the_same_city(db):
+    first = _load_and_snapshot(7)
+    second = _load_and_snapshot(7)
+    assert first["residents"] and first == second
+
+
+def test_the_demo_is_refused_outside_demo_and_dev_mode(db, settings):
+    settings.DEMO_MODE = settings.DEBUG = settings.TESTING = False
+    with pytest.raises(CommandError, match="SHEQUGANG_DEMO"):
+        load()
+    assert not Place.objects.exists()
