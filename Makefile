@@ -32,6 +32,9 @@ var/field.key: | $(VENV)/.installed
 	@chmod 600 $@
 	@echo "generated a local personal-data key in $@"
 
+# `make run` is the demo: a published password, a generated local key, no SECRET_KEY needed.
+migrate demo run: export SHEQUGANG_DEMO := 1
+
 migrate: venv var/field.key ## Apply database migrations
 	$(BIN)/shequgang migrate --noinput
 
@@ -40,13 +43,20 @@ demo: migrate ## Load the demo city (吕梁) if the database is empty
 
 run: demo ## Set everything up and serve on http://127.0.0.1:8000
 	$(BIN)/shequgang collectstatic --noinput -v 0
-	SHEQUGANG_DEMO=1 $(BIN)/shequgang serve --bind $(HOST):$(PORT) --workers $(WEB_WORKERS)
+	$(BIN)/shequgang serve --bind $(HOST):$(PORT) --workers $(WEB_WORKERS)
+
+# The browser tests drive Debian's Chromium; without it they are skipped, and we say so.
+CHROMIUM_NOTE = @test -x /usr/bin/chromium || echo "note: browser tests skipped: /usr/bin/chromium not installed (apt-get install -y chromium)"
 
 test: venv ## Run the whole test suite (DATABASE_URL picks the database; default SQLite)
+	$(CHROMIUM_NOTE)
 	$(BIN)/pytest -q
+	$(CHROMIUM_NOTE)
 
 test-pg: venv ## Run the suite against the local PostgreSQL
+	$(CHROMIUM_NOTE)
 	DATABASE_URL=$${PG_URL:-postgres://postgres@127.0.0.1:5432/shequgang} $(BIN)/pytest -q
+	$(CHROMIUM_NOTE)
 
 lint: venv ## ruff and mypy
 	$(BIN)/ruff check .

@@ -118,9 +118,9 @@ INSTALLED_APPS = [
     "shequgang.places",
     "shequgang.people",
     "shequgang.apikit",
+    "shequgang.calendar",
     "shequgang.demo",
     "shequgang.cases",
-    "shequgang.calendar",
     "shequgang.veterans",
 ]
 
@@ -232,6 +232,11 @@ STORAGES = {
         )
     },
 }
+if TESTING or DEBUG:
+    # Serve straight from the apps' static folders, no collectstatic needed.
+    WHITENOISE_USE_FINDERS = True
+    WHITENOISE_AUTOREFRESH = True
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")) or VAR_DIR / "media")
 MEDIA_URL = "media/"
 
