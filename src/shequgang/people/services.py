@@ -1,5 +1,6 @@
 """Writes to the register, role assignments and API tokens. Every write is audited;
-personal data enters only through ``_set_pii`` and leaves in full only through the
+personal data enters only through ``_set_pii`` (and the ``resident_apply_*`` functions it
+is built on, which the register import reuses) and leaves in full only through the
 ``*_reveal`` services, which check the permission and log the view."""
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from shequgang.actors import Actor
 from shequgang.audit.services import audit_record, diff_fields
 from shequgang.errors import Conflict, DomainError, Forbidden, NotFound
 from shequgang.people import pii
-from shequgang.people.id_numbers import parse_id_number
+from shequgang.people.id_numbers import IdNumber, parse_id_number
 from shequgang.people.masking import mask_id_number, mask_phone, mask_text
 from shequgang.people.models import (
     ApiToken,
@@ -76,28 +77,43 @@ def phone_index(e164: str) -> str:
     return pii.blind_index("phone", e164)
 
 
+def resident_apply_id_number(*, resident: Resident, parsed: IdNumber | None) -> None:
+    """Put an already validated ID number on ``resident`` (ciphertext, blind index, masked
+    form, birth date and sex), or clear it with ``None``. Does not save."""
+    if parsed is None:
+        resident.id_number_cipher = ""
+        resident.id_number_index = None
+        resident.id_number_masked = ""
+        return
+    resident.id_number_cipher = pii.encrypt(parsed.value)
+    resident.id_number_index = id_number_index(parsed.value)
+    resident.id_number_masked = mask_id_number(parsed.value)
+    resident.birth_date = parsed.birth_date
+    resident.sex = parsed.sex
+
+
+def resident_apply_phone(
+    *, resident: Resident, e164: str | None, national: str | None = None
+) -> None:
+    """Put an already normalized phone (E.164) on ``resident``, or clear it with ``None``.
+    ``national`` is its national form when the caller already knows it (it saves parsing
+    the number again; the register import passes it). Does not save."""
+    if e164 is None:
+        resident.phone_cipher = resident.phone_index = resident.phone_masked = ""
+        return
+    resident.phone_cipher = pii.encrypt(e164)
+    resident.phone_index = phone_index(e164)
+    resident.phone_masked = mask_phone(national or national_phone(e164))
+
+
 def _set_pii(resident: Resident, data: ResidentInput) -> None:
     """Validate and encrypt the personal fields present in ``data`` onto ``resident``."""
     if data.id_number is not None:
-        if data.id_number.strip() == "":
-            resident.id_number_cipher = ""
-            resident.id_number_index = None
-            resident.id_number_masked = ""
-        else:
-            parsed = parse_id_number(data.id_number)
-            resident.id_number_cipher = pii.encrypt(parsed.value)
-            resident.id_number_index = id_number_index(parsed.value)
-            resident.id_number_masked = mask_id_number(parsed.value)
-            resident.birth_date = parsed.birth_date
-            resident.sex = parsed.sex
+        parsed = parse_id_number(data.id_number) if data.id_number.strip() else None
+        resident_apply_id_number(resident=resident, parsed=parsed)
     if data.phone is not None:
-        if data.phone.strip() == "":
-            resident.phone_cipher = resident.phone_index = resident.phone_masked = ""
-        else:
-            e164 = normalize_phone(data.phone)
-            resident.phone_cipher = pii.encrypt(e164)
-            resident.phone_index = phone_index(e164)
-            resident.phone_masked = mask_phone(national_phone(e164))
+        e164 = normalize_phone(data.phone) if data.phone.strip() else None
+        resident_apply_phone(resident=resident, e164=e164)
     if data.address is not None:
         address = data.address.strip()
         resident.address_cipher = pii.encrypt(address) if address else ""
