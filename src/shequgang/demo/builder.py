@@ -63,6 +63,7 @@ from shequgang.places.services import (
     place_create,
     places_create_children,
 )
+from shequgang.veterans.demo import veterans_demo_load
 
 
 class DemoNotEmpty(Exception):
@@ -240,6 +241,8 @@ class _Builder:
         self._departments(counties[0], Department.Level.COUNTY, LISHI_DEPARTMENTS)
         assert counties[0].name == LISHI.name
         self._accounts(admin, city, password)
+        # Veterans' insurance applications to the 2026 program (shequgang loadveterans).
+        veterans_demo_load()
 
     def _county(self, spec: CountySpec, county: Place) -> None:
         towns = places_create_children(
