@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("shequgang.places.urls")),
     path("", include("shequgang.people.urls")),
     path("", include("shequgang.veterans.urls")),
+    path("", include("shequgang.cases.urls")),
 ]

@@ -1,0 +1,30 @@
+"""The case links of the top bar, shown by what the signed-in user does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from shequgang.cases.notifications import unread_count
+from shequgang.cases.routing import RUNG_ROLES
+from shequgang.people.roles import Perm
+from shequgang.people.scope import active_assignments, has_perm_anywhere, is_unrestricted
+
+register = template.Library()
+
+_HANDLER_ROLES: set[str] = set().union(*RUNG_ROLES.values())
+
+
+@register.inclusion_tag("cases/_nav.html", takes_context=True)
+def cases_nav(context: template.Context) -> dict[str, Any]:
+    user = context["user"]
+    if not user.is_authenticated:
+        return {"show": False}
+    return {
+        "show": True,
+        "handles": is_unrestricted(user)
+        or any(a.role in _HANDLER_ROLES for a in active_assignments(user)),
+        "sees_cases": has_perm_anywhere(user, Perm.CASE_VIEW),
+        "unread": unread_count(user),
+    }

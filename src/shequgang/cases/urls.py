@@ -1,0 +1,23 @@
+from django.urls import path
+
+from shequgang.cases import views
+
+app_name = "cases"
+
+urlpatterns = [
+    # Residents, on a phone.
+    path("cases/new/", views.case_new, name="case_new"),
+    path("cases/new/place/", views.place_picker, name="place_picker"),
+    path("cases/mine/", views.my_cases, name="my_cases"),
+    # Handlers and supervisors.
+    path("cases/queue/", views.queue, name="queue"),
+    path("cases/", views.case_list, name="case_list"),
+    # One case: its page for everyone who may see it, and the actions on it.
+    path("cases/<int:case_id>/", views.case_detail, name="case_detail"),
+    path("cases/<int:case_id>/act/<str:action>/", views.case_act, name="case_act"),
+    path("cases/<int:case_id>/photos/<int:photo_id>/", views.case_photo, name="case_photo"),
+    # Notifications.
+    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/read/", views.inbox_read_all, name="inbox_read_all"),
+    path("inbox/<int:note_id>/read/", views.inbox_read, name="inbox_read"),
+]
