@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("shequgang.people.urls")),
     path("", include("shequgang.veterans.urls")),
     path("", include("shequgang.cases.urls")),
+    path("", include("shequgang.cases.deliberation_urls")),
 ]

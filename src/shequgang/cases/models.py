@@ -401,3 +401,7 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+# Deliberations live in their own module; importing them here registers them with the app.
+from shequgang.cases.deliberation_models import *  # noqa: E402,F403
