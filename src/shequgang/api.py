@@ -31,6 +31,8 @@ def _mount() -> None:
     api.add_router("/", places_router)
     api.add_router("/", people_router)
     api.add_router("/veterans", "shequgang.veterans.api.router")
+    api.add_router("/cases", "shequgang.cases.api.router")
+    api.add_router("/", "shequgang.cases.desk_api.router")  # categories, measures, inbox
     # Keep last: a JSON 404 for any path the routers above do not know.
     api.add_router("/", "shequgang.apikit.fallback.router")
 

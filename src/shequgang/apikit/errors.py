@@ -7,8 +7,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
@@ -79,6 +81,26 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
         return api.create_response(
             request, error_body("not_found", "对象不存在或无权访问"), status=404
+        )
+
+    @api.exception_handler(RequestDataTooBig)
+    def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        return api.create_response(
+            request, error_body("request_too_large", "请求数据过大"), status=413
+        )
+
+    # Django refuses a request it will not read (too many fields or files, a broken
+    # multipart body) with these; for a client they are malformed requests, not our 500.
+    @api.exception_handler(SuspiciousOperation)
+    def on_suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+        return api.create_response(
+            request, error_body("malformed_request", "请求无法解析"), status=400
+        )
+
+    @api.exception_handler(MultiPartParserError)
+    def on_bad_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+        return api.create_response(
+            request, error_body("malformed_request", "表单数据无法解析"), status=400
         )
 
     @api.exception_handler(HttpError)

@@ -12,12 +12,13 @@ from typing import Protocol
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from shequgang.cases.models import Case, Notification
 from shequgang.cases.routing import RUNG_ROLES
+from shequgang.errors import NotFound
 from shequgang.people.models import RoleAssignment
 
 log = logging.getLogger("shequgang.notifications")
@@ -123,9 +124,25 @@ def deliver_due(*, now: dt.datetime | None = None, batch: int = 200) -> int:
 
 
 def unread_count(user: User) -> int:
+    return inbox_of(user).filter(read_at__isnull=True).count()
+
+
+def inbox_of(user: User) -> QuerySet[Notification]:
+    """The user's inbox: their delivered in-app notifications."""
     return Notification.objects.filter(
-        recipient=user,
-        channel=Notification.Channel.INBOX,
-        delivered_at__isnull=False,
-        read_at__isnull=True,
-    ).count()
+        recipient=user, channel=Notification.Channel.INBOX, delivered_at__isnull=False
+    )
+
+
+def notification_mark_read(
+    *, user: User, notification_id: int, now: dt.datetime | None = None
+) -> Notification:
+    """Marks one notification of ``user``'s inbox read; a second call keeps the first
+    time. Raises NotFound for anyone else's, or one not yet delivered."""
+    inbox_of(user).filter(pk=notification_id, read_at__isnull=True).update(
+        read_at=now or timezone.now()
+    )
+    note = inbox_of(user).filter(pk=notification_id).first()
+    if note is None:
+        raise NotFound("消息")
+    return note

@@ -280,7 +280,9 @@ def case_resolve(
     """办结, with what was done and optional evidence photos; asks the raiser to rate it."""
     text = _text(resolution, field="resolution", label="办理结果", limit=4000, required=True)
     rules = CaseRules.current()
-    cleaned = [clean_photo(p, max_bytes=rules.max_photo_bytes) for p in photos[: rules.max_photos]]
+    if len(photos) > rules.max_photos:
+        raise DomainError("too_many_photos", f"最多上传{rules.max_photos}张照片")
+    cleaned = [clean_photo(p, max_bytes=rules.max_photo_bytes) for p in photos]
 
     def change(c: Case) -> Change:
         now = timezone.now()
