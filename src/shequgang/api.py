@@ -30,6 +30,7 @@ def _mount() -> None:
     # Each router spells out its full paths (/places, /grids, /households, /residents …).
     api.add_router("/", places_router)
     api.add_router("/", people_router)
+    api.add_router("/", "shequgang.people.register_api.router")
     api.add_router("/veterans", "shequgang.veterans.api.router")
     api.add_router("/cases", "shequgang.cases.api.router")
     api.add_router("/", "shequgang.cases.desk_api.router")  # categories, measures, inbox

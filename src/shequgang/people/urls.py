@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shequgang.people import views
+from shequgang.people import register_views, views
 
 app_name = "people"
 
@@ -14,4 +14,19 @@ urlpatterns = [
         views.resident_reveal,
         name="resident_reveal",
     ),
+]
+
+# The register sheet (台账): import, export and the template.
+urlpatterns += [
+    path("register/", register_views.register_page, name="register_page"),
+    path("register/validate/", register_views.register_validate, name="register_validate"),
+    path(
+        "register/confirm/", register_views.register_import_confirm, name="register_import_confirm"
+    ),
+    path(
+        "register/template.xlsx",
+        register_views.register_template_download,
+        name="register_template",
+    ),
+    path("register/export.xlsx", register_views.register_export_download, name="register_export"),
 ]
