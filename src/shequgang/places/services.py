@@ -87,42 +87,99 @@ def places_create_children(
     if len(set(names)) != len(names):
         raise DomainError("duplicate_name", "同一上级下名称重复")
     if parent is not None:
-        parent = Place.objects.select_for_update().get(pk=parent.pk)
-        if Place.objects.filter(parent=parent, kind=kind, name__in=names).exists():
-            raise DomainError("duplicate_name", f"“{parent.name}”下已有同名{Kind(kind).label}")
-        first = parent.last_child + 1
-        parent.last_child += len(rows)
-        parent.save(update_fields=["last_child"])
-        prefix, depth = parent.path, parent.depth + 1
-        grid_id = parent.grid_id if kind in GRID_KINDS else None
-    else:
-        # Roots are rare (one per city); the unique path constraint settles any race.
-        last = Place.objects.filter(parent__isnull=True).count()
-        first, prefix, depth, grid_id = last + 1, "", 0, None
-        if Place.objects.filter(parent__isnull=True, name__in=names).exists():
-            raise DomainError("duplicate_name", "已有同名的市")
+        return places_create_children_many(kind=kind, groups=[(parent, rows)], actor=actor)
+    # Roots are rare (one per city); the unique path constraint settles any race.
+    first = Place.objects.filter(parent__isnull=True).count() + 1
+    if Place.objects.filter(parent__isnull=True, name__in=names).exists():
+        raise DomainError("duplicate_name", "已有同名的市")
     places = [
         Place(
-            parent=parent,
+            parent=None,
             kind=kind,
             name=name,
-            path=child_path(prefix, first + i) if prefix else f"{encode_segment(first + i)}/",
-            depth=depth,
-            grid_id=grid_id,
+            path=f"{encode_segment(first + i)}/",
+            depth=0,
             **{k: v for k, v in row.items() if k != "name"},
         )
         for i, (row, name) in enumerate(zip(rows, names, strict=True))
     ]
     created = Place.objects.bulk_create(places)
+    for place in created:
+        audit_record(actor=actor, action="place.create", obj=place)
+    return created
+
+
+@transaction.atomic
+def places_create_children_many(
+    *,
+    kind: str,
+    groups: Sequence[tuple[Place, Sequence[Mapping[str, Any]]]],
+    actor: Actor,
+) -> list[Place]:
+    """Create children of one kind under many parents at once (the register import
+    creates thousands of households this way). Locks every parent in one query, in pk
+    order, reserves a block of segments under each, inserts everything with one
+    bulk_create and writes one audit row. Raises DomainError before writing anything on a
+    wrong level, a bad field or a name already used under its parent."""
+    if not groups:
+        return []
+    for parent, rows in groups:
+        names = [str(row.get("name", "")).strip() for row in rows]
+        for row, name in zip(rows, names, strict=True):
+            _check_child(parent, kind, name)
+            _check_attrs(kind, {k: v for k, v in row.items() if k != "name"})
+        if len(set(names)) != len(names):
+            raise DomainError("duplicate_name", "同一上级下名称重复")
+    ids = sorted({parent.pk for parent, _rows in groups})
+    if len(ids) != len(groups):
+        raise DomainError("duplicate_parent", "同一上级出现多次")
+    locked = {p.pk: p for p in Place.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+    taken: set[tuple[int, str]] = set()
+    for chunk in range(0, len(ids), 500):
+        taken.update(
+            Place.objects.filter(parent_id__in=ids[chunk : chunk + 500], kind=kind).values_list(
+                "parent_id", "name"
+            )
+        )
+    places: list[Place] = []
+    for group_parent, rows in groups:
+        parent = locked[group_parent.pk]
+        names = [str(row.get("name", "")).strip() for row in rows]
+        clash = [n for n in names if (parent.pk, n) in taken]
+        if clash:
+            raise DomainError(
+                "duplicate_name", f"“{parent.name}”下已有同名{Kind(kind).label}：{clash[0]}"
+            )
+        first = parent.last_child + 1
+        parent.last_child += len(rows)
+        grid_id = parent.grid_id if kind in GRID_KINDS else None
+        places.extend(
+            Place(
+                parent=parent,
+                kind=kind,
+                name=name,
+                path=child_path(parent.path, first + i),
+                depth=parent.depth + 1,
+                grid_id=grid_id,
+                **{k: v for k, v in row.items() if k != "name"},
+            )
+            for i, (row, name) in enumerate(zip(rows, names, strict=True))
+        )
+    Place.objects.bulk_update(list(locked.values()), ["last_child"], batch_size=500)
+    created = Place.objects.bulk_create(places, batch_size=1000)
     if len(created) == 1:
         audit_record(actor=actor, action="place.create", obj=created[0])
     else:
         audit_record(
             actor=actor,
             action="place.bulk_create",
-            obj=parent,
+            obj=locked[ids[0]] if len(ids) == 1 else None,
             object_type="places.place",
-            changes={"kind": [None, kind], "count": [None, len(created)]},
+            changes={
+                "kind": [None, kind],
+                "count": [None, len(created)],
+                "parents": [None, len(ids)],
+            },
         )
     return created
 
