@@ -3,21 +3,13 @@ every full view of personal data. Rows are never updated or deleted."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 
-
-class AppendOnlyQuerySet(models.QuerySet["AuditEntry"]):
-    def update(self, **kwargs: Any) -> int:
-        raise TypeError("the audit log is append-only")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise TypeError("the audit log is append-only")
+from shequgang.audit.appendonly import AppendOnlyModel
 
 
-class AuditEntry(models.Model):
+class AuditEntry(AppendOnlyModel):
     at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -36,8 +28,6 @@ class AuditEntry(models.Model):
     changes = models.JSONField("变更", default=dict, blank=True)
     ip = models.GenericIPAddressField("IP", null=True, blank=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         verbose_name = "审计记录"
         verbose_name_plural = "审计日志"
@@ -46,11 +36,3 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise TypeError("the audit log is append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise TypeError("the audit log is append-only")

@@ -4,11 +4,11 @@ notifications outbox and the admin-editable rules (settings row)."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from django.conf import settings
 from django.db import models
 
+from shequgang.audit.appendonly import AppendOnlyModel
 from shequgang.places.models import Department, Grid, Place
 from shequgang.places.paths import PathField
 
@@ -284,7 +284,7 @@ class EventKind(models.TextChoices):
     TASK = "task", "议事任务"
 
 
-class CaseEvent(models.Model):
+class CaseEvent(AppendOnlyModel):
     """One line of a case's timeline. Append-only: never updated, never deleted."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
@@ -313,14 +313,6 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.kind}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise TypeError("case events are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise TypeError("case events are append-only")
 
 
 def _photo_path(instance: CasePhoto, filename: str) -> str:

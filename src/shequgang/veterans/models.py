@@ -10,12 +10,12 @@ that enforces one live application per person per program."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import models
 
+from shequgang.audit.appendonly import AppendOnlyModel
 from shequgang.places.models import Place
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -248,15 +248,7 @@ class EventKind(models.TextChoices):
     WITHDRAWN = "withdrawn", "撤回申请"
 
 
-class AppendOnlyEvents(models.QuerySet["ApplicationEvent"]):
-    def update(self, **kwargs: Any) -> int:
-        raise TypeError("application history is append-only")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise TypeError("application history is append-only")
-
-
-class ApplicationEvent(models.Model):
+class ApplicationEvent(AppendOnlyModel):
     """The application's history, shown to staff and (in part) to the applicant."""
 
     application = models.ForeignKey(
@@ -276,8 +268,6 @@ class ApplicationEvent(models.Model):
     changes = models.JSONField("变更", default=dict, blank=True)
     note = models.CharField("说明", max_length=200, blank=True)
 
-    objects = AppendOnlyEvents.as_manager()
-
     class Meta:
         verbose_name = "申请记录"
         verbose_name_plural = "申请记录"
@@ -285,11 +275,3 @@ class ApplicationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise TypeError("application history is append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise TypeError("application history is append-only")
