@@ -395,7 +395,7 @@ def test_the_template_has_the_header_and_an_example_row(db: None) -> None:
     assert book.sheetnames[1] == "填写说明"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_an_id_registered_while_the_import_runs_is_reported_not_a_crash() -> None:
     # Given a file whose second row carries an ID number that another user is registering
     # at this very moment (their transaction is open: our check cannot see it yet),

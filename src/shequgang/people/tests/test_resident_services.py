@@ -161,7 +161,7 @@ def test_api_tokens_hash_only_and_revoke(world):
         api_token_issue(actor=world.users["worker_a"], user=world.users["grid_a1"], name="x")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_duplicate_id_number_registers_once():
     from shequgang.testing import build_world
 

@@ -40,7 +40,7 @@ def run_at_once(program, submissions):
     return results
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_duplicate_submitted_twice_at_once():
     program = ensure_2026_program()
     data = applicant()
@@ -52,7 +52,7 @@ def test_a_duplicate_submitted_twice_at_once():
     assert Application.objects.filter(program=program).count() == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_an_identical_double_tap_gives_both_the_same_application():
     program = ensure_2026_program()
     data = applicant()
