@@ -409,11 +409,9 @@ def case_transfer(
                 or to_place.pk == c.handler_place_id
             ):
                 raise DomainError("invalid_target", "只能流转给同一层级的其他节点")
-            if (
-                to_place.path[: len(c.place_path.split("/")[0]) + 1]
-                != c.place_path[: len(c.place_path.split("/")[0]) + 1]
-            ):
-                raise DomainError("invalid_target", "只能在本市内流转")
+            county = place_ancestor_of_kind(place=to_place, kind=Kind.COUNTY)
+            if county is None or county.code[:6] != c.county_code:
+                raise DomainError("invalid_target", "只能流转给本县的其他节点")
             r = Route(rung=c.rung, place=to_place)
         return Change(
             EventKind.TRANSFERRED,

@@ -278,3 +278,21 @@ def test_concurrent_transitions_have_one_winner():
         t.join()
     assert sorted(outcomes) == ["invalid_transition"] * 3 + ["ok"]
     assert CaseEvent.objects.filter(case=case, kind="acknowledged").count() == 1
+
+
+def test_transfer_stays_inside_the_county(world, raise_case):
+    from shequgang.places.models import Kind, Place
+
+    case = raise_case()  # held by building 1's party group
+    other_county_building = Place.objects.get(kind=Kind.BUILDING, parent__name="昌瑞绿洲小区")
+    before = snapshot(case)
+    with pytest.raises(DomainError) as err:
+        s.case_transfer(
+            actor=world.users["group_a1"], case=case, reason="错报", to_place=other_county_building
+        )
+    assert err.value.code == "invalid_target"
+    assert snapshot(case) == before
+    moved = s.case_transfer(
+        actor=world.users["group_a1"], case=case, reason="楼栋报错", to_place=world.building_a2
+    )
+    assert moved.handler_place == world.building_a2
