@@ -3,7 +3,14 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from shequgang.cases.models import Case, CaseEvent, CaseRules, Category, Notification
+from shequgang.cases.models import (
+    Case,
+    CaseEvent,
+    CaseRules,
+    Category,
+    DuplicateRules,
+    Notification,
+)
 
 
 @admin.register(Category)
@@ -80,3 +87,16 @@ class NotificationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     ]
     list_filter = ["channel"]
     readonly_fields = ["created_at"]
+
+
+@admin.register(DuplicateRules)
+class DuplicateRulesAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """The radius, window and weights of the duplicate suggestions (cases/duplicates.py)."""
+
+    list_display = ["__str__", "radius_m", "window_days", "max_results", "min_score"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not DuplicateRules.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

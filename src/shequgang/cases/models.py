@@ -247,6 +247,18 @@ class Case(models.Model):
             models.Index(fields=["place_path", "created_at"], name="case_scope_time"),
             models.Index(fields=["grid", "status"], name="case_grid"),
             models.Index(fields=["raiser", "created_at"], name="case_raiser"),
+            # Duplicate suggestions (cases/duplicates.py): open cases of a few categories
+            # in one compound's subtree, or in a latitude band, recent first. The pattern
+            # opclass lets PostgreSQL serve the path prefix (LIKE) from this index.
+            models.Index(
+                fields=["category", "status", "place_path", "created_at"],
+                opclasses=["", "", "varchar_pattern_ops", ""],
+                name="case_dupe_place",
+            ),
+            models.Index(
+                fields=["category", "status", "latitude", "longitude", "created_at"],
+                name="case_dupe_geo",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -282,6 +294,7 @@ class EventKind(models.TextChoices):
     RED_CARD = "red_card", "红牌超期"
     COMMENT = "comment", "备注"
     TASK = "task", "议事任务"
+    FOLLOWED = "followed", "我也遇到了"  # another resident joined the case (cases/followers.py)
 
 
 class CaseEvent(AppendOnlyModel):
@@ -397,3 +410,6 @@ class Notification(models.Model):
 
 # Deliberations live in their own module; importing them here registers them with the app.
 from shequgang.cases.deliberation_models import *  # noqa: E402,F403
+
+# Duplicate detection: followers ("me too") and the suggestion rules.
+from shequgang.cases.duplicate_models import *  # noqa: E402,F403
