@@ -102,7 +102,16 @@ WORDS = {
     "drainage": ["下水道堵了", "雨后积水", "污水外溢"],
     "road_damage": ["路面坑洼", "人行道砖松动", "路面塌陷"],
 }
-EXTRA = ["已经好几天了", "晚上特别明显", "老人小孩出行不便", "反映过一次没解决", "请尽快处理", "在小区门口", "靠近东门", "二单元附近"]
+EXTRA = [
+    "已经好几天了",
+    "晚上特别明显",
+    "老人小孩出行不便",
+    "反映过一次没解决",
+    "请尽快处理",
+    "在小区门口",
+    "靠近东门",
+    "二单元附近",
+]
 
 
 def main() -> None:
@@ -212,9 +221,7 @@ def build_city(rnd: random.Random) -> dict[str, Any]:
                         }
                     )
                 compound_groups.append((community, rows))
-    compounds = places_create_children_many(
-        kind=Kind.COMPOUND, groups=compound_groups, actor=admin
-    )
+    compounds = places_create_children_many(kind=Kind.COMPOUND, groups=compound_groups, actor=admin)
     compounds = list(Place.objects.filter(kind=Kind.COMPOUND).order_by("path"))
     building_groups = [
         (
@@ -276,8 +283,8 @@ class Loader:
         self.statuses: dict[str, int] = {}
         self.case_fields = [f for f in Case._meta.concrete_fields]
         self.event_fields = [f for f in CaseEvent._meta.concrete_fields if not f.primary_key]
-        self.case_prep = [preparer(f, connection) for f in self.case_fields]
-        self.event_prep = [preparer(f, connection) for f in self.event_fields]
+        self.case_columns = [(f, preparer(f, connection)) for f in self.case_fields]
+        self.event_columns = [(f, preparer(f, connection)) for f in self.event_fields]
 
     def route(self, place: Any, rung: int) -> Any:
         """``routing.route`` for this city, where nobody is appointed below the community:
@@ -487,11 +494,8 @@ class Loader:
                     created -= dt.timedelta(hours=10)
                 case, evs = self.row(raiser=None, **self.sample_input(created))
                 self.progress(case)
-                cases.append(tuple(p(case[f.attname]) for f, p in zip(self.case_fields, self.case_prep)))
-                events += [
-                    tuple(p(e[f.attname]) for f, p in zip(self.event_fields, self.event_prep))
-                    for e in evs
-                ]
+                cases.append(tuple(p(case[f.attname]) for f, p in self.case_columns))
+                events += [tuple(p(e[f.attname]) for f, p in self.event_columns) for e in evs]
             with transaction.atomic():
                 insert_rows(connection, Case, self.case_fields, cases)
                 insert_rows(connection, CaseEvent, self.event_fields, events)
@@ -560,7 +564,9 @@ class Loader:
                 case["solved"], case["satisfaction"] = True, Satisfaction.SATISFIED
                 case["rated_at"] = case["closed_at"]
         case["status"] = status
-        case["updated_at"] = case["closed_at"] or case["resolved_at"] or case["acknowledged_at"] or created
+        case["updated_at"] = (
+            case["closed_at"] or case["resolved_at"] or case["acknowledged_at"] or created
+        )
         self.statuses[status] = self.statuses.get(status, 0) + 1
 
 
@@ -569,8 +575,9 @@ def preparer(field: Any, connection: Any) -> Any:
     dispatch for the types that need nothing (text, numbers, booleans, ids)."""
     from django.db import models
 
+    ops = connection.ops  # bound once: each access through ``connection`` costs a lookup
     if isinstance(field, models.DateTimeField):
-        return lambda v: connection.ops.adapt_datetimefield_value(v)
+        return ops.adapt_datetimefield_value
     if isinstance(field, models.CharField | models.TextField):
         return lambda v: str(v)
     if isinstance(field, models.JSONField | models.UUIDField):
@@ -578,7 +585,9 @@ def preparer(field: Any, connection: Any) -> Any:
     return lambda v: v
 
 
-def insert_rows(connection: Any, model: Any, fields: list[Any], rows: list[tuple[Any, ...]]) -> None:
+def insert_rows(
+    connection: Any, model: Any, fields: list[Any], rows: list[tuple[Any, ...]]
+) -> None:
     """One prepared INSERT run over every row."""
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
@@ -655,8 +664,10 @@ def time_queries(
     with connection.cursor() as cursor:
         for q in ctx.captured_queries:
             sql = q["sql"]
-            if "cases_case" in sql and "place_path" in sql and "FROM \"cases_case\"" in sql:
-                prefix = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN ANALYZE "
+            if "cases_case" in sql and "place_path" in sql and 'FROM "cases_case"' in sql:
+                prefix = (
+                    "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN ANALYZE "
+                )
                 cursor.execute(prefix + sql)
                 plans.append((sql, [" | ".join(str(c) for c in row) for row in cursor.fetchall()]))
     return {"times": times, "found": found, "plans": plans}
@@ -676,18 +687,24 @@ def report(args: Any, connection: Any, loader: Loader, timings: Any, result: Any
     times = sorted(result["times"])
     p = lambda q: times[min(len(times) - 1, math.ceil(q * len(times)) - 1)]  # noqa: E731
     found = result["found"]
-    print(f"\nDuplicate-suggestion benchmark: {Case.objects.count():,} cases, "
-          f"{CaseEvent.objects.count():,} events")
+    print(
+        f"\nDuplicate-suggestion benchmark: {Case.objects.count():,} cases, "
+        f"{CaseEvent.objects.count():,} events"
+    )
     print(f"{platform.python_implementation()} {platform.python_version()}, {database}")
     print(f"{os.cpu_count()} CPUs; load average before the run: {LOAD_BEFORE}")
     print("statuses:", ", ".join(f"{k} {v:,}" for k, v in sorted(loader.statuses.items())))
-    print(f"\n| step | wall s |\n|---|---:|")
+    print("\n| step | wall s |\n|---|---:|")
     for step, wall in timings:
         print(f"| {step} | {wall:.1f} |")
-    print(f"\nsimilar_cases over {len(times)} queries (ms): p50 {p(0.5):.2f}, p95 {p(0.95):.2f}, "
-          f"max {times[-1]:.2f}, mean {statistics.fmean(times):.2f}")
-    print(f"suggestions per query: mean {statistics.fmean(found):.2f}, "
-          f"queries with at least one: {sum(1 for f in found if f) / len(found):.0%}")
+    print(
+        f"\nsimilar_cases over {len(times)} queries (ms): p50 {p(0.5):.2f}, p95 {p(0.95):.2f}, "
+        f"max {times[-1]:.2f}, mean {statistics.fmean(times):.2f}"
+    )
+    print(
+        f"suggestions per query: mean {statistics.fmean(found):.2f}, "
+        f"queries with at least one: {sum(1 for f in found if f) / len(found):.0%}"
+    )
     print(f"target p50 < 20 ms: {'met' if p(0.5) < 20 else 'MISSED'}")
     for sql, plan in result["plans"]:
         print("\nplan of:", sql[:300], "…")

@@ -129,7 +129,9 @@ def test_me_too_errors(world, reported, neighbour):
     assert client.post("/cases/99999999/me-too").json()["code"] == "not_found"
     assert client.post("/cases/0/me-too").status_code == 422
     assert api_client(None).post(f"/cases/{reported.pk}/me-too").status_code == 401
-    assert api_client(None).get("/cases/similar", {"category": "stairwell_light"}).status_code == 401
+    assert (
+        api_client(None).get("/cases/similar", {"category": "stairwell_light"}).status_code == 401
+    )
     reported.__class__.objects.filter(pk=reported.pk).update(status="closed")
     response = client.post(f"/cases/{reported.pk}/me-too")
     assert (response.status_code, response.json()["code"]) == (409, "case_not_open")
