@@ -42,7 +42,8 @@ def _coordinate(value: str | None) -> float | None:
 @require_GET
 def similar(request: HtmxRequest) -> HttpResponse:
     """The suggestions panel for what the form holds so far: ``category`` (id), the
-    picker's ``place`` values, ``title``, ``description`` and optional ``lat``/``lng``.
+    picker's ``place`` values, ``title``, ``description`` and optional ``latitude`` and
+    ``longitude`` (a staff form with a GPS fix).
     Nothing to suggest until a category and a place are chosen."""
     user = _user(request)
     category_id = request.GET.get("category", "")
@@ -60,8 +61,8 @@ def similar(request: HtmxRequest) -> HttpResponse:
                 user,
                 category=category,
                 place=place,
-                latitude=_coordinate(request.GET.get("lat")),
-                longitude=_coordinate(request.GET.get("lng")),
+                latitude=_coordinate(request.GET.get("latitude")),
+                longitude=_coordinate(request.GET.get("longitude")),
                 text=text,
             )
         except DomainError as exc:

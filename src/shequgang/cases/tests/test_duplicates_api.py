@@ -194,3 +194,16 @@ def test_pages_hide_cases_from_non_followers(world, reported, neighbour):
     client = page_client(neighbour)
     assert client.get(reverse("duplicates:followed", args=[reported.pk])).status_code == 404
     assert client.post(reverse("duplicates:me_too", args=[999999])).status_code == 404
+
+
+def test_the_panel_with_coordinates_and_bad_ones(world, reported, neighbour):
+    client = page_client(neighbour)
+    url = reverse("duplicates:similar")
+    # From another county's compound, only the coordinates find it.
+    params = {"category": reported.category_id, "place": str(world.household_b.pk)}
+    assert "1单元楼道灯不亮" not in client.get(url, params).content.decode()
+    near = client.get(url, {**params, "latitude": "37.5201", "longitude": "111.14"})
+    assert "1单元楼道灯不亮" in near.content.decode()
+    for bad in ({"latitude": "37.5"}, {"latitude": "nan", "longitude": "111"}):
+        response = client.get(url, {**params, **bad})
+        assert response.status_code == 200 and "经纬度" in response.content.decode()
