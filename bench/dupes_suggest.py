@@ -124,10 +124,18 @@ def main() -> None:
         default=f"sqlite:///{OUT / 'dupes.sqlite3'}",
         help="SQLite (default, under bench/out/) or postgres://…/shequgang_bench_dupes",
     )
+    parser.add_argument(
+        "--time-only",
+        action="store_true",
+        help="time the selector again on the database an earlier run loaded (no loading)",
+    )
     args = parser.parse_args()
     rnd = random.Random(args.seed)
-    setup_django(args.database_url)
+    setup_django(args.database_url, fresh=not args.time_only)
     from django.db import connection
+    from django.db.models import Count
+
+    from shequgang.cases.models import Case
 
     timings: list[tuple[str, float]] = []
 
@@ -139,22 +147,31 @@ def main() -> None:
         return result
 
     now = dt.datetime.now(tz=dt.UTC)
-    city = timed("build the city (services)", lambda: build_city(rnd))
-    loader = Loader(city, rnd=rnd, now=now)
-    timed("check the bulk path against case_create", loader.check_against_service)
-    timed(f"bulk-load {args.cases:,} cases", lambda: loader.load(args.cases))
-    timed("ANALYZE", lambda: analyze(connection))
+    if args.time_only:
+        city = city_from_database(rnd)
+        statuses = dict(
+            Case.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n")
+        )
+    else:
+        city = timed("build the city (services)", lambda: build_city(rnd))
+        loader = Loader(city, rnd=rnd, now=now)
+        timed("check the bulk path against case_create", loader.check_against_service)
+        timed(f"bulk-load {args.cases:,} cases", lambda: loader.load(args.cases))
+        timed("ANALYZE", lambda: analyze(connection))
+        statuses = loader.statuses
     result = timed("time the selector", lambda: time_queries(city, rnd, now, args.queries))
-    report(args, connection, loader, timings, result)
+    report(args, connection, statuses, timings, result)
 
 
 # --- Setup ---------------------------------------------------------------------------------
 
 
-def setup_django(database_url: str) -> None:
+def setup_django(database_url: str, *, fresh: bool = True) -> None:
     from cryptography.fernet import Fernet
 
-    if database_url.startswith("sqlite:///"):
+    if not fresh:
+        pass
+    elif database_url.startswith("sqlite:///"):
         path = Path(database_url.removeprefix("sqlite:///"))
         path.parent.mkdir(parents=True, exist_ok=True)
         for suffix in ("", "-wal", "-shm"):
@@ -251,6 +268,21 @@ def build_city(rnd: random.Random) -> dict[str, Any]:
         "compound_weights": weights,
         "buildings": buildings,
         "communities": {c.pk: c for c in Place.objects.filter(kind=Kind.COMMUNITY)},
+    }
+
+
+def city_from_database(rnd: random.Random) -> dict[str, Any]:
+    """What ``build_city`` returns, read back from an earlier run's database."""
+    from shequgang.places.models import Kind, Place
+
+    compounds = list(Place.objects.filter(kind=Kind.COMPOUND).order_by("path"))
+    buildings: dict[int, list[Place]] = {}
+    for b in Place.objects.filter(kind=Kind.BUILDING).order_by("path"):
+        buildings.setdefault(b.parent_id or 0, []).append(b)
+    return {
+        "compounds": compounds,
+        "compound_weights": [rnd.paretovariate(1.5) for _ in compounds],
+        "buildings": buildings,
     }
 
 
@@ -673,7 +705,7 @@ def time_queries(
     return {"times": times, "found": found, "plans": plans}
 
 
-def report(args: Any, connection: Any, loader: Loader, timings: Any, result: Any) -> None:
+def report(args: Any, connection: Any, statuses: dict[str, int], timings: Any, result: Any) -> None:
     import sqlite3
 
     from shequgang.cases.models import Case, CaseEvent
@@ -693,7 +725,7 @@ def report(args: Any, connection: Any, loader: Loader, timings: Any, result: Any
     )
     print(f"{platform.python_implementation()} {platform.python_version()}, {database}")
     print(f"{os.cpu_count()} CPUs; load average before the run: {LOAD_BEFORE}")
-    print("statuses:", ", ".join(f"{k} {v:,}" for k, v in sorted(loader.statuses.items())))
+    print("statuses:", ", ".join(f"{k} {v:,}" for k, v in sorted(statuses.items())))
     print("\n| step | wall s |\n|---|---:|")
     for step, wall in timings:
         print(f"| {step} | {wall:.1f} |")
