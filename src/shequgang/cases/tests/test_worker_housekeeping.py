@@ -17,7 +17,13 @@ pytestmark = pytest.mark.django_db
 
 
 @override_settings(IDEMPOTENCY_KEEP_HOURS=48)
-def test_a_worker_round_purges_expired_idempotency_records(world: World) -> None:
+def test_a_worker_round_purges_expired_idempotency_records(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The round begins by closing stale connections, which would close the test's own.
+    monkeypatch.setattr(
+        "shequgang.cases.management.commands.worker.close_old_connections", lambda: None
+    )
     user = world.users["worker_a"]
     for key, age in [("old", dt.timedelta(hours=49)), ("recent", dt.timedelta(hours=47))]:
         r = IdempotencyRecord.objects.create(
