@@ -44,15 +44,20 @@ def w3c_datetime(value: str, *, name: str) -> dt.datetime | None:
     if not value:
         return None
     try:
+        moment = None
         if _W3C_DATETIME.match(value):
-            return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        match = _W3C_DATE.match(value)
-        if match:
+            moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        elif match := _W3C_DATE.match(value):
             year, month, day = (int(g) if g else 1 for g in match.groups())
-            return dt.datetime(year, month, day, tzinfo=SHANGHAI)
-    except ValueError:
+            moment = dt.datetime(year, month, day, tzinfo=SHANGHAI)
+        if moment is not None:
+            moment.astimezone(dt.UTC)  # the database compares in UTC: year 1 − 14 h is not
+            return moment
+    except (ValueError, OverflowError):
         pass  # e.g. month 13: well-formed but not a date
-    raise bad(f"invalid_{name}", f"{name} 不是带时区的 W3C 日期时间（如 2026-11-29T08:00:00+08:00）")
+    raise bad(
+        f"invalid_{name}", f"{name} 不是带时区的 W3C 日期时间（如 2026-11-29T08:00:00+08:00）"
+    )
 
 
 def coordinate(value: str, *, name: str, limit: float) -> float | None:
@@ -85,3 +90,13 @@ def positive_int(value: str, *, name: str, default: int, maximum: int) -> int:
     if number < 1:
         raise bad(f"invalid_{name}", f"{name} 应为正整数")
     return min(number, maximum)
+
+
+def shift(moment: dt.datetime, delta: dt.timedelta) -> dt.datetime:
+    """``moment + delta``, stopping at the ends of the calendar instead of overflowing."""
+    try:
+        return moment + delta
+    except OverflowError:
+        if delta > dt.timedelta(0):
+            return dt.datetime.max.replace(tzinfo=dt.UTC)
+        return dt.datetime.min.replace(tzinfo=dt.UTC)

@@ -174,7 +174,9 @@ def public_cases(jurisdiction: Place | None) -> QuerySet[Case]:
 
 
 def requests_by_ids(numbers: Sequence[str], *, jurisdiction: Place | None) -> list[Case]:
-    return list(public_cases(jurisdiction).filter(number__in=numbers).order_by("-created_at", "-id"))
+    return list(
+        public_cases(jurisdiction).filter(number__in=numbers).order_by("-created_at", "-id")
+    )
 
 
 @dataclass(frozen=True)
@@ -316,9 +318,7 @@ def updates_search(
         .exclude(kind__in=_INTERNAL_EVENTS)
         # Creation, and every event that moved the case from one status to another (the
         # routing event written with the creation has no "from" status).
-        .filter(
-            Q(kind=EventKind.CREATED) | (~Q(from_status="") & ~Q(from_status=F("to_status")))
-        )
+        .filter(Q(kind=EventKind.CREATED) | (~Q(from_status="") & ~Q(from_status=F("to_status"))))
         .select_related("case", "case__category", "case__open311_request")
     )
     if jurisdiction is not None:

@@ -243,8 +243,8 @@ def request_submit(
     ``False``. Errors: 403 outside the key's jurisdiction, 429 over the daily limit,
     404 unknown service_code, 400 for anything else; nothing is written on error."""
     now = now or timezone.now()
-    client = Open311Client.objects.select_for_update().select_related("jurisdiction").get(
-        pk=client.pk
+    client = (
+        Open311Client.objects.select_for_update().select_related("jurisdiction").get(pk=client.pk)
     )
     if not client.active:
         raise Open311Error("api_key_invalid", "api_key 无效或已停用", status=403)

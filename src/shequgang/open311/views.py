@@ -26,6 +26,7 @@ from shequgang.open311.params import (
     comma_list,
     coordinate,
     positive_int,
+    shift,
     text,
     w3c_datetime,
 )
@@ -63,6 +64,9 @@ def endpoint(methods: tuple[str, ...]) -> Callable[[View], View]:
                     allow=", ".join(methods),
                 )
             try:
+                # No database takes a NUL inside text (PostgreSQL refuses it outright).
+                if _has_nul(kwargs.values()) or _has_nul(request.GET):
+                    raise bad("invalid_characters", "参数含有非法字符")
                 return fn(request, fmt, **kwargs)
             except DomainError as exc:
                 errors = exc.details.get("errors") or [(exc.code, exc.message)]
@@ -75,6 +79,12 @@ def endpoint(methods: tuple[str, ...]) -> Callable[[View], View]:
     return wrap
 
 
+def _has_nul(values: Any) -> bool:
+    if isinstance(values, QueryDict):
+        return any("\x00" in k or any("\x00" in v for v in vs) for k, vs in values.lists())
+    return any("\x00" in str(v) for v in values)
+
+
 def _window(query: QueryDict) -> tuple[dt.datetime, dt.datetime]:
     """[start_date, end_date]: by default the most recent 90 days; one bound alone
     reaches 90 days from it; never more than 90 days."""
@@ -84,9 +94,9 @@ def _window(query: QueryDict) -> tuple[dt.datetime, dt.datetime]:
         end = timezone.now()
     if start is None:
         assert end is not None
-        start = end - WINDOW
+        start = shift(end, -WINDOW)
     if end is None:
-        end = start + WINDOW
+        end = shift(start, WINDOW)
     if start > end:
         raise bad("invalid_date_range", "start_date 不能晚于 end_date")
     if end - start > WINDOW:
@@ -199,6 +209,8 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
             status=415,
         )
     form = request.POST
+    if _has_nul(form):
+        raise bad("invalid_characters", "参数含有非法字符")
     client = client_for_key(text(form, "api_key") or text(request.GET, "api_key"))
     jurisdiction = sel.jurisdiction_get(
         text(form, "jurisdiction_id") or text(request.GET, "jurisdiction_id")
@@ -214,11 +226,12 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
         errors.append(("lat_long_pair", "lat 和 long 须同时提供"))
     if not text(form, "service_code"):
         errors.append(("service_code_required", "缺少 service_code"))
-    if not (lat is not None or text(form, "address_string") or text(form, "address_id")):
-        if not any(code.startswith("invalid_") for code, _ in errors):
-            errors.append(
-                ("location_required", "缺少位置：请提供 lat 和 long、address_string 或 address_id")
-            )
+    located = lat is not None or text(form, "address_string") or text(form, "address_id")
+    # A bad lat/long was given as a location: say that, not that the location is missing.
+    if not located and not any(code.startswith("invalid_") for code, _ in errors):
+        errors.append(
+            ("location_required", "缺少位置：请提供 lat 和 long、address_string 或 address_id")
+        )
     if errors:
         raise Open311Error(errors[0][0], errors[0][1], status=400, errors=errors)
     data = Submission(
