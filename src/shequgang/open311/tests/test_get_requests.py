@@ -240,3 +240,22 @@ def test_a_dispute_is_listed_without_its_description(web, world, raise_case):
     [r] = rows(web.get(f"{BASE}/requests/{case.number}.json"), "json")
     assert r["description"] == "" and "王五" not in json.dumps(r, ensure_ascii=False)
     assert r["agency_responsible"] == "党员中心户（协调议）"  # not the household's door
+
+
+def test_a_page_of_requests_costs_a_fixed_number_of_queries(
+    web, world, raise_case, django_assert_max_num_queries
+):
+    for place in (world.household_a1, world.household_a2, world.building_a1, world.compound_a):
+        raise_case(place=place)
+    with django_assert_max_num_queries(4):
+        assert len(ids(web.get(f"{BASE}/requests.json"))) == 4
+    for _ in range(4):
+        raise_case(place=world.household_b)
+    with django_assert_max_num_queries(4):
+        assert len(ids(web.get(f"{BASE}/requests.xml"), "xml")) == 8
+
+
+def test_head_is_answered_like_get(web, world, raise_case):
+    case = raise_case()
+    assert web.head(f"{BASE}/requests/{case.number}.json").status_code == 200
+    assert web.head(f"{BASE}/services.xml").status_code == 200
