@@ -154,10 +154,15 @@ def _locate(data: Submission, area: Place) -> Place:
     raise bad("location_required", "缺少位置：请提供 lat 和 long、address_string 或 address_id")
 
 
-def _attribute_lines(category: Category, given: Mapping[str, Sequence[str]]) -> tuple[dict, list]:  # type: ignore[type-arg]
+Answers = dict[str, str | list[str]]
+
+
+def _attribute_lines(
+    category: Category, given: Mapping[str, Sequence[str]]
+) -> tuple[Answers, list[str]]:
     """Check the answers against the service definition; unknown codes are ignored.
     Returns the cleaned answers and the lines added to the case description."""
-    cleaned: dict[str, str | list[str]] = {}
+    cleaned: Answers = {}
     lines: list[str] = []
     for attribute in service_attributes([category])[category.pk]:
         values = [v.strip() for v in given.get(attribute.code, []) if v.strip()]
@@ -176,7 +181,11 @@ def _attribute_lines(category: Category, given: Mapping[str, Sequence[str]]) -> 
             keys = attribute.value_keys()
             if any(v not in keys for v in values):
                 raise bad("invalid_attribute", f"{name} 的取值不在选项中")
-            names = {str(v.get("key")): str(v.get("name")) for v in attribute.values}
+            names = {
+                str(v.get("key")): str(v.get("name"))
+                for v in attribute.values
+                if isinstance(v, dict)
+            }
             shown = "、".join(names.get(v, v) for v in values)
         elif attribute.datatype == AttributeType.NUMBER:
             try:
