@@ -122,6 +122,7 @@ INSTALLED_APPS = [
     "shequgang.demo",
     "shequgang.cases",
     "shequgang.veterans",
+    "shequgang.open311",
 ]
 
 MIDDLEWARE = [
@@ -255,3 +256,7 @@ LOGGING = {
 PAGE_SIZE = env_int("SHEQUGANG_PAGE_SIZE", 50, minimum=1)
 # Largest accepted register import (bytes).
 IMPORT_MAX_BYTES = env_int("SHEQUGANG_IMPORT_MAX_BYTES", 50 * 1024 * 1024, minimum=1024)
+# Open311: how far (metres) a submitted lat/long may lie from a registered place, and the
+# contact line the discovery document shows.
+OPEN311_MATCH_RADIUS_M = env_int("SHEQUGANG_OPEN311_RADIUS_M", 300, minimum=1)
+OPEN311_CONTACT = env_str("SHEQUGANG_OPEN311_CONTACT", "吕梁社区港平台运维组") or ""

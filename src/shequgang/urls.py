@@ -11,6 +11,7 @@ urlpatterns = [
     path("healthz", web_views.healthz, name="healthz"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
+    path("open311/v2/", include("shequgang.open311.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("shequgang.web.urls")),
     path("", include("shequgang.places.urls")),
