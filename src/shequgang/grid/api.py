@@ -56,7 +56,9 @@ class QueueParams(Schema):
     limit: int = Field(20, ge=1, le=100, description="每页条数（最多100）")
 
 
-@router.post("/patrols", response={201: PatrolOut, **errors(400, 403, 404, 409)}, summary="开始巡查")
+@router.post(
+    "/patrols", response={201: PatrolOut, **errors(400, 403, 404, 409)}, summary="开始巡查"
+)
 def patrol_start(request: HttpRequest, payload: PatrolStartIn) -> Status[PatrolOut]:
     """Open a patrol over one of the caller's grids (``grid`` may be omitted when they
     have one). 403 for an account that is no grid worker, 404 for a grid not theirs, 409
@@ -80,7 +82,9 @@ def patrol_current(request: HttpRequest) -> PatrolOut:
 
 
 @router.post(
-    "/patrols/{int:patrol_id}/end", response={200: PatrolOut, **errors(400, 404, 409)}, summary="结束巡查"
+    "/patrols/{int:patrol_id}/end",
+    response={200: PatrolOut, **errors(400, 404, 409)},
+    summary="结束巡查",
 )
 def patrol_end(request: HttpRequest, patrol_id: PathId, payload: PatrolEndIn) -> PatrolOut:
     user = request_user(request)
@@ -175,7 +179,9 @@ def queue(request: HttpRequest, params: Query[QueueParams]) -> CasePageOut:
     """The not yet closed cases of the caller's grids, soonest resolution deadline first
     (overdue lead). Keyset pages: pass ``next_cursor`` back as ``cursor``."""
     user = request_user(request)
-    cases = grid_queue(user).select_related("category", "place", "handler_place", "handler_department")
+    cases = grid_queue(user).select_related(
+        "category", "place", "handler_place", "handler_department"
+    )
     page = keyset_page(cases, cursor=params.cursor, size=params.limit)
     now = timezone.now()
     return CasePageOut(
@@ -234,7 +240,14 @@ _WEBHOOK_OPENAPI: dict[str, Any] = {
 @integrations_router.post(
     "/camera-alerts",
     auth=None,
-    response={201: CameraAlertOut, 400: ErrorOut, 401: ErrorOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut},
+    response={
+        201: CameraAlertOut,
+        400: ErrorOut,
+        401: ErrorOut,
+        409: ErrorOut,
+        413: ErrorOut,
+        422: ErrorOut,
+    },
     summary="视频告警推送（签名 webhook）",
     description=_WEBHOOK_DESCRIPTION,
     openapi_extra=_WEBHOOK_OPENAPI,

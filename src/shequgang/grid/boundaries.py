@@ -89,9 +89,7 @@ def boundary_centre(boundary: dict[str, Any]) -> tuple[float, float]:
     """A centre for the map label: the mean of the outer rings' distinct vertices, as
     (latitude, longitude). Good enough for a grid a few hundred metres across."""
     polygons = (
-        [boundary["coordinates"]]
-        if boundary["type"] == "Polygon"
-        else boundary["coordinates"]
+        [boundary["coordinates"]] if boundary["type"] == "Polygon" else boundary["coordinates"]
     )
     vertices = {tuple(pos[:2]) for polygon in polygons for pos in polygon[0]}
     lon = sum(v[0] for v in vertices) / len(vertices)

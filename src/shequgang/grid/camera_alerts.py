@@ -197,9 +197,7 @@ def camera_alert_receive(
         .first()
     )
     if mapping is None:
-        raise DomainError(
-            "unknown_alert_type", f"未映射的告警类型：{alert.alert_type}", status=422
-        )
+        raise DomainError("unknown_alert_type", f"未映射的告警类型：{alert.alert_type}", status=422)
     when = timezone.localtime(alert.occurred_at or now)
     lines = [
         f"{integration.name} 摄像头 {camera.name}（{camera.camera_id}）",

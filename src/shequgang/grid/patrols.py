@@ -68,7 +68,9 @@ def open_patrol(actor: Actor) -> Patrol | None:
     )
 
 
-def patrol_start(*, actor: Actor, grid: Grid | None = None, now: dt.datetime | None = None) -> Patrol:
+def patrol_start(
+    *, actor: Actor, grid: Grid | None = None, now: dt.datetime | None = None
+) -> Patrol:
     """Open a patrol over ``grid`` (optional when the worker has one grid). 403 for
     someone who is no grid worker, 404 for a grid that is not theirs, 400
     ``grid_required`` when they have several and named none, 409 ``patrol_open`` when
@@ -82,7 +84,7 @@ def patrol_start(*, actor: Actor, grid: Grid | None = None, now: dt.datetime | N
         grid = grids[0]
     elif grid.pk not in {g.pk for g in grids}:
         raise NotFound("网格")
-    assert actor is not None
+    assert actor is not None and actor.pk is not None
     if open_patrol(actor) is not None:
         raise Conflict("patrol_open", "您已有进行中的巡查，请先结束")
     try:
@@ -103,7 +105,9 @@ def _locked_open(actor: Actor, patrol: Patrol) -> Patrol:
 
 
 @transaction.atomic
-def patrol_end(*, actor: Actor, patrol: Patrol, note: str = "", now: dt.datetime | None = None) -> Patrol:
+def patrol_end(
+    *, actor: Actor, patrol: Patrol, note: str = "", now: dt.datetime | None = None
+) -> Patrol:
     """Close the actor's open patrol (409 ``patrol_ended`` if it already is)."""
     note = (note or "").strip()
     if len(note) > 500:

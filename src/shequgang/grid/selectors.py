@@ -19,9 +19,7 @@ def community_grids(community: Place) -> QuerySet[Grid]:
     return (
         Grid.objects.filter(community=community)
         .annotate(
-            building_count=Count(
-                "places", filter=Q(places__kind=Kind.BUILDING), distinct=True
-            ),
+            building_count=Count("places", filter=Q(places__kind=Kind.BUILDING), distinct=True),
             worker_count=Count(
                 "roleassignment",
                 filter=Q(
@@ -53,6 +51,8 @@ def recent_patrols(user: UserLike, limit: int = 10) -> list[Patrol]:
     return list(
         Patrol.objects.filter(worker_id=user.pk)
         .select_related("grid")
-        .annotate(point_count=Count("points", distinct=True), report_count=Count("reports", distinct=True))
+        .annotate(
+            point_count=Count("points", distinct=True), report_count=Count("reports", distinct=True)
+        )
         .order_by("-started_at", "-id")[:limit]
     )

@@ -52,7 +52,9 @@ def _clean_fields(
         raise DomainError("name_required", "请填写网格名称")
     if len(name) > 100 or len(code) > 32:
         raise DomainError("name_too_long", "名称不超过100个字，编码不超过32个字符")
-    others = Grid.objects.filter(community=community).exclude(pk=exclude.pk if exclude else None)
+    others = Grid.objects.filter(community=community)
+    if exclude is not None:
+        others = others.exclude(pk=exclude.pk)
     if others.filter(name=name).exists():
         raise DomainError("duplicate_name", "该社区已有同名网格")
     if code and others.filter(code=code).exists():
@@ -176,9 +178,7 @@ def cut_plan(
             raise DomainError("invalid_building", f"“{node.name}”不是本社区的楼栋或小区")
     everything = list(community_buildings(community))
     wanted = {b.pk for b in buildings}
-    wanted |= {
-        b.pk for b in everything for c in compounds if b.path.startswith(c.path)
-    }
+    wanted |= {b.pk for b in everything for c in compounds if b.path.startswith(c.path)}
     plan = CutPlan()
     grids = {g.pk: g for g in Grid.objects.filter(community=community)}
     for b in everything:
@@ -208,9 +208,7 @@ def grid_cut(
     community run one after the other."""
     grid = Grid.objects.select_related("community").get(pk=grid.pk)
     _require_manage(actor, grid.community)
-    list(
-        Grid.objects.select_for_update().filter(community=grid.community).order_by("pk")
-    )
+    list(Grid.objects.select_for_update().filter(community=grid.community).order_by("pk"))
     plan = cut_plan(grid=grid, buildings=buildings, compounds=compounds)
     if plan.moved and not move:
         names = "、".join(f"{b.name}（{g.name}）" for b, g in plan.moved)

@@ -56,7 +56,8 @@ def test_track_point_without_timezone_is_refused(world, worker):
 def test_other_workers_patrol_is_404(world, worker):
     patrol = start(worker)
     other = api_client(world.users["grid_a2"])
-    for path, body in (("end", {}), ("track", {"points": []})):
+    bodies: list[tuple[str, dict[str, list[str]]]] = [("end", {}), ("track", {"points": []})]
+    for path, body in bodies:
         response = other.post(f"/grid/patrols/{patrol['id']}/{path}", body)
         assert response.status_code == 404 and response.json()["code"] == "not_found"
     assert Patrol.objects.get().is_open
@@ -71,21 +72,34 @@ def test_non_worker_cannot_patrol(world):
 
 
 def report(client, patrol_id, headers=None, files=None, **fields):
-    data = {"category": "street_light", "place": fields.pop("place"), "title": "路灯不亮", **fields}
+    data: dict[str, object] = {
+        "category": "street_light",
+        "place": fields.pop("place"),
+        "title": "路灯不亮",
+        **fields,
+    }
     if files:
         data["photos"] = files
     return client.client.post(
-        f"/api/v1/grid/patrols/{patrol_id}/reports", data, headers={**client.headers, **(headers or {})}
+        f"/api/v1/grid/patrols/{patrol_id}/reports",
+        data,
+        headers={**client.headers, **(headers or {})},
     )
 
 
 def test_report_needing_dispatch(world, worker):
     patrol = start(worker)
-    response = report(worker, patrol["id"], place=world.household_a1.pk, latitude="37.52", files=[jpeg()])
+    response = report(
+        worker, patrol["id"], place=world.household_a1.pk, latitude="37.52", files=[jpeg()]
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     case = Case.objects.get(number=body["case_number"])
-    assert (case.source, case.grid, case.status) == (Source.GRID_PATROL, world.grid_a1, Status.SUBMITTED)
+    assert (case.source, case.grid, case.status) == (
+        Source.GRID_PATROL,
+        world.grid_a1,
+        Status.SUBMITTED,
+    )
     assert body["handled_on_the_spot"] is False and case.photos.count() == 1
     assert PatrolReport.objects.get().patrol_id == patrol["id"]
 
@@ -93,8 +107,11 @@ def test_report_needing_dispatch(world, worker):
 def test_report_handled_on_the_spot(world, worker):
     patrol = start(worker)
     response = report(
-        worker, patrol["id"], place=world.household_a1.pk,
-        handled_on_the_spot="true", handling="已通知物业更换灯泡并确认恢复",
+        worker,
+        patrol["id"],
+        place=world.household_a1.pk,
+        handled_on_the_spot="true",
+        handling="已通知物业更换灯泡并确认恢复",
     )
     assert response.status_code == 201, response.content
     assert response.json()["status"] == Status.RESOLVED
@@ -111,8 +128,12 @@ def test_report_outside_the_grid_is_404_and_creates_nothing(world, worker):
 
 def test_report_retry_with_idempotency_key_creates_one_case(world, worker):
     patrol = start(worker)
-    first = report(worker, patrol["id"], place=world.household_a1.pk, headers={"Idempotency-Key": "r-1"})
-    retry = report(worker, patrol["id"], place=world.household_a1.pk, headers={"Idempotency-Key": "r-1"})
+    first = report(
+        worker, patrol["id"], place=world.household_a1.pk, headers={"Idempotency-Key": "r-1"}
+    )
+    retry = report(
+        worker, patrol["id"], place=world.household_a1.pk, headers={"Idempotency-Key": "r-1"}
+    )
     assert first.status_code == retry.status_code == 201
     assert first.json() == retry.json()
     assert Case.objects.count() == 1

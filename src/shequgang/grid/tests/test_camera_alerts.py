@@ -24,16 +24,28 @@ URL = "/api/v1/integrations/camera-alerts"
 
 @pytest.fixture
 def platform(world, cat):
-    integration, secret = camera_integration_create(actor=world.admin, name="雪亮工程平台", key="xueliang")
+    integration, secret = camera_integration_create(
+        actor=world.admin, name="雪亮工程平台", key="xueliang"
+    )
     camera = Camera.objects.create(
-        integration=integration, camera_id="CAM-001", name="滨东花园1号楼东", place=world.building_a1,
-        latitude=37.52, longitude=111.14,
+        integration=integration,
+        camera_id="CAM-001",
+        name="滨东花园1号楼东",
+        place=world.building_a1,
+        latitude=37.52,
+        longitude=111.14,
     )
     CameraAlertType.objects.create(
-        integration=integration, alert_type="garbage_overflow", label="垃圾满溢", category=cat("compound_sanitation")
+        integration=integration,
+        alert_type="garbage_overflow",
+        label="垃圾满溢",
+        category=cat("compound_sanitation"),
     )
     CameraAlertType.objects.create(
-        integration=integration, alert_type="manhole_missing", label="井盖缺失", category=cat("manhole")
+        integration=integration,
+        alert_type="manhole_missing",
+        label="井盖缺失",
+        category=cat("manhole"),
     )
     return integration, secret, camera
 
@@ -62,7 +74,11 @@ def send(raw, *, secret, key="xueliang", ts=None, signature=None, headers=None):
 
 
 def nothing_created():
-    return not Case.objects.exists() and not CameraAlert.objects.exists() and not CaseEvent.objects.exists()
+    return (
+        not Case.objects.exists()
+        and not CameraAlert.objects.exists()
+        and not CaseEvent.objects.exists()
+    )
 
 
 def test_secret_is_stored_encrypted(platform):
@@ -77,7 +93,10 @@ def test_good_signature_creates_a_camera_case_at_the_camera(world, platform):
     case = Case.objects.get()
     assert response.json() == {"alert_id": "A-20261129-0001", "case_number": case.number}
     assert (case.source, case.place, case.grid, case.status) == (
-        Source.CAMERA, world.building_a1, world.grid_a1, Status.SUBMITTED,
+        Source.CAMERA,
+        world.building_a1,
+        world.grid_a1,
+        Status.SUBMITTED,
     )
     assert case.category.code == "compound_sanitation" and case.title == "垃圾满溢：滨东花园1号楼东"
     assert (case.latitude, case.longitude) == (37.52, 111.14)
@@ -112,7 +131,9 @@ def test_uppercase_hex_signature_is_accepted(platform):
     assert response.status_code == 201
 
 
-@pytest.mark.parametrize(("age", "accepted"), [(300, True), (301, False), (-300, True), (-301, False)])
+@pytest.mark.parametrize(
+    ("age", "accepted"), [(300, True), (301, False), (-300, True), (-301, False)]
+)
 def test_timestamp_window_is_five_minutes_either_way(platform, age, accepted, monkeypatch):
     # Freeze our clock so "exactly 300 seconds" is exact.
     now = 1_800_000_000
@@ -156,8 +177,12 @@ def test_duplicate_alert_id_freshly_signed_is_refused(platform):
     cam = platform[2]
     Camera.objects.create(integration=other, camera_id="CAM-001", name="x", place=cam.place)
     CameraAlertType.objects.create(
-        integration=other, alert_type="garbage_overflow", label="垃圾满溢",
-        category=CameraAlertType.objects.first().category,
+        integration=other,
+        alert_type="garbage_overflow",
+        label="垃圾满溢",
+        category=CameraAlertType.objects.get(
+            alert_type="garbage_overflow", integration=platform[0]
+        ).category,
     )
     assert send(body(), secret=secret, key="other").status_code == 201
 
@@ -200,8 +225,14 @@ def test_unknown_or_inactive_integration(platform, key):
         (b"[1, 2]", "malformed_request"),
         (b"\xff\xfe", "malformed_request"),
         (b'{"camera_id": "CAM-001", "alert_type": "garbage_overflow"}', "invalid_alert"),
-        (b'{"alert_id": 7, "camera_id": "CAM-001", "alert_type": "garbage_overflow"}', "invalid_alert"),
-        (b'{"alert_id": "has space", "camera_id": "CAM-001", "alert_type": "garbage_overflow"}', "invalid_alert"),
+        (
+            b'{"alert_id": 7, "camera_id": "CAM-001", "alert_type": "garbage_overflow"}',
+            "invalid_alert",
+        ),
+        (
+            b'{"alert_id": "has space", "camera_id": "CAM-001", "alert_type": "garbage_overflow"}',
+            "invalid_alert",
+        ),
         (
             b'{"alert_id": "A1", "camera_id": "CAM-001", "alert_type": "garbage_overflow",'
             b' "occurred_at": "2026-11-29T10:00:00"}',
@@ -236,7 +267,9 @@ def test_webhook_needs_no_session_and_ignores_one(world, platform):
     ts = str(int(time.time()))
     raw = body()
     response = client.post(
-        URL, raw, content_type="application/json",
+        URL,
+        raw,
+        content_type="application/json",
         headers={
             "X-Shequgang-Integration": "xueliang",
             "X-Shequgang-Timestamp": ts,

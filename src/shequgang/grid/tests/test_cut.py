@@ -46,11 +46,26 @@ def test_define_grid_with_boundary_takes_its_centre(world):
         ),
         # Latitude first (a common mistake): 111 is no latitude.
         (
-            {"type": "Polygon", "coordinates": [[[37.5, 111.1], [37.5, 111.2], [37.6, 111.2], [37.5, 111.1]]]},
+            {
+                "type": "Polygon",
+                "coordinates": [[[37.5, 111.1], [37.5, 111.2], [37.6, 111.2], [37.5, 111.1]]],
+            },
             "纬度",
         ),
-        ({"type": "Polygon", "coordinates": [[[180.5, 37.5], [111.2, 37.5], [111.2, 37.6], [180.5, 37.5]]]}, "经度"),
-        ({"type": "Polygon", "coordinates": [[["a", 37.5], [111.2, 37.5], [111.2, 37.6], ["a", 37.5]]]}, "数字"),
+        (
+            {
+                "type": "Polygon",
+                "coordinates": [[[180.5, 37.5], [111.2, 37.5], [111.2, 37.6], [180.5, 37.5]]],
+            },
+            "经度",
+        ),
+        (
+            {
+                "type": "Polygon",
+                "coordinates": [[["a", 37.5], [111.2, 37.5], [111.2, 37.6], ["a", 37.5]]],
+            },
+            "数字",
+        ),
         ("{not json", "JSON"),
         ({"type": "MultiPolygon", "coordinates": []}, "MultiPolygon"),
     ],
@@ -135,13 +150,24 @@ def test_compound_selection_takes_all_its_buildings(world):
     plan = cut_plan(grid=world.grid_a1, compounds=[world.compound_a])
     assert [b.pk for b in plan.added] == [b3.pk]
     assert [b.pk for b, _g in plan.moved] == [world.building_a2.pk]
-    grid_cut(actor=world.users["secretary_a"], grid=world.grid_a1, compounds=[world.compound_a], move=True)
-    assert grids_of(world.building_a1, world.building_a2, b3, loose) == [world.grid_a1.pk] * 3 + [None]
+    grid_cut(
+        actor=world.users["secretary_a"],
+        grid=world.grid_a1,
+        compounds=[world.compound_a],
+        move=True,
+    )
+    assert grids_of(world.building_a1, world.building_a2, b3, loose) == [world.grid_a1.pk] * 3 + [
+        None
+    ]
 
 
 def test_nodes_outside_the_community_are_refused(world):
     other = Place.objects.get(kind=Kind.BUILDING, path__startswith=world.community_b.path)
-    for kwargs in ({"buildings": [other]}, {"buildings": [world.compound_a]}, {"compounds": [world.building_a1]}):
+    for kwargs in (
+        {"buildings": [other]},
+        {"buildings": [world.compound_a]},
+        {"compounds": [world.building_a1]},
+    ):
         with pytest.raises(DomainError) as err:
             grid_cut(actor=world.users["secretary_a"], grid=world.grid_a1, **kwargs)
         assert err.value.code == "invalid_building"

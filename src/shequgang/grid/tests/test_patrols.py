@@ -44,11 +44,15 @@ def test_one_open_patrol_per_worker(world, patrol):
 
 def test_the_database_refuses_a_second_open_patrol(world, patrol):
     with pytest.raises(IntegrityError), transaction.atomic():
-        Patrol.objects.create(worker=world.users["grid_a1"], grid=world.grid_a1, started_at=timezone.now())
+        Patrol.objects.create(
+            worker=world.users["grid_a1"], grid=world.grid_a1, started_at=timezone.now()
+        )
     # A closed one is fine.
     Patrol.objects.create(
-        worker=world.users["grid_a1"], grid=world.grid_a1,
-        started_at=timezone.now(), ended_at=timezone.now(),
+        worker=world.users["grid_a1"],
+        grid=world.grid_a1,
+        started_at=timezone.now(),
+        ended_at=timezone.now(),
     )
 
 
@@ -79,14 +83,15 @@ def test_track_points_are_stored_with_their_time(world, patrol):
     )
     assert added == 2
     assert list(PatrolPoint.objects.order_by("id").values_list("latitude", "accuracy")) == [
-        (37.52, 8.0), (37.521, None),
+        (37.52, 8.0),
+        (37.521, None),
     ]
 
 
 @pytest.mark.parametrize(
     "point",
     [
-        TrackPoint(dt.datetime(2026, 1, 1, 8, 0), 37.5, 111.1),  # naive
+        TrackPoint(dt.datetime(2026, 1, 1, 8, 0), 37.5, 111.1),  # noqa: DTZ001  naive on purpose
         TrackPoint(timezone.now(), 91.0, 111.1),
         TrackPoint(timezone.now(), 37.5, 181.0),
         TrackPoint(timezone.now() + dt.timedelta(minutes=10), 37.5, 111.1),
@@ -106,7 +111,9 @@ def test_no_track_after_the_end(world, patrol):
     patrol_end(actor=world.users["grid_a1"], patrol=patrol)
     with pytest.raises(DomainError) as err:
         patrol_track(
-            actor=world.users["grid_a1"], patrol=patrol, points=[TrackPoint(timezone.now(), 37.5, 111.1)]
+            actor=world.users["grid_a1"],
+            patrol=patrol,
+            points=[TrackPoint(timezone.now(), 37.5, 111.1)],
         )
     assert err.value.code == "patrol_ended"
 
@@ -123,7 +130,11 @@ def test_report_needing_dispatch_is_a_grid_patrol_case_in_the_grid(world, patrol
         photos=[jpeg()],
     )
     case = report.case
-    assert (case.source, case.grid, case.status) == (Source.GRID_PATROL, world.grid_a1, Status.SUBMITTED)
+    assert (case.source, case.grid, case.status) == (
+        Source.GRID_PATROL,
+        world.grid_a1,
+        Status.SUBMITTED,
+    )
     assert case.raiser == world.users["grid_a1"] and case.photos.count() == 1
     assert (report.patrol, report.handled_on_the_spot) == (patrol, False)
     assert (case.latitude, case.longitude) == (37.52, 111.14)
@@ -152,8 +163,13 @@ def test_report_handled_on_the_spot_is_resolved_on_the_timeline(world, patrol, c
 def test_on_the_spot_needs_the_handling_text(world, patrol, cat):
     with pytest.raises(DomainError) as err:
         patrol_report(
-            actor=world.users["grid_a1"], patrol=patrol, category=cat("stairwell_clutter"),
-            place=world.building_a1, title="楼道堆放杂物", handled_on_the_spot=True, handling=" ",
+            actor=world.users["grid_a1"],
+            patrol=patrol,
+            category=cat("stairwell_clutter"),
+            place=world.building_a1,
+            title="楼道堆放杂物",
+            handled_on_the_spot=True,
+            handling=" ",
         )
     assert err.value.code == "resolution_required"
     assert not Case.objects.exists() and not PatrolReport.objects.exists()
@@ -164,9 +180,13 @@ def test_place_outside_the_grid_is_refused(world, patrol, cat, place):
     for spot in (False, True):
         with pytest.raises(DomainError) as err:
             patrol_report(
-                actor=world.users["grid_a1"], patrol=patrol, category=cat("street_light"),
-                place=getattr(world, place), title="路灯不亮",
-                handled_on_the_spot=spot, handling="已处理",
+                actor=world.users["grid_a1"],
+                patrol=patrol,
+                category=cat("street_light"),
+                place=getattr(world, place),
+                title="路灯不亮",
+                handled_on_the_spot=spot,
+                handling="已处理",
             )
         assert err.value.status == 404
     assert not Case.objects.exists() and not PatrolReport.objects.exists()
@@ -176,8 +196,11 @@ def test_no_report_on_an_ended_patrol(world, patrol, cat):
     patrol_end(actor=world.users["grid_a1"], patrol=patrol)
     with pytest.raises(DomainError) as err:
         patrol_report(
-            actor=world.users["grid_a1"], patrol=patrol, category=cat("street_light"),
-            place=world.household_a1, title="路灯不亮",
+            actor=world.users["grid_a1"],
+            patrol=patrol,
+            category=cat("street_light"),
+            place=world.household_a1,
+            title="路灯不亮",
         )
     assert err.value.code == "patrol_ended"
     assert not Case.objects.exists()
@@ -186,8 +209,11 @@ def test_no_report_on_an_ended_patrol(world, patrol, cat):
 def test_bad_report_creates_nothing(world, patrol, cat):
     with pytest.raises(DomainError) as err:
         patrol_report(
-            actor=world.users["grid_a1"], patrol=patrol, category=cat("street_light"),
-            place=world.household_a1, title="",
+            actor=world.users["grid_a1"],
+            patrol=patrol,
+            category=cat("street_light"),
+            place=world.household_a1,
+            title="",
         )
     assert err.value.code == "title_required"
     assert not Case.objects.exists() and not PatrolReport.objects.exists()

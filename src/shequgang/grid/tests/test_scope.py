@@ -31,12 +31,18 @@ def test_grid_worker_sees_own_grid_only(world):
 
 def test_grid_worker_sees_cases_of_own_grid_only(world, cat):
     mine = case_create(
-        actor=world.users["nobody"], source=Source.RESIDENT, category=cat("street_light"),
-        place=world.household_a1, title="路灯不亮",
+        actor=world.users["nobody"],
+        source=Source.RESIDENT,
+        category=cat("street_light"),
+        place=world.household_a1,
+        title="路灯不亮",
     )
     theirs = case_create(
-        actor=world.users["nobody"], source=Source.RESIDENT, category=cat("street_light"),
-        place=world.household_a2, title="路灯不亮",
+        actor=world.users["nobody"],
+        source=Source.RESIDENT,
+        category=cat("street_light"),
+        place=world.household_a2,
+        title="路灯不亮",
     )
     worker = world.users["grid_a1"]
     assert list(scoped_cases(worker)) == [mine]
