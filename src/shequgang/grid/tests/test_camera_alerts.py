@@ -302,3 +302,10 @@ def test_concurrent_duplicates_create_one_case(world, platform):
         t.join()
     assert sorted(codes) == [201, 409, 409, 409]
     assert Case.objects.count() == 1 and CameraAlert.objects.count() == 1
+
+
+def test_oversized_body_is_refused(platform, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    response = send(body(description="长" * 900), secret=platform[1])
+    assert response.status_code == 413 and response.json()["code"] == "request_too_large"
+    assert nothing_created()

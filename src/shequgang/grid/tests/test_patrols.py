@@ -217,3 +217,57 @@ def test_bad_report_creates_nothing(world, patrol, cat):
         )
     assert err.value.code == "title_required"
     assert not Case.objects.exists() and not PatrolReport.objects.exists()
+
+
+def test_worker_of_two_grids_names_the_grid_and_reports_only_in_it(world, cat):
+    from shequgang.people.services import role_grant
+
+    worker = world.users["grid_a1"]
+    role_grant(actor=world.admin, user=worker, role="grid_worker", grid=world.grid_a2)
+    with pytest.raises(DomainError) as err:
+        patrol_start(actor=worker)
+    assert err.value.code == "grid_required"
+    patrol = patrol_start(actor=worker, grid=world.grid_a1)
+    # Household A2 is in the worker's scope (grid A2) but not in this patrol's grid.
+    with pytest.raises(DomainError) as err:
+        patrol_report(
+            actor=worker,
+            patrol=patrol,
+            category=cat("street_light"),
+            place=world.household_a2,
+            title="路灯不亮",
+        )
+    assert err.value.status == 404
+    assert not Case.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_starts_open_one_patrol(world):
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serializes writers; the race needs PostgreSQL's row-level concurrency")
+    barrier = threading.Barrier(4)
+    outcomes = []
+
+    def start():
+        from django.contrib.auth.models import User
+
+        barrier.wait()
+        try:
+            patrol_start(actor=User.objects.get(username="grid_a1"))
+            outcomes.append("started")
+        except DomainError as exc:
+            outcomes.append(exc.code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["patrol_open"] * 3 + ["started"]
+    assert Patrol.objects.filter(ended_at__isnull=True).count() == 1
