@@ -269,8 +269,11 @@ def workers(request: HttpRequest, grid_id: int) -> HttpResponse:
     if request.method == "POST":
         try:
             if request.POST.get("action") == "revoke":
+                chosen = request.POST.get("assignment", "").strip()
                 assignment = (
-                    grid_workers(grid).filter(pk=request.POST.get("assignment") or 0).first()
+                    grid_workers(grid).filter(pk=int(chosen)).first()
+                    if chosen.isdigit() and len(chosen) <= 18
+                    else None
                 )
                 if assignment is None:
                     raise Http404("任命不存在")
@@ -323,8 +326,13 @@ def patrol(request: HttpRequest) -> HttpResponse:
 def patrol_start(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     grid = None
-    if request.POST.get("grid"):
-        grid = Grid.objects.filter(pk=request.POST.get("grid", "").strip() or 0).first()
+    chosen = request.POST.get("grid", "").strip()
+    if chosen:
+        grid = (
+            Grid.objects.filter(pk=int(chosen)).first()
+            if chosen.isdigit() and len(chosen) <= 18
+            else None
+        )
         if grid is None:
             raise Http404("网格不存在")
     try:

@@ -205,3 +205,18 @@ def test_admin_shows_the_secret_once(world):
     )
     new = integration_secret(CameraIntegration.objects.get())
     assert new != secret and new in rotated.content.decode()
+
+
+@pytest.mark.parametrize("value", ["abc", "99999999", "-1", "1e5", "9" * 30])
+def test_garbage_ids_are_404_not_500(world, value):
+    worker = client_for(world.users["grid_a1"])
+    assert worker.post(reverse("grid:patrol_start"), {"grid": value}).status_code == 404
+    secretary = client_for(world.users["secretary_a"])
+    url = reverse("grid:workers", args=[world.grid_a1.pk])
+    assert secretary.post(url, {"action": "revoke", "assignment": value}).status_code == 404
+    cut = secretary.post(reverse("grid:cut", args=[world.grid_a1.pk]), {"buildings": [value]})
+    assert (
+        cut.status_code == 200
+        and Place.objects.get(pk=world.building_a1.pk).grid_id == world.grid_a1.pk
+    )
+    assert not Patrol.objects.exists()
