@@ -99,10 +99,13 @@ def grid_define(
         longitude=longitude,
     )
     grid = grid_create(community=community, name=fields["name"], code=fields["code"], actor=actor)
-    extra = ["boundary", "latitude", "longitude"]
-    for key in extra:
-        setattr(grid, key, fields[key])
-    grid.save(update_fields=extra)
+    extra = {k: fields[k] for k in ("boundary", "latitude", "longitude") if fields[k] is not None}
+    if extra:
+        for key, value in extra.items():
+            setattr(grid, key, value)
+        grid.save(update_fields=list(extra))
+        changes = {k: [None, v] for k, v in extra.items()}
+        audit_record(actor=actor, action="grid.update", obj=grid, changes=changes)
     return grid
 
 
