@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.models import User
 
+from shequgang.apikit.schemas import MAX_PK
 from shequgang.cases.forms import MultipleFileField, category_choices
 from shequgang.cases.models import Category
 from shequgang.places.models import Grid, Kind, Place
@@ -42,14 +43,26 @@ class GridForm(forms.Form):
         }
 
 
+class _PlaceIdsField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    """Checkboxes of places; ids that are no database id are refused before the query
+    (SQLite cannot even compare an integer past 64 bits)."""
+
+    def clean(self, value: Any) -> Any:
+        for item in value if isinstance(value, list | tuple) else []:
+            text = str(item).strip()
+            if not text.isdigit() or int(text) > MAX_PK:
+                raise forms.ValidationError("选择不正确", code="invalid_pk_value")
+        return super().clean(value)
+
+
 class CutForm(forms.Form):
     """The buildings (and whole compounds) the grid should cover; ``move`` confirms
     taking buildings from other grids."""
 
-    buildings = forms.ModelMultipleChoiceField(
+    buildings = _PlaceIdsField(
         queryset=Place.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
-    compounds = forms.ModelMultipleChoiceField(
+    compounds = _PlaceIdsField(
         queryset=Place.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
     move = forms.BooleanField(required=False)
