@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "shequgang.cases",
     "shequgang.veterans",
     "shequgang.open311",
+    "shequgang.grid",
 ]
 
 MIDDLEWARE = [
