@@ -85,7 +85,7 @@ class Branch(models.Model):
     )
     name = models.CharField("名称", max_length=100)
     mode = models.CharField("组建方式", max_length=8, choices=BranchMode.choices)
-    compounds = models.ManyToManyField(
+    compounds: models.ManyToManyField[Place, BranchCompound] = models.ManyToManyField(
         Place,
         verbose_name="覆盖小区",
         through="BranchCompound",
