@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -204,8 +205,10 @@ def pairing_list(request: HttpRequest) -> HttpResponse:
 def me(request: HttpRequest) -> HttpResponse:
     """A member's own record: reports (with history), reporting to where they live now,
     their 双包联 places and those places' open cases. Unit liaisons see their unit's."""
+    user = request.user
+    assert isinstance(user, User)  # login_required
     member = (
-        Member.objects.filter(user=request.user)
+        Member.objects.filter(user=user)
         .select_related("community", "branch", "group", "work_unit")
         .first()
     )
@@ -227,7 +230,7 @@ def me(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, f"已向{community.name}报到")
                 return redirect("party:me")
-    units = list(Unit.objects.filter(accounts=request.user))
+    units = list(Unit.objects.filter(accounts=user))
     if member is None and not units and not has_perm_anywhere(request.user, access.VIEW):
         raise Http404("没有党员档案")
     reports = list(member.reports.select_related("community", "residence")) if member else []
