@@ -31,35 +31,35 @@ from shequgang.party.models import (
     UnitPairing,
 )
 from shequgang.party.schemas import (
-    BranchIn,
-    BranchOut,
-    CentralIn,
-    CentralLinksIn,
-    CentralOut,
-    CommitteeIn,
-    CommitteeOut,
-    CoverageOut,
-    EndIn,
-    EndOnIn,
-    GroupIn,
-    GroupOut,
-    MemberCreateIn,
-    MemberFilters,
-    MemberOut,
-    MemberPage,
-    MemberUpdateIn,
-    MyRecordOut,
-    PairingIn,
-    PairingOut,
-    ReportIn,
-    ReportOut,
-    ResponsibilityCaseOut,
-    ResponsibilityIn,
-    ResponsibilityOut,
-    SeatIn,
-    SeatOut,
-    UnitIn,
-    UnitOut,
+    PartyBranchIn,
+    PartyBranchOut,
+    PartyCentralIn,
+    PartyCentralLinksIn,
+    PartyCentralOut,
+    PartyCommitteeIn,
+    PartyCommitteeOut,
+    PartyCoverageOut,
+    PartyEndIn,
+    PartyEndOnIn,
+    PartyGroupIn,
+    PartyGroupOut,
+    PartyMemberCreateIn,
+    PartyMemberFilters,
+    PartyMemberOut,
+    PartyMemberPage,
+    PartyMemberUpdateIn,
+    PartyMyRecordOut,
+    PartyPairingIn,
+    PartyPairingOut,
+    PartyReportIn,
+    PartyReportOut,
+    PartyResponsibilityCaseOut,
+    PartyResponsibilityIn,
+    PartyResponsibilityOut,
+    PartySeatIn,
+    PartySeatOut,
+    PartyUnitIn,
+    PartyUnitOut,
 )
 from shequgang.party.selectors import coverage, member_search, responsibility_cases
 from shequgang.people.scope import access_place
@@ -115,8 +115,8 @@ def _dump(schema: Any, obj: Model | dict[str, Any]) -> Any:
     return schema.model_validate(obj).model_dump(mode="json")
 
 
-def _branch_out(branch: Branch) -> BranchOut:
-    return BranchOut.model_validate(
+def _branch_out(branch: Branch) -> PartyBranchOut:
+    return PartyBranchOut.model_validate(
         {
             **{f: getattr(branch, f) for f in ("id", "name", "mode", "founded_on")},
             "mode_label": branch.get_mode_display(),
@@ -128,8 +128,8 @@ def _branch_out(branch: Branch) -> BranchOut:
     )
 
 
-def _central_out(central: CentralHousehold) -> CentralOut:
-    return CentralOut.model_validate(
+def _central_out(central: CentralHousehold) -> PartyCentralOut:
+    return PartyCentralOut.model_validate(
         {
             "id": central.pk,
             "member": central.member,
@@ -144,14 +144,14 @@ def _central_out(central: CentralHousehold) -> CentralOut:
 
 @router.get(
     "/coverage/{int:place_id}",
-    response={200: CoverageOut, **errors(404)},
+    response={200: PartyCoverageOut, **errors(404)},
     summary="党组织覆盖情况（本区域及下级）",
 )
-def coverage_of(request: HttpRequest, place_id: PathId) -> CoverageOut:
+def coverage_of(request: HttpRequest, place_id: PathId) -> PartyCoverageOut:
     user = request_user(request)
     place = _required_place(user, place_id)
     figures = coverage(root=place)
-    return CoverageOut(
+    return PartyCoverageOut(
         place=PlaceRef.from_orm(place),
         branch_share=figures.branch_share,
         **asdict(figures),
@@ -160,10 +160,10 @@ def coverage_of(request: HttpRequest, place_id: PathId) -> CoverageOut:
 
 @router.post(
     "/committees",
-    response={201: CommitteeOut, **errors(400, 404, 409)},
+    response={201: PartyCommitteeOut, **errors(400, 404, 409)},
     summary="设立社区党组织（党委/党总支）",
 )
-def committee_add(request: HttpRequest, payload: CommitteeIn) -> Status[Any]:
+def committee_add(request: HttpRequest, payload: PartyCommitteeIn) -> Status[Any]:
     user = request_user(request)
     community = _required_place(user, payload.community_id, "社区")
 
@@ -171,12 +171,12 @@ def committee_add(request: HttpRequest, payload: CommitteeIn) -> Status[Any]:
         committee = services.committee_create(
             actor=user, community=community, name=payload.name, kind=payload.kind
         )
-        return 201, _dump(CommitteeOut, committee)
+        return 201, _dump(PartyCommitteeOut, committee)
 
     return _idempotent(request, "party.committee.create", payload, write)
 
 
-def _branch_input(user: User, payload: BranchIn) -> services.BranchInput:
+def _branch_input(user: User, payload: PartyBranchIn) -> services.BranchInput:
     compounds = [_required_place(user, pk, "小区") for pk in payload.compound_ids]
     return services.BranchInput(
         name=payload.name,
@@ -190,10 +190,10 @@ def _branch_input(user: User, payload: BranchIn) -> services.BranchInput:
 
 @router.post(
     "/branches",
-    response={201: BranchOut, **errors(400, 404, 409)},
+    response={201: PartyBranchOut, **errors(400, 404, 409)},
     summary="建立小区党支部（单建或联建）",
 )
-def branch_add(request: HttpRequest, payload: BranchIn) -> Status[Any]:
+def branch_add(request: HttpRequest, payload: PartyBranchIn) -> Status[Any]:
     user = request_user(request)
     committee = access.access_committee(user, payload.committee_id)
     data = _branch_input(user, payload)
@@ -206,26 +206,30 @@ def branch_add(request: HttpRequest, payload: BranchIn) -> Status[Any]:
 
 
 @router.get(
-    "/branches/{int:branch_id}", response={200: BranchOut, **errors(404)}, summary="党支部详情"
+    "/branches/{int:branch_id}", response={200: PartyBranchOut, **errors(404)}, summary="党支部详情"
 )
-def branch_detail(request: HttpRequest, branch_id: PathId) -> BranchOut:
+def branch_detail(request: HttpRequest, branch_id: PathId) -> PartyBranchOut:
     return _branch_out(access.access_branch(request_user(request), branch_id))
 
 
 @router.put(
     "/branches/{int:branch_id}",
-    response={200: BranchOut, **errors(400, 404, 409)},
+    response={200: PartyBranchOut, **errors(400, 404, 409)},
     summary="修改党支部（名称、书记、一肩挑、覆盖小区）",
 )
-def branch_change(request: HttpRequest, branch_id: PathId, payload: BranchIn) -> BranchOut:
+def branch_change(
+    request: HttpRequest, branch_id: PathId, payload: PartyBranchIn
+) -> PartyBranchOut:
     user = request_user(request)
     branch = access.access_branch(user, branch_id)
     branch = services.branch_update(actor=user, branch=branch, data=_branch_input(user, payload))
     return _branch_out(branch)
 
 
-@router.post("/groups", response={201: GroupOut, **errors(400, 404, 409)}, summary="建立楼栋党小组")
-def group_add(request: HttpRequest, payload: GroupIn) -> Status[Any]:
+@router.post(
+    "/groups", response={201: PartyGroupOut, **errors(400, 404, 409)}, summary="建立楼栋党小组"
+)
+def group_add(request: HttpRequest, payload: PartyGroupIn) -> Status[Any]:
     user = request_user(request)
     branch = access.access_branch(user, payload.branch_id)
     building = _required_place(user, payload.building_id, "楼栋")
@@ -235,17 +239,17 @@ def group_add(request: HttpRequest, payload: GroupIn) -> Status[Any]:
         group = services.group_create(
             actor=user, branch=branch, building=building, name=payload.name, leader=leader
         )
-        return 201, _dump(GroupOut, group)
+        return 201, _dump(PartyGroupOut, group)
 
     return _idempotent(request, "party.group.create", payload, write)
 
 
 @router.post(
     "/central-households",
-    response={201: CentralOut, **errors(400, 404, 409)},
+    response={201: PartyCentralOut, **errors(400, 404, 409)},
     summary="设立党员中心户",
 )
-def central_add(request: HttpRequest, payload: CentralIn) -> Status[Any]:
+def central_add(request: HttpRequest, payload: PartyCentralIn) -> Status[Any]:
     user = request_user(request)
     member = access.access_member(user, payload.member_id)
     household = _required_place(user, payload.household_id, "户")
@@ -262,10 +266,12 @@ def central_add(request: HttpRequest, payload: CentralIn) -> Status[Any]:
 
 @router.post(
     "/central-households/{int:central_id}/links",
-    response={200: CentralOut, **errors(400, 404, 409)},
+    response={200: PartyCentralOut, **errors(400, 404, 409)},
     summary="添加联系户",
 )
-def central_links(request: HttpRequest, central_id: PathId, payload: CentralLinksIn) -> CentralOut:
+def central_links(
+    request: HttpRequest, central_id: PathId, payload: PartyCentralLinksIn
+) -> PartyCentralOut:
     user = request_user(request)
     central: CentralHousehold = _get(
         access.scoped_central_households(user).select_related("household"), central_id, "党员中心户"
@@ -277,10 +283,10 @@ def central_links(request: HttpRequest, central_id: PathId, payload: CentralLink
 
 @router.post(
     "/seats",
-    response={201: SeatOut, **errors(400, 404)},
+    response={201: PartySeatOut, **errors(400, 404)},
     summary="登记业委会/物管会/居委会成员及党内职务（交叉任职）",
 )
-def seat_add(request: HttpRequest, payload: SeatIn) -> Status[Any]:
+def seat_add(request: HttpRequest, payload: PartySeatIn) -> Status[Any]:
     user = request_user(request)
     place = _required_place(user, payload.place_id)
     member = _get(access.scoped_members(user), payload.member_id, "党员")
@@ -296,7 +302,7 @@ def seat_add(request: HttpRequest, payload: SeatIn) -> Status[Any]:
             party_post=payload.party_post,
             started_on=payload.started_on,
         )
-        return 201, _dump(SeatOut, seat)
+        return 201, _dump(PartySeatOut, seat)
 
     return _idempotent(request, "party.seat.create", payload, write)
 
@@ -304,25 +310,27 @@ def seat_add(request: HttpRequest, payload: SeatIn) -> Status[Any]:
 # --- Members and 双报到 --------------------------------------------------------------------
 
 
-@router.get("/members", response={200: MemberPage, **errors(404)}, summary="党员名册（脱敏）")
-def member_list(request: HttpRequest, filters: Query[MemberFilters]) -> MemberPage:
+@router.get("/members", response={200: PartyMemberPage, **errors(404)}, summary="党员名册（脱敏）")
+def member_list(request: HttpRequest, filters: Query[PartyMemberFilters]) -> PartyMemberPage:
     user = request_user(request)
     within = _place(user, filters.community_id)
     found = member_search(user=user, query=filters.q, community=within, status=filters.status)
-    return MemberPage.model_validate(page_of(found, filters))
+    return PartyMemberPage.model_validate(page_of(found, filters))
 
 
-@router.get("/members/{int:member_id}", response={200: MemberOut, **errors(404)}, summary="党员")
+@router.get(
+    "/members/{int:member_id}", response={200: PartyMemberOut, **errors(404)}, summary="党员"
+)
 def member_detail(request: HttpRequest, member_id: PathId) -> Member:
     return access.access_member(request_user(request), member_id)
 
 
 @router.post(
     "/members",
-    response={201: MemberOut, **errors(400, 404, 409)},
+    response={201: PartyMemberOut, **errors(400, 404, 409)},
     summary="登记党员（身份证号或单位登记号，自动去重）",
 )
-def member_add(request: HttpRequest, payload: MemberCreateIn) -> Status[Any]:
+def member_add(request: HttpRequest, payload: PartyMemberCreateIn) -> Status[Any]:
     user = request_user(request)
     community = _required_place(user, payload.community_id, "社区")
     data = services.MemberInput(
@@ -339,17 +347,17 @@ def member_add(request: HttpRequest, payload: MemberCreateIn) -> Status[Any]:
     )
 
     def write() -> tuple[int, Any]:
-        return 201, _dump(MemberOut, services.member_register(actor=user, data=data))
+        return 201, _dump(PartyMemberOut, services.member_register(actor=user, data=data))
 
     return _idempotent(request, "party.member.register", payload, write)
 
 
 @router.patch(
     "/members/{int:member_id}",
-    response={200: MemberOut, **errors(400, 404, 409)},
+    response={200: PartyMemberOut, **errors(400, 404, 409)},
     summary="修改党员信息",
 )
-def member_change(request: HttpRequest, member_id: PathId, payload: MemberUpdateIn) -> Member:
+def member_change(request: HttpRequest, member_id: PathId, payload: PartyMemberUpdateIn) -> Member:
     user = request_user(request)
     member = access.access_member(user, member_id)
     change = services.MemberChange(
@@ -363,13 +371,15 @@ def member_change(request: HttpRequest, member_id: PathId, payload: MemberUpdate
     return services.member_update(actor=user, member=member, change=change)
 
 
-@router.get("/me", response={200: MyRecordOut, **errors(404)}, summary="我的党员档案与报到记录")
-def my_record(request: HttpRequest) -> MyRecordOut:
+@router.get(
+    "/me", response={200: PartyMyRecordOut, **errors(404)}, summary="我的党员档案与报到记录"
+)
+def my_record(request: HttpRequest) -> PartyMyRecordOut:
     user = request_user(request)
     member = Member.objects.filter(user=user).first()
     if member is None:
         raise NotFound("党员档案")
-    return MyRecordOut.model_validate(
+    return PartyMyRecordOut.model_validate(
         {
             "member": member,
             "reports": list(member.reports.select_related("community", "residence")),
@@ -382,7 +392,7 @@ def my_record(request: HttpRequest) -> MyRecordOut:
 
 @router.get(
     "/members/{int:member_id}/reports",
-    response={200: list[ReportOut], **errors(404)},
+    response={200: list[PartyReportOut], **errors(404)},
     summary="双报到记录（含历史）",
 )
 def report_history(request: HttpRequest, member_id: PathId) -> list[MemberReport]:
@@ -397,10 +407,10 @@ def report_history(request: HttpRequest, member_id: PathId) -> list[MemberReport
 
 @router.post(
     "/members/{int:member_id}/reports",
-    response={201: ReportOut, **errors(400, 404, 409)},
+    response={201: PartyReportOut, **errors(400, 404, 409)},
     summary="双报到：向居住地社区报到（迁居时自动结束原报到）",
 )
-def report_add(request: HttpRequest, member_id: PathId, payload: ReportIn) -> Status[Any]:
+def report_add(request: HttpRequest, member_id: PathId, payload: PartyReportIn) -> Status[Any]:
     user = request_user(request)
     member = access.access_member(user, member_id)
     community = _community(payload.community_id)
@@ -414,17 +424,17 @@ def report_add(request: HttpRequest, member_id: PathId, payload: ReportIn) -> St
         report = reporting.member_report(
             actor=user, member=member, community=community, residence=residence
         )
-        return 201, _dump(ReportOut, report)
+        return 201, _dump(PartyReportOut, report)
 
     return _idempotent(request, f"party.report.{member.pk}", payload, write)
 
 
 @router.post(
     "/reports/{int:report_id}/end",
-    response={200: ReportOut, **errors(400, 404, 409)},
+    response={200: PartyReportOut, **errors(400, 404, 409)},
     summary="结束报到",
 )
-def report_end(request: HttpRequest, report_id: PathId, payload: EndIn) -> MemberReport:
+def report_end(request: HttpRequest, report_id: PathId, payload: PartyEndIn) -> MemberReport:
     user = request_user(request)
     report = access.access_report(user, report_id)
     return reporting.member_report_end(actor=user, report=report, reason=payload.reason)
@@ -433,15 +443,15 @@ def report_end(request: HttpRequest, report_id: PathId, payload: EndIn) -> Membe
 # --- Units and pairings -------------------------------------------------------------------
 
 
-@router.get("/units", response={200: list[UnitOut], **errors()}, summary="报到单位")
+@router.get("/units", response={200: list[PartyUnitOut], **errors()}, summary="报到单位")
 def unit_list(request: HttpRequest, page: Query[PageParams]) -> list[Unit]:
     user = request_user(request)
     found = access.scoped_units(user).select_related("place").order_by("id")
     return list(found[page.offset : page.offset + page.limit])
 
 
-@router.post("/units", response={201: UnitOut, **errors(400, 404, 409)}, summary="登记单位")
-def unit_add(request: HttpRequest, payload: UnitIn) -> Status[Any]:
+@router.post("/units", response={201: PartyUnitOut, **errors(400, 404, 409)}, summary="登记单位")
+def unit_add(request: HttpRequest, payload: PartyUnitIn) -> Status[Any]:
     user = request_user(request)
     place = _required_place(user, payload.place_id)
 
@@ -455,12 +465,12 @@ def unit_add(request: HttpRequest, payload: UnitIn) -> Status[Any]:
             contact_phone=payload.contact_phone,
             offers=payload.offers,
         )
-        return 201, _dump(UnitOut, unit)
+        return 201, _dump(PartyUnitOut, unit)
 
     return _idempotent(request, "party.unit.create", payload, write)
 
 
-@router.get("/pairings", response={200: list[PairingOut], **errors()}, summary="结对共建")
+@router.get("/pairings", response={200: list[PartyPairingOut], **errors()}, summary="结对共建")
 def pairing_list(request: HttpRequest, page: Query[PageParams]) -> list[UnitPairing]:
     user = request_user(request)
     found = access.scoped_pairings(user).select_related("unit", "community")
@@ -468,9 +478,9 @@ def pairing_list(request: HttpRequest, page: Query[PageParams]) -> list[UnitPair
 
 
 @router.post(
-    "/pairings", response={201: PairingOut, **errors(400, 404, 409)}, summary="登记结对共建"
+    "/pairings", response={201: PartyPairingOut, **errors(400, 404, 409)}, summary="登记结对共建"
 )
-def pairing_add(request: HttpRequest, payload: PairingIn) -> Status[Any]:
+def pairing_add(request: HttpRequest, payload: PartyPairingIn) -> Status[Any]:
     user = request_user(request)
     # Units are public organisations: any active one may be paired with.
     unit = _get(Unit.objects.filter(active=True), payload.unit_id, "单位")
@@ -486,17 +496,17 @@ def pairing_add(request: HttpRequest, payload: PairingIn) -> Status[Any]:
             contact_phone=payload.contact_phone,
             offer=payload.offer,
         )
-        return 201, _dump(PairingOut, pairing)
+        return 201, _dump(PartyPairingOut, pairing)
 
     return _idempotent(request, "party.pairing.create", payload, write)
 
 
 @router.post(
     "/pairings/{int:pairing_id}/end",
-    response={200: PairingOut, **errors(400, 404, 409)},
+    response={200: PartyPairingOut, **errors(400, 404, 409)},
     summary="结束结对",
 )
-def pairing_finish(request: HttpRequest, pairing_id: PathId, payload: EndOnIn) -> UnitPairing:
+def pairing_finish(request: HttpRequest, pairing_id: PathId, payload: PartyEndOnIn) -> UnitPairing:
     user = request_user(request)
     pairing = access.access_pairing(user, pairing_id)
     return reporting.pairing_end(actor=user, pairing=pairing, ended_on=payload.ended_on)
@@ -507,7 +517,7 @@ def pairing_finish(request: HttpRequest, pairing_id: PathId, payload: EndOnIn) -
 
 @router.get(
     "/responsibilities",
-    response={200: list[ResponsibilityOut], **errors()},
+    response={200: list[PartyResponsibilityOut], **errors()},
     summary="双包联（本人辖区、本人或本单位）",
 )
 def responsibility_list(request: HttpRequest, page: Query[PageParams]) -> list[Responsibility]:
@@ -518,10 +528,10 @@ def responsibility_list(request: HttpRequest, page: Query[PageParams]) -> list[R
 
 @router.post(
     "/responsibilities",
-    response={201: ResponsibilityOut, **errors(400, 404, 409)},
+    response={201: PartyResponsibilityOut, **errors(400, 404, 409)},
     summary="登记双包联",
 )
-def responsibility_add(request: HttpRequest, payload: ResponsibilityIn) -> Status[Any]:
+def responsibility_add(request: HttpRequest, payload: PartyResponsibilityIn) -> Status[Any]:
     user = request_user(request)
     place = _required_place(user, payload.place_id)
     unit = _get(Unit.objects.filter(active=True), payload.unit_id, "单位")
@@ -536,18 +546,18 @@ def responsibility_add(request: HttpRequest, payload: ResponsibilityIn) -> Statu
             started_on=payload.started_on,
             note=payload.note,
         )
-        return 201, _dump(ResponsibilityOut, item)
+        return 201, _dump(PartyResponsibilityOut, item)
 
     return _idempotent(request, "party.responsibility.assign", payload, write)
 
 
 @router.post(
     "/responsibilities/{int:item_id}/end",
-    response={200: ResponsibilityOut, **errors(400, 404, 409)},
+    response={200: PartyResponsibilityOut, **errors(400, 404, 409)},
     summary="结束双包联",
 )
 def responsibility_finish(
-    request: HttpRequest, item_id: PathId, payload: EndOnIn
+    request: HttpRequest, item_id: PathId, payload: PartyEndOnIn
 ) -> Responsibility:
     user = request_user(request)
     item = access.access_responsibility(user, item_id)
@@ -556,16 +566,16 @@ def responsibility_finish(
 
 @router.get(
     "/responsibilities/cases",
-    response={200: list[ResponsibilityCaseOut], **errors()},
+    response={200: list[PartyResponsibilityCaseOut], **errors()},
     summary="我包联的小区、楼栋、户的未办结事项（只读）",
 )
 def my_responsibility_cases(
     request: HttpRequest, page: Query[PageParams]
-) -> list[ResponsibilityCaseOut]:
+) -> list[PartyResponsibilityCaseOut]:
     user = request_user(request)
     found = responsibility_cases(user=user)[page.offset : page.offset + page.limit]
     return [
-        ResponsibilityCaseOut.model_validate(
+        PartyResponsibilityCaseOut.model_validate(
             {
                 "id": c.pk,
                 "number": c.number,

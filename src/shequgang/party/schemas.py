@@ -34,12 +34,12 @@ def _label(field: str) -> str:
     return Field(validation_alias=AliasChoices(f"{field}_label", f"get_{field}_display"))  # type: ignore[no-any-return]
 
 
-class Named(Schema):
+class PartyNamed(Schema):
     id: int
     name: str
 
 
-class CoverageOut(Schema):
+class PartyCoverageOut(Schema):
     place: PlaceRef
     compounds: int = Field(description="小区数")
     compounds_with_branch: int = Field(description="已建党支部（含联建覆盖）的小区数")
@@ -54,34 +54,34 @@ class CoverageOut(Schema):
     members_reported: int = Field(description="有效的双报到人数")
 
 
-class MemberOut(Schema):
+class PartyMemberOut(Schema):
     id: int
     name: str
     status: MemberStatus
     status_label: str = _label("status")
     id_number_masked: str = Field(examples=["1411**********1234"])
     phone_masked: str = Field(examples=["138****5678"])
-    work_unit: Named | None
+    work_unit: PartyNamed | None
     employee_number: str
     community: PlaceRef | None
-    branch: Named | None
-    group: Named | None
+    branch: PartyNamed | None
+    group: PartyNamed | None
     joined_on: dt.date | None
     active: bool
     created_at: dt.datetime
 
 
-class MemberPage(PageOut):
-    items: list[MemberOut]
+class PartyMemberPage(PageOut):
+    items: list[PartyMemberOut]
 
 
-class MemberFilters(PageParams):
+class PartyMemberFilters(PageParams):
     q: Annotated[SafeStr, Field(max_length=50)] = Field("", description="姓名包含")
     community_id: BodyId | None = Field(None, description="限定某社区（含下级）")
     status: MemberStatus | Literal[""] = ""
 
 
-class MemberCreateIn(Schema):
+class PartyMemberCreateIn(Schema):
     name: Name
     community_id: BodyId = Field(description="所属社区")
     status: MemberStatus = MemberStatus.IN_SERVICE
@@ -94,7 +94,7 @@ class MemberCreateIn(Schema):
     joined_on: dt.date | None = None
 
 
-class MemberUpdateIn(Schema):
+class PartyMemberUpdateIn(Schema):
     name: Name | None = None
     status: MemberStatus | None = None
     phone: PhoneIn | None = Field(None, description="空字符串清除")
@@ -103,9 +103,9 @@ class MemberUpdateIn(Schema):
     active: bool | None = None
 
 
-class ReportOut(Schema):
+class PartyReportOut(Schema):
     id: int
-    member: Named
+    member: PartyNamed
     community: PlaceRef
     residence: PlaceRef | None
     reported_at: dt.datetime
@@ -114,20 +114,20 @@ class ReportOut(Schema):
     active: bool = Field(validation_alias=AliasChoices("active", "is_active"))
 
 
-class ReportIn(Schema):
+class PartyReportIn(Schema):
     community_id: BodyId = Field(description="居住地所在社区")
     residence_id: BodyId | None = Field(None, description="居住的小区、楼栋或户（可选）")
 
 
-class EndIn(Schema):
+class PartyEndIn(Schema):
     reason: Annotated[SafeStr, Field(min_length=1, max_length=200)]
 
 
-class EndOnIn(Schema):
+class PartyEndOnIn(Schema):
     ended_on: dt.date
 
 
-class UnitOut(Schema):
+class PartyUnitOut(Schema):
     id: int
     name: str
     kind: UnitKind
@@ -139,7 +139,7 @@ class UnitOut(Schema):
     active: bool
 
 
-class UnitIn(Schema):
+class PartyUnitIn(Schema):
     place_id: BodyId = Field(description="所属区划（县、街道或社区）")
     name: OrgName
     kind: UnitKind
@@ -148,9 +148,9 @@ class UnitIn(Schema):
     offers: LongText = ""
 
 
-class PairingOut(Schema):
+class PartyPairingOut(Schema):
     id: int
-    unit: Named
+    unit: PartyNamed
     community: PlaceRef
     started_on: dt.date
     ended_on: dt.date | None
@@ -159,7 +159,7 @@ class PairingOut(Schema):
     offer: str
 
 
-class PairingIn(Schema):
+class PartyPairingIn(Schema):
     unit_id: BodyId
     community_id: BodyId
     started_on: dt.date
@@ -168,17 +168,17 @@ class PairingIn(Schema):
     offer: LongText = ""
 
 
-class ResponsibilityOut(Schema):
+class PartyResponsibilityOut(Schema):
     id: int
-    unit: Named | None
-    member: Named | None
+    unit: PartyNamed | None
+    member: PartyNamed | None
     place: PlaceRef
     started_on: dt.date
     ended_on: dt.date | None
     note: str
 
 
-class ResponsibilityIn(Schema):
+class PartyResponsibilityIn(Schema):
     place_id: BodyId = Field(description="小区、楼栋、单元或户")
     unit_id: BodyId | None = None
     member_id: BodyId | None = None
@@ -186,7 +186,7 @@ class ResponsibilityIn(Schema):
     note: Short = ""
 
 
-class ResponsibilityCaseOut(Schema):
+class PartyResponsibilityCaseOut(Schema):
     """A case seen through 双包联: what and where, never who raised it."""
 
     id: int
@@ -199,20 +199,20 @@ class ResponsibilityCaseOut(Schema):
     created_at: dt.datetime
 
 
-class CommitteeIn(Schema):
+class PartyCommitteeIn(Schema):
     community_id: BodyId
     name: OrgName
     kind: CommitteeKind = CommitteeKind.COMMITTEE
 
 
-class CommitteeOut(Schema):
+class PartyCommitteeOut(Schema):
     id: int
     name: str
     kind: CommitteeKind
     community: PlaceRef
 
 
-class BranchIn(Schema):
+class PartyBranchIn(Schema):
     committee_id: BodyId
     name: OrgName
     mode: BranchMode
@@ -222,51 +222,51 @@ class BranchIn(Schema):
     founded_on: dt.date | None = None
 
 
-class BranchOut(Schema):
+class PartyBranchOut(Schema):
     id: int
     name: str
     mode: BranchMode
     mode_label: str = _label("mode")
-    committee: Named
+    committee: PartyNamed
     compounds: list[PlaceRef]
-    secretary: Named | None
+    secretary: PartyNamed | None
     secretary_chairs_owners_committee: bool
     founded_on: dt.date | None
 
 
-class GroupIn(Schema):
+class PartyGroupIn(Schema):
     branch_id: BodyId
     building_id: BodyId
     name: OrgName
     leader_id: BodyId | None = None
 
 
-class GroupOut(Schema):
+class PartyGroupOut(Schema):
     id: int
     name: str
-    branch: Named
+    branch: PartyNamed
     building: PlaceRef
-    leader: Named | None
+    leader: PartyNamed | None
 
 
-class CentralIn(Schema):
+class PartyCentralIn(Schema):
     member_id: BodyId
     household_id: BodyId
     group_id: BodyId | None = None
 
 
-class CentralLinksIn(Schema):
+class PartyCentralLinksIn(Schema):
     household_ids: list[BodyId] = Field(min_length=1, max_length=100)
 
 
-class CentralOut(Schema):
+class PartyCentralOut(Schema):
     id: int
-    member: Named
+    member: PartyNamed
     household: PlaceRef
     links: list[PlaceRef]
 
 
-class SeatIn(Schema):
+class PartySeatIn(Schema):
     place_id: BodyId
     body: CommitteeBody
     role: SeatRole
@@ -276,7 +276,7 @@ class SeatIn(Schema):
     started_on: dt.date | None = None
 
 
-class SeatOut(Schema):
+class PartySeatOut(Schema):
     id: int
     place: PlaceRef
     body: CommitteeBody
@@ -287,7 +287,7 @@ class SeatOut(Schema):
     ended_on: dt.date | None
 
 
-class MyRecordOut(Schema):
-    member: MemberOut
-    reports: list[ReportOut]
-    responsibilities: list[ResponsibilityOut]
+class PartyMyRecordOut(Schema):
+    member: PartyMemberOut
+    reports: list[PartyReportOut]
+    responsibilities: list[PartyResponsibilityOut]

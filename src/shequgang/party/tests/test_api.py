@@ -145,3 +145,69 @@ def test_openapi_lists_the_party_endpoints(party: Party) -> None:
     schema = api_client(None).get("/openapi.json").json()
     assert "/api/v1/party/members" in schema["paths"]
     assert "/api/v1/party/coverage/{place_id}" in schema["paths"]
+
+
+def test_organisation_endpoints_end_to_end(party: Party) -> None:
+    world = party.world
+    client = api_client(world.users["secretary_a"], "token")
+    committee = client.post(
+        "/party/committees", {"community_id": world.community_a.pk, "name": "又一个党委"}
+    )
+    assert committee.status_code == 409 and committee.json()["code"] == "committee_exists"
+    group = client.post(
+        "/party/groups",
+        {"branch_id": party.branch.pk, "building_id": world.building_a2.pk, "name": "2号楼党小组"},
+    )
+    assert group.status_code == 201, group.content
+    central = client.post(
+        "/party/central-households",
+        {"member_id": party.member.pk, "household_id": world.household_a2.pk},
+    )
+    assert central.status_code == 201, central.content
+    links = client.post(
+        f"/party/central-households/{central.json()['id']}/links",
+        {"household_ids": [world.household_a1.pk]},
+    )
+    assert links.status_code == 200 and [h["name"] for h in links.json()["links"]] == ["101"]
+    seat = client.post(
+        "/party/seats",
+        {
+            "place_id": world.compound_a.pk,
+            "body": "owners_committee",
+            "role": "chair",
+            "name": "李在职",
+            "member_id": party.member.pk,
+            "party_post": "branch_secretary",
+        },
+    )
+    assert seat.status_code == 201, seat.content
+    figures = client.get(f"/party/coverage/{world.community_a.pk}").json()
+    assert figures["cross_appointments"] == 1
+    patched = client.patch(f"/party/members/{party.member.pk}", {"group_id": group.json()["id"]})
+    assert patched.status_code == 200 and patched.json()["branch"]["id"] == party.branch.pk
+    item = client.post(
+        "/party/responsibilities",
+        {"place_id": world.household_a1.pk, "unit_id": party.unit.pk, "started_on": "2026-01-01"},
+    )
+    ended = client.post(
+        f"/party/responsibilities/{item.json()['id']}/end", {"ended_on": "2025-12-31"}
+    )
+    assert ended.status_code == 400 and ended.json()["code"] == "ended_before_started"
+    ended = client.post(
+        f"/party/responsibilities/{item.json()['id']}/end", {"ended_on": "2026-02-01"}
+    )
+    assert ended.status_code == 200 and ended.json()["ended_on"] == "2026-02-01"
+
+
+def test_garbage_input_is_a_4xx_never_a_500(party: Party) -> None:
+    client = api_client(party.world.users["secretary_a"])
+    for path, body in [
+        ("/party/members", {"name": "", "community_id": 0}),
+        ("/party/members", {"name": "x\u0000", "community_id": party.world.community_a.pk}),
+        ("/party/branches", {"committee_id": 1, "name": "x", "mode": "odd", "compound_ids": []}),
+        ("/party/pairings", {"unit_id": 2**63, "community_id": 1, "started_on": "x"}),
+        ("/party/members/1/reports", {"community_id": party.world.compound_a.pk}),
+    ]:
+        response = client.post(path, body)
+        assert 400 <= response.status_code < 500, (path, response.status_code)
+    assert client.get("/party/members/99999999999999999999").status_code in {404, 422}

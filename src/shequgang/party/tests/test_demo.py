@@ -36,3 +36,25 @@ def test_the_demo_city_has_its_party_organisation(db: None) -> None:
     assert central.resident is not None and central.central_household.links.count() > 0
     # Running it again adds nothing.
     assert party_demo_load().committees == 0
+
+
+def test_the_city_scale_plan_gives_the_seeds_1578_branches() -> None:
+    """The joining plan alone, on the city's shape: 2,096 compounds in communities of one
+    to six compounds (no database needed)."""
+    import random
+
+    from shequgang.party.demo import _plan
+
+    rng = random.Random(3)
+    by_community: dict[int, list[Place]] = {}
+    made = 0
+    cid = 0
+    while made < SEED_COMPOUNDS:
+        cid += 1
+        size = min(rng.randint(1, 6), SEED_COMPOUNDS - made)
+        by_community[cid] = [Place(name=f"{cid}-{i}") for i in range(size)]
+        made += size
+    plan = _plan(by_community, SEED_COMPOUNDS - SEED_BRANCHES)
+    assert sum(len(groups) for groups in plan.values()) == SEED_BRANCHES
+    for community, groups in plan.items():
+        assert [c for g in groups for c in g] == by_community[community]
