@@ -123,3 +123,13 @@ def test_a_member_joins_a_branch_of_their_community_only(party: Party) -> None:
     with pytest.raises(DomainError) as err:
         member_update(actor=world.admin, member=elsewhere, change=MemberChange(branch=party.branch))
     assert err.value.code == "branch_elsewhere"
+
+
+def test_the_audit_log_keeps_only_the_masked_id_number(world: World) -> None:
+    from shequgang.audit.models import AuditEntry
+
+    member = register(world, id_number=ID, phone="13800001111")
+    entry = AuditEntry.objects.get(action="party.member.register", object_id=str(member.pk))
+    text = str(entry.changes)
+    assert member.id_number_masked in text
+    assert ID not in text and "13800001111" not in text
