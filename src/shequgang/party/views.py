@@ -36,6 +36,7 @@ from shequgang.people.scope import (
     scoped_places,
 )
 from shequgang.places.models import Kind, Place
+from shequgang.web.htmx import HtmxRequest, render_page_or_partial, wants_partial
 
 
 def _place(request: HttpRequest, place_id: Any) -> Place:
@@ -102,7 +103,7 @@ def org_page(request: HttpRequest, place_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def member_list(request: HttpRequest) -> HttpResponse:
+def member_list(request: HtmxRequest) -> HttpResponse:
     """The members the user may see, masked; managers of a community register members
     here (``?community=<id>``)."""
     filters = {k: request.GET.get(k, "")[:50] for k in ("q", "community", "status")}
@@ -131,20 +132,23 @@ def member_list(request: HttpRequest) -> HttpResponse:
     status = filters["status"] if filters["status"] in MemberStatus.values else ""
     found = member_search(user=request.user, query=filters["q"], community=community, status=status)
     page = Paginator(found, 50).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "party/members.html",
-        {
-            "page": page,
-            "filters": filters,
-            "community": community,
-            "statuses": MemberStatus.choices,
-            "form": form if may_register else None,
-            "error": error,
-            "query": urlencode({k: v for k, v in filters.items() if v}),
-        },
-        status=400 if error is not None else 200,
-    )
+    context = {
+        "page": page,
+        "filters": filters,
+        "community": community,
+        "statuses": MemberStatus.choices,
+        "form": form if may_register else None,
+        "error": error,
+        "query": urlencode({k: v for k, v in filters.items() if v}),
+    }
+    if request.method == "GET" and wants_partial(request):
+        return render_page_or_partial(
+            request,
+            "party/members.html",
+            "party/_member_rows.html",
+            context,
+        )
+    return render(request, "party/members.html", context, status=400 if error is not None else 200)
 
 
 @login_required

@@ -117,3 +117,12 @@ def test_a_member_sees_their_responsibility_cases(party: Party) -> None:
 
 def test_someone_without_a_record_gets_404(party: Party) -> None:
     assert _client(party.world.users["nobody"]).get("/party/me/").status_code == 404
+
+
+def test_the_member_search_answers_htmx_with_the_rows_only(party: Party) -> None:
+    client = _client(party.world.users["secretary_a"])
+    response = client.get("/party/members/?q=李", headers={"HX-Request": "true"})
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert text.lstrip().startswith('<div id="member-rows">') and "李在职" in text
+    assert "<html" not in text
