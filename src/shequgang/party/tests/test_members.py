@@ -133,3 +133,38 @@ def test_the_audit_log_keeps_only_the_masked_id_number(world: World) -> None:
     text = str(entry.changes)
     assert member.id_number_masked in text
     assert ID not in text and "13800001111" not in text
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_registrations_of_one_person_make_one_member() -> None:
+    """Needs PostgreSQL: SQLite serializes whole transactions, so there is no race."""
+    import threading
+
+    from django.db import connection
+
+    from shequgang.testing import build_world
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a real race needs PostgreSQL")
+    world = build_world()
+    variants = [ID, ID.lower(), _full_width(ID)] * 3
+    barrier = threading.Barrier(len(variants))
+    results: list[str] = []
+
+    def attempt(value: str) -> None:
+        try:
+            barrier.wait()
+            register(world, name="并发登记", id_number=value)
+            results.append("ok")
+        except Conflict as exc:
+            results.append(exc.code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt, args=(v,)) for v in variants]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["duplicate_member"] * (len(variants) - 1) + ["ok"]
+    assert Member.objects.filter(name="并发登记").count() == 1
