@@ -160,6 +160,8 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------
 CONN_MAX_AGE = env_int("CONN_MAX_AGE", 600)
+# How long an Idempotency-Key is remembered; the worker forgets older records.
+IDEMPOTENCY_KEEP_HOURS = env_int("SHEQUGANG_IDEMPOTENCY_KEEP_HOURS", 48, minimum=1)
 _default_sqlite = f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
 try:
     _db: dict[str, Any] = dict(
