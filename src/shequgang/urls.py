@@ -21,4 +21,5 @@ urlpatterns = [
     path("", include("shequgang.cases.urls")),
     path("", include("shequgang.cases.deliberation_urls")),
     path("", include("shequgang.grid.urls")),
+    path("", include("shequgang.party.activity_urls")),
 ]

@@ -626,3 +626,8 @@ class CommitteeSeat(models.Model):
     @property
     def is_cross_appointed(self) -> bool:
         return bool(self.party_post)
+
+
+# Activities (双服务) and appraisals (双评价) live in their own module; importing them here
+# registers them with the app.
+from shequgang.party.activity_models import *  # noqa: E402,F403
