@@ -1,5 +1,5 @@
 """``{% party_nav %}``: the 党建 menu entry for staff with ``party.view``, party members
-with an account and unit liaisons. One line in ``web/base.html``'s nav block."""
+with an account and unit liaisons, and 活动 (双服务 activities) for everyone signed in. One line in ``web/base.html``'s nav block."""
 
 from __future__ import annotations
 
@@ -22,8 +22,10 @@ def party_nav(context: dict[str, Any]) -> str:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return ""
+    # Activities (双服务) are public notices: everyone signed in may sign up.
+    activities = format_html('<a href="{}">活动</a>', reverse("party_activities:index"))
     if has_perm_anywhere(user, VIEW):
-        return format_html('<a href="{}">党建</a>', reverse("party:home"))
+        return format_html('<a href="{}">党建</a>{}', reverse("party:home"), activities)
     if Member.objects.filter(user=user).exists() or Unit.objects.filter(accounts=user).exists():
-        return format_html('<a href="{}">我的党建</a>', reverse("party:me"))
-    return ""
+        return format_html('<a href="{}">我的党建</a>{}', reverse("party:me"), activities)
+    return activities
