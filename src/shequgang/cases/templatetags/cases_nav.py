@@ -6,6 +6,7 @@ from typing import Any
 
 from django import template
 
+from shequgang.cases.dispatch import COMMAND_ROLES
 from shequgang.cases.notifications import unread_count
 from shequgang.cases.routing import RUNG_ROLES
 from shequgang.people.roles import Perm
@@ -26,5 +27,7 @@ def cases_nav(context: template.Context) -> dict[str, Any]:
         "handles": is_unrestricted(user)
         or any(a.role in _HANDLER_ROLES for a in active_assignments(user)),
         "sees_cases": has_perm_anywhere(user, Perm.CASE_VIEW),
+        "dispatches": is_unrestricted(user)
+        or any(a.role in COMMAND_ROLES for a in active_assignments(user)),
         "unread": unread_count(user),
     }
