@@ -273,3 +273,119 @@ def test_the_openapi_document_has_the_dispatch_steps(db):
         "/api/v1/dispatch/measures",
     ):
         assert p in paths, p
+
+
+def test_measures_api_for_a_county_and_the_city(world, depts, reported):
+    command, admin = api(world, "county_a_command"), api(world, "city_admin")
+    ok(api(world, "worker_a").post(f"/cases/{reported.pk}/dispatch", {}))
+    ok(api(world, "dept_handler").post(f"/cases/{reported.pk}/acknowledge"))
+    for client, place in ((command, world.county_a), (admin, world.county_a), (admin, world.city)):
+        body = ok(client.get("/dispatch/measures", {"place": place.pk}))
+        [row] = body["departments"]
+        assert row["department"]["id"] == depts.cgj.pk and row["legs"] == 1
+        assert row["acknowledged"] == {
+            "label": "签收及时率",
+            "numerator": 1,
+            "denominator": 1,
+            "value": 1.0,
+        }
+        assert row["verified"]["value"] is None  # nothing verified yet: no ratio
+        assert [w["name"] for w in body["workers"]] == ["grid_a1"]
+    other = ok(admin.get("/dispatch/measures", {"place": world.county_b.pk}))
+    assert other["departments"] == [] and other["workers"] == []
+    assert command.get("/dispatch/measures", {"place": world.county_b.pk}).status_code == 404
+    assert (
+        api(world, "dept_handler")
+        .get("/dispatch/measures", {"place": world.county_a.pk})
+        .status_code
+        == 404
+    )
+
+
+def test_without_a_grid_the_community_verifies(world, depts, raise_case):
+    case = raise_case("street_light", place=world.compound_a)  # no grid covers the compound
+    assert case.grid_id is None
+    d_path = f"/cases/{case.pk}"
+    ok(api(world, "worker_a").post(f"{d_path}/dispatch", {}))
+    ok(api(world, "dept_handler").post(f"{d_path}/acknowledge"))
+    ok(multipart(api(world, "dept_handler"), f"{d_path}/report", {"result": "好了"}))
+    assert api(world, "grid_a1").get(d_path).status_code == 404  # not in any grid of theirs
+    secretary = api(world, "secretary_a")
+    assert [c["id"] for c in ok(secretary.get("/cases", {"mine": "holder"}))["items"]] == [case.pk]
+    assert "verify" in ok(secretary.get(d_path))["actions"]
+    done = ok(
+        multipart(secretary, f"{d_path}/verify", {"passed": True, "photos": [jpeg_with_gps()]})
+    )
+    assert done["status"] == "resolved"
+
+
+# Each step over HTTP, for the allowed-actions check below.
+STEPS: dict[str, tuple[str, dict[str, Any], bool]] = {
+    "acknowledge": ("acknowledge", {}, False),
+    "start": ("start", {}, False),
+    "resolve": ("resolve", {"resolution": "已办好"}, True),
+    "return": ("return", {"reason": "不归我们"}, False),
+    "transfer": ("transfer", {"reason": "转交"}, False),
+    "request_dispatch": ("request-dispatch", {"reason": "需派遣"}, False),
+    "dispatch": ("dispatch", {}, False),
+    "report": ("report", {"result": "已办好"}, True),
+    "verify": ("verify", {"passed": True}, True),
+}
+
+
+@pytest.mark.parametrize("stage", ["community", "to_dispatch", "dispatched", "signed", "verifying"])
+def test_allowed_actions_are_what_the_dispatch_services_accept(world, depts, reported, stage):
+    from django.db import transaction
+
+    case, path = reported, f"/cases/{reported.pk}"
+    if stage != "community":
+        ok(api(world, "worker_a").post(f"{path}/request-dispatch", {"reason": "派"}))
+    if stage in {"dispatched", "signed", "verifying"}:
+        ok(api(world, "county_a_command").post(f"{path}/dispatch", {}))
+    if stage in {"signed", "verifying"}:
+        ok(api(world, "dept_handler").post(f"{path}/acknowledge"))
+    if stage == "verifying":
+        ok(multipart(api(world, "dept_handler"), f"{path}/report", {"result": "好了"}))
+    personas = (
+        "worker_a",
+        "town_a_staff",
+        "county_a_command",
+        "dept_handler",
+        "zjj_handler",
+        "grid_a1",
+    )
+    for persona in personas:
+        client = api(world, persona)
+        seen = client.get(path)
+        offered = seen.json()["actions"] if seen.status_code == 200 else []
+        for action, (step, body, files) in STEPS.items():
+            if action == "transfer" and stage in {"community", "to_dispatch"}:
+                continue  # to a department: not a target below the department rung
+            body = dict(body)
+            if action == "transfer":
+                body["to_department"] = depts.zjj.pk
+            if action == "dispatch" and stage in {"dispatched", "signed"}:
+                body["department"] = depts.zjj.pk  # 改派: not the one holding it
+            if action == "verify":
+                body["photos"] = [jpeg_with_gps()]
+            with transaction.atomic():
+                if files:
+                    response = multipart(client, f"{path}/{step}", body)
+                else:
+                    response = client.post(f"{path}/{step}", body)
+                transaction.set_rollback(True)
+            if action in offered:
+                assert response.status_code == 200, (stage, persona, action, response.content)
+            else:
+                assert response.status_code in {403, 404, 409}, (
+                    stage,
+                    persona,
+                    action,
+                    response.status_code,
+                )
+    assert Case.objects.get(pk=case.pk).status in {
+        "submitted",
+        "to_dispatch",
+        "acknowledged",
+        "verifying",
+    }

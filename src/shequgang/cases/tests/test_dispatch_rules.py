@@ -237,3 +237,48 @@ def test_overdue_verification_is_flagged_once_and_visible(world, depts, reported
     assert list(case_search(user=command, overdue=True, now=due + SECOND)) == [case]
     assert list(case_search(user=command, overdue=True, now=due)) == []
     assert _figures(world, due + SECOND).verify_overdue == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_verifications_have_one_winner():
+    import threading
+
+    from django.db import connection
+
+    from shequgang.cases.dispatch_models import CaseVerification
+    from shequgang.testing import build_world
+
+    world = build_world()
+    case = s.case_create(
+        actor=world.users["grid_a1"],
+        source=Source.GRID_PATROL,
+        category=Category.objects.get(code="street_light"),
+        place=world.household_a1,
+        title="并发核查",
+    )
+    d.case_dispatch(actor=world.users["worker_a"], case=case, department=world.department)
+    s.case_acknowledge(actor=world.users["dept_handler"], case=case)
+    d.case_report(actor=world.users["dept_handler"], case=case, result="修好了")
+    outcomes: list[str] = []
+    barrier = threading.Barrier(3)
+
+    def verify() -> None:
+        try:
+            barrier.wait()
+            d.case_verify(
+                actor=world.users["grid_a1"], case=case, passed=True, photos=[jpeg_with_gps()]
+            )
+            outcomes.append("ok")
+        except DomainError as exc:
+            outcomes.append(exc.code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=verify) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["invalid_transition"] * 2 + ["ok"]
+    assert CaseVerification.objects.filter(case=case).count() == 1
+    assert DispatchLeg.objects.get(case=case).verifications == 1
