@@ -20,11 +20,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from shequgang.cases.dispatch_models import CaseVerification, DispatchLeg, LegOutcome
 from shequgang.cases.measures import Ratio
-from shequgang.cases.models import Case, Source
+from shequgang.cases.models import Case, Source, Status
 from shequgang.places.models import Department, Place
 
 _ACK_DUE = Q(responded_on_time__isnull=False)
@@ -32,6 +32,47 @@ _ACK_DUE = Q(responded_on_time__isnull=False)
 
 def _ack_den(now: dt.datetime) -> Q:
     return _ACK_DUE | Q(responded_at__isnull=True, ack_due_at__lt=now)
+
+
+def department_figures(now: dt.datetime) -> dict[str, tuple[Q, Q]]:
+    """figure -> (numerator, denominator) conditions on a department's turns; the
+    drill-down lists the cases of the turns each one counts."""
+    resolved = Q(outcome=LegOutcome.RESOLVED)
+    return {
+        "legs": (Q(), Q()),
+        "acknowledged": (Q(responded_on_time=True), _ack_den(now)),
+        "on_time": (resolved & Q(reported_on_time=True), resolved),
+        "returned": (Q(outcome=LegOutcome.RETURNED), Q()),
+        "transferred": (Q(outcome=LegOutcome.TRANSFERRED), Q()),
+        # Turns with a passed verification / with any verification.
+        "verified": (Q(verifications_passed__gt=0), Q(verifications__gt=0)),
+    }
+
+
+def _legs(*, place: Place, start: dt.datetime, end: dt.datetime) -> QuerySet[DispatchLeg]:
+    return DispatchLeg.objects.filter(
+        place_path__descendant=place.path, assigned_at__gte=start, assigned_at__lt=end
+    )
+
+
+def department_figure_cases(
+    *,
+    place: Place,
+    start: dt.datetime,
+    end: dt.datetime,
+    now: dt.datetime,
+    department_id: int,
+    figure: str,
+    part: str,
+) -> QuerySet[Case]:
+    """The cases behind one department figure: ``part`` is "numerator" or
+    "denominator". Raises KeyError for an unknown figure or part."""
+    if part not in {"numerator", "denominator"}:
+        raise KeyError(part)
+    num, den = department_figures(now)[figure]
+    cond = num & den if part == "numerator" else den
+    legs = _legs(place=place, start=start, end=end).filter(cond, department_id=department_id)
+    return Case.objects.filter(pk__in=legs.values("case_id"))
 
 
 @dataclass(frozen=True)
@@ -67,9 +108,7 @@ class DispatchMeasures:
 def department_rows(
     *, place: Place, start: dt.datetime, end: dt.datetime, now: dt.datetime
 ) -> list[DepartmentRow]:
-    legs = DispatchLeg.objects.filter(
-        place_path__descendant=place.path, assigned_at__gte=start, assigned_at__lt=end
-    )
+    legs = _legs(place=place, start=start, end=end)
     rows = (
         legs.values("department_id")
         .annotate(
@@ -146,8 +185,6 @@ def worker_rows(*, place: Place, start: dt.datetime, end: dt.datetime) -> list[W
 def dispatch_measures(
     *, place: Place, start: dt.datetime, end: dt.datetime, now: dt.datetime
 ) -> DispatchMeasures:
-    from shequgang.cases.models import Status
-
     overdue = Case.objects.filter(
         place_path__descendant=place.path, status=Status.VERIFYING, verify_due_at__lt=now
     ).count()

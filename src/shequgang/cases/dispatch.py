@@ -46,7 +46,7 @@ from shequgang.cases.models import (
     Status,
 )
 from shequgang.cases.photos import CleanPhoto, clean_photo
-from shequgang.cases.routing import Route, department_for, is_handler
+from shequgang.cases.routing import Route, department_for
 from shequgang.cases.services import _must_handle, _reason, _route_fields, _text, _user
 from shequgang.cases.workflow import Change, transition
 from shequgang.errors import DomainError, Forbidden
@@ -416,13 +416,6 @@ def case_verify(
     else:
         _notify_department(done, "现场核查未通过，请继续办理", text)
     return done
-
-
-def dispatch_holder_check(user: UserLike, case: Case) -> bool:
-    """Is ``user`` acting for the department that holds ``case`` now?"""
-    return case.rung == Rung.DEPARTMENT and is_handler(
-        user, rung=case.rung, place_id=None, department_id=case.handler_department_id
-    )
 
 
 def dispatch_queue_q(user: UserLike) -> Q:

@@ -8,7 +8,7 @@ not the caller's step, 409 not from this status."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal, get_args
 
 from django.contrib.auth.models import User
 from django.http import HttpRequest
@@ -21,7 +21,12 @@ from shequgang.apikit.schemas import BodyId, PathId, SafeStr, errors
 from shequgang.cases import dispatch
 from shequgang.cases.access import access_case, case_scope_q
 from shequgang.cases.api import _STEP_ERRORS, _step, case_page_out
-from shequgang.cases.dept_measures import DispatchMeasures, dispatch_measures
+from shequgang.cases.dept_measures import (
+    DispatchMeasures,
+    department_figure_cases,
+    department_figures,
+    dispatch_measures,
+)
 from shequgang.cases.measures import Ratio
 from shequgang.cases.models import Case
 from shequgang.cases.schemas import (
@@ -271,6 +276,49 @@ def dispatch_queue(request: HttpRequest, query: Query[QueueQuery]) -> CasePageOu
         .filter(case_scope_q(user))
         .order_by("assigned_at", "id")
     )
+    return case_page_out(user, cases, cursor=query.cursor, limit=query.limit)
+
+
+DepartmentFigure = Literal["legs", "acknowledged", "on_time", "returned", "transferred", "verified"]
+MeasurePartName = Literal["numerator", "denominator"]
+# The path lists the figures, so a wrong one is a 422 and the document shows them.
+assert set(get_args(DepartmentFigure)) == set(department_figures(dt.datetime.now(dt.UTC)))
+
+
+class DrillQuery(PeriodQuery):
+    cursor: Cursor | None = None
+    limit: PageSize = 50
+
+
+@router.get(
+    "/dispatch/measures/departments/{int:department_id}/{figure}/{part}",
+    response={200: CasePageOut, **errors(400, 404)},
+    summary="部门指标明细（分子或分母的事项）",
+)
+def department_drill_down(
+    request: HttpRequest,
+    department_id: PathId,
+    figure: DepartmentFigure,
+    part: MeasurePartName,
+    query: Query[DrillQuery],
+) -> CasePageOut:
+    """The cases behind one figure of a department's row in ``GET /dispatch/measures``
+    for the same place and period (``verified``: turns with a passed / with any
+    verification). Keyset pages, as ``GET /cases``."""
+    user = request_user(request)
+    place = access_place(user, query.place, Perm.CASE_VIEW)
+    now = timezone.now()
+    start, end = query.period(now)
+    cases = department_figure_cases(
+        place=place,
+        start=start,
+        end=end,
+        now=now,
+        department_id=department_id,
+        figure=figure,
+        part=part,
+    )
+    cases = cases.filter(case_scope_q(user)).order_by("resolve_due_at", "id")
     return case_page_out(user, cases, cursor=query.cursor, limit=query.limit)
 
 

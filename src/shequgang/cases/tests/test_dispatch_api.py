@@ -389,3 +389,26 @@ def test_allowed_actions_are_what_the_dispatch_services_accept(world, depts, rep
         "acknowledged",
         "verifying",
     }
+
+
+def test_each_department_figure_drills_down_to_its_cases(world, depts, reported, raise_case):
+    worker, cgj = api(world, "worker_a"), api(world, "dept_handler")
+    other = raise_case("street_light", place=world.household_a2)
+    for case in (reported, other):
+        ok(worker.post(f"/cases/{case.pk}/dispatch", {}))
+    ok(cgj.post(f"/cases/{other.pk}/return", {"reason": "不归我们"}))
+    command = api(world, "county_a_command")
+    place = {"place": world.county_a.pk}
+    [row] = ok(command.get("/dispatch/measures", place))["departments"]
+    base = f"/dispatch/measures/departments/{depts.cgj.pk}"
+    for figure in ("legs", "acknowledged", "returned", "transferred", "on_time", "verified"):
+        for part in ("numerator", "denominator"):
+            listed = ok(command.get(f"{base}/{figure}/{part}", place))["items"]
+            if figure == "legs":
+                assert len(listed) == row["legs"]
+            else:
+                assert len(listed) == row[figure][part], (figure, part)
+    returned = ok(command.get(f"{base}/returned/numerator", place))["items"]
+    assert [c["id"] for c in returned] == [other.pk]
+    assert command.get(f"{base}/nonsense/numerator", place).status_code == 422
+    assert command.get(f"{base}/legs/numerator", {"place": world.county_b.pk}).status_code == 404
