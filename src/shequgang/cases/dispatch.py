@@ -43,10 +43,11 @@ from shequgang.cases.models import (
     CaseRules,
     EventKind,
     Rung,
+    Source,
     Status,
 )
 from shequgang.cases.photos import CleanPhoto, clean_photo
-from shequgang.cases.routing import Route, department_for
+from shequgang.cases.routing import Route, department_for, is_handler
 from shequgang.cases.services import _must_handle, _reason, _route_fields, _text, _user
 from shequgang.cases.workflow import Change, transition
 from shequgang.errors import DomainError, Forbidden
@@ -89,6 +90,30 @@ def dispatcher_node(user: UserLike, case: Case) -> Place | None:
         ):
             found = node
     return found
+
+
+def may_request_dispatch(user: UserLike, case: Case) -> bool:
+    """The community or town holding the case; or the grid worker who reported it on
+    patrol as needing dispatch, before anyone has signed for it."""
+    if not user.is_authenticated:
+        return False
+    if case.rung in {Rung.COMMUNITY, Rung.TOWN} and is_handler(
+        user,
+        rung=case.rung,
+        place_id=case.handler_place_id,
+        department_id=case.handler_department_id,
+    ):
+        return True
+    return (
+        case.source == Source.GRID_PATROL
+        and case.status == Status.SUBMITTED
+        and case.raiser_id == user.pk
+        and case.rung < Rung.DEPARTMENT
+        and any(
+            a.role == Role.GRID_WORKER and a.grid_id is not None and a.grid_id == case.grid_id
+            for a in active_assignments(user)
+        )
+    )
 
 
 def _verifier_assignments(case: Case) -> QuerySet[RoleAssignment]:
@@ -175,14 +200,14 @@ def _store(case: Case, photos: list[CleanPhoto], *, actor: Actor, purpose: str) 
 
 @transaction.atomic
 def case_request_dispatch(*, actor: Actor, case: Case, reason: str) -> Case:
-    """提请派遣: the community or town holding the case hands it to the county command
-    centre's queue. Raises 403 for anyone else, 409 from a status the table refuses."""
+    """提请派遣: the community or town holding the case — or the grid worker who reported
+    it on patrol, before anyone signed for it — hands it to the county command centre's
+    queue. Raises 403 for anyone else, 409 from a status the table refuses."""
     text = _reason(reason, "提请理由")
 
     def check(c: Case) -> None:
-        _must_handle(actor)(c)
-        if c.rung not in {Rung.COMMUNITY, Rung.TOWN}:
-            raise Forbidden("提请派遣须由社区或乡镇（街道）提出")
+        if actor is None or not may_request_dispatch(actor, c):
+            raise Forbidden("提请派遣须由承办的社区、乡镇（街道）或上报的网格员提出")
 
     county = place_ancestor_of_kind(place=case.place, kind=Kind.COUNTY)
     now = timezone.now()

@@ -11,7 +11,13 @@ from django.utils import timezone
 
 from shequgang.actors import UserLike
 from shequgang.cases.access import case_scope_q, may_see_raiser, scoped_cases, supervisor_rung
-from shequgang.cases.dispatch import COMMAND_ROLES, COMMUNITY_ROLES, dispatcher_node, may_verify
+from shequgang.cases.dispatch import (
+    COMMAND_ROLES,
+    COMMUNITY_ROLES,
+    dispatcher_node,
+    may_request_dispatch,
+    may_verify,
+)
 from shequgang.cases.models import (
     CLOCK_STATUSES,
     OPEN_STATUSES,
@@ -179,8 +185,8 @@ def allowed_actions(user: UserLike, case: Case) -> list[str]:
                 ok.add("report")
             if not allowed_from("return_to_dispatcher", status):
                 ok.discard("return")
-        elif case.rung in {Rung.COMMUNITY, Rung.TOWN} and allowed_from("request_dispatch", status):
-            ok.add("request_dispatch")
+    if allowed_from("request_dispatch", status) and may_request_dispatch(user, case):
+        ok.add("request_dispatch")
     if allowed_from("dispatch", status) and dispatcher_node(user, case) is not None:
         ok.add("dispatch")
     if status == Status.VERIFYING and may_verify(user, case):

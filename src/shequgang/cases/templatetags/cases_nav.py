@@ -9,12 +9,14 @@ from django import template
 from shequgang.cases.dispatch import COMMAND_ROLES
 from shequgang.cases.notifications import unread_count
 from shequgang.cases.routing import RUNG_ROLES
-from shequgang.people.roles import Perm
+from shequgang.people.roles import Perm, Role
 from shequgang.people.scope import active_assignments, has_perm_anywhere, is_unrestricted
 
 register = template.Library()
 
-_HANDLER_ROLES: set[str] = set().union(*RUNG_ROLES.values())
+# Those with a queue: the ladder's holders, grid workers (on-site verification) and the
+# command centre (returned and handed-up cases to dispatch).
+_HANDLER_ROLES: set[str] = set().union(*RUNG_ROLES.values()) | {Role.GRID_WORKER} | COMMAND_ROLES
 
 
 @register.inclusion_tag("cases/_nav.html", takes_context=True)

@@ -181,9 +181,10 @@ def test_wrong_actors_and_wrong_states(world, depts, reported):
     command = api(world, "county_a_command")
     # The command centre does not take a case the community still holds at its rung.
     assert command.post(f"{path}/dispatch", {}).status_code == 403
-    # Nobody but the holder asks for dispatch; others in scope 403, out of scope 404.
+    # Nobody but the holder (or the reporting grid worker) asks for dispatch; others in
+    # scope 403, out of scope 404.
     assert (
-        api(world, "grid_a1").post(f"{path}/request-dispatch", {"reason": "x"}).status_code == 403
+        api(world, "branch_a").post(f"{path}/request-dispatch", {"reason": "x"}).status_code == 403
     )
     assert api(world, "secretary_b").post(f"{path}/dispatch", {}).status_code == 404
     ok(api(world, "worker_a").post(f"{path}/request-dispatch", {"reason": "需派遣"}))
@@ -412,3 +413,29 @@ def test_each_department_figure_drills_down_to_its_cases(world, depts, reported,
     assert [c["id"] for c in returned] == [other.pk]
     assert command.get(f"{base}/nonsense/numerator", place).status_code == 422
     assert command.get(f"{base}/legs/numerator", {"place": world.county_b.pk}).status_code == 404
+
+
+def test_the_reporting_grid_worker_may_ask_for_dispatch_until_it_is_signed(
+    world, depts, raise_case
+):
+    def patrol():
+        return raise_case(
+            "street_light",
+            place=world.household_a1,
+            actor=world.users["grid_a1"],
+            source=Source.GRID_PATROL,
+        )
+
+    grid = api(world, "grid_a1")
+    first, second = patrol(), patrol()
+    assert "request_dispatch" in ok(grid.get(f"/cases/{first.pk}"))["actions"]
+    handed = ok(grid.post(f"/cases/{first.pk}/request-dispatch", {"reason": "需城管"}))
+    assert handed["status"] == "to_dispatch" and handed["dispatcher"]["id"] == world.county_a.pk
+    # Once the community signed for it, it is the community's to hand up.
+    ok(api(world, "worker_a").post(f"/cases/{second.pk}/acknowledge"))
+    assert "request_dispatch" not in ok(grid.get(f"/cases/{second.pk}"))["actions"]
+    late = grid.post(f"/cases/{second.pk}/request-dispatch", {"reason": "需城管"})
+    assert late.status_code == 403
+    # A resident's report is not the grid worker's, even in their grid.
+    resident = raise_case("street_light", place=world.household_a1)
+    assert grid.post(f"/cases/{resident.pk}/request-dispatch", {"reason": "x"}).status_code == 403
