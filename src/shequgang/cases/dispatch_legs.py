@@ -58,6 +58,8 @@ def leg_end(case: Case, *, outcome: str, at: dt.datetime) -> None:
 def legs_follow(case: Case, *, via: str, at: dt.datetime, ended: str) -> None:
     """Make the legs agree with where ``case`` now is: end a leg whose department no
     longer holds it (with ``ended``), open one for the department that now does."""
+    if case.rung != Rung.DEPARTMENT:
+        return  # legs open only at the department rung, and a case never goes back down
     held = (
         case.handler_department_id
         if case.rung == Rung.DEPARTMENT and case.status in DEPARTMENT_HELD

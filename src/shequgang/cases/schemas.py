@@ -201,8 +201,10 @@ class CaseOut(Schema):
                 and case.verify_due_at is not None
                 and case.verify_due_at < now
             ),
+            # The id first: most cases were never dispatched, and reading the relation
+            # of a row fetched without it would cost a query.
             "dispatcher": PlaceRef.from_orm(case.dispatcher_place)
-            if case.dispatcher_place is not None
+            if case.dispatcher_place_id is not None and case.dispatcher_place is not None
             else None,
             "verify_due_at": case.verify_due_at,
             "supervised": case.supervised_at is not None,

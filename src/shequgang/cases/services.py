@@ -663,7 +663,8 @@ def case_rate(
 ) -> Case:
     """回访: the raiser (or staff recording a phone follow-up) rates a resolved case.
     Solved and (basically) satisfied closes it; otherwise it is handled again at the same
-    rung once (``CaseRules.max_reopens``), and after that escalated."""
+    rung once (``CaseRules.max_reopens``), and after that escalated — at the department
+    rung, handled again by the department (and verified again)."""
     if satisfaction not in Satisfaction.values:
         raise DomainError("invalid_satisfaction", "请选择满意、基本满意或不满意")
     note = _text(comment, field="comment", label="评价", limit=500)
@@ -680,11 +681,9 @@ def case_rate(
 
     happy = solved and satisfaction != Satisfaction.UNSATISFIED
     locked = Case.objects.select_for_update().get(pk=case.pk)
-    action = (
-        "rate_close"
-        if happy
-        else ("rate_reopen" if locked.reopens < rules.max_reopens else "rate_escalate")
-    )
+    # At the top rung there is nowhere to escalate: the department handles it again.
+    may_reopen = locked.reopens < rules.max_reopens or locked.rung >= Rung.DEPARTMENT
+    action = "rate_close" if happy else ("rate_reopen" if may_reopen else "rate_escalate")
     now = timezone.now()
     rating = {
         "solved": solved,

@@ -282,3 +282,21 @@ def test_concurrent_verifications_have_one_winner():
     assert sorted(outcomes) == ["invalid_transition"] * 2 + ["ok"]
     assert CaseVerification.objects.filter(case=case).count() == 1
     assert DispatchLeg.objects.get(case=case).verifications == 1
+
+
+def test_an_unhappy_rating_sends_a_department_case_round_the_loop_again(world, depts, reported):
+    handler, grid = world.users["dept_handler"], world.users["grid_a1"]
+    case = _dispatched(world, depts, reported)
+    s.case_acknowledge(actor=handler, case=case)
+    for round_ in range(3):  # past max_reopens: still the department, never an error
+        d.case_report(actor=handler, case=case, result=f"第{round_ + 1}次处理")
+        d.case_verify(actor=grid, case=case, passed=True, photos=[jpeg_with_gps()])
+        case = s.case_rate(actor=grid, case=case, solved=False, satisfaction="unsatisfied")
+        assert (case.status, case.handler_department) == (Status.REOPENED, depts.cgj)
+    vias = list(DispatchLeg.objects.filter(case=case).order_by("id").values_list("via", "outcome"))
+    assert vias == [
+        ("dispatch", "resolved"),
+        ("reopen", "resolved"),
+        ("reopen", "resolved"),
+        ("reopen", ""),
+    ]
