@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from shequgang.actors import Actor
+from shequgang.cases.dispatch import case_request_dispatch
 from shequgang.cases.models import Category, Source
 from shequgang.cases.on_the_spot import case_create_resolved_on_the_spot
 from shequgang.cases.services import case_create
@@ -182,8 +183,9 @@ def patrol_report(
     """Report an event found on the actor's open patrol as a ``grid_patrol`` case at
     ``place``, which must be in the patrol's grid (else 404, as for any place outside
     it). Handled on the spot (自行处置): the case is created and recorded resolved by the
-    worker with ``handling`` (required). Needs dispatch (需要派遣): the case goes to its
-    holder like any other. Atomic: on any error no case and no report exist."""
+    worker with ``handling`` (required). Needs dispatch (需要派遣): the case is raised and
+    handed straight to the county command centre's 待派遣 queue (上报→受理→派遣), on its
+    timeline as 提请派遣. Atomic: on any error no case and no report exist."""
     locked = _locked_open(actor, patrol)
     if place.grid_id != locked.grid_id:
         raise NotFound("地点")
@@ -203,6 +205,7 @@ def patrol_report(
         case = case_create_resolved_on_the_spot(resolution=handling, **common)
     else:
         case = case_create(source=Source.GRID_PATROL, **common)
+        case = case_request_dispatch(actor=actor, case=case, reason="网格员巡查上报：需派遣处置")
     return PatrolReport.objects.create(
         patrol=locked, case=case, handled_on_the_spot=handled_on_the_spot, reported_at=now
     )

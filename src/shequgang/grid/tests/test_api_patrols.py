@@ -98,7 +98,7 @@ def test_report_needing_dispatch(world, worker):
     assert (case.source, case.grid, case.status) == (
         Source.GRID_PATROL,
         world.grid_a1,
-        Status.SUBMITTED,
+        Status.TO_DISPATCH,
     )
     assert body["handled_on_the_spot"] is False and case.photos.count() == 1
     assert PatrolReport.objects.get().patrol_id == patrol["id"]

@@ -130,11 +130,15 @@ def test_report_needing_dispatch_is_a_grid_patrol_case_in_the_grid(world, patrol
         photos=[jpeg()],
     )
     case = report.case
+    # It waits in the county command centre's 待派遣 queue, handed over on the timeline.
     assert (case.source, case.grid, case.status) == (
         Source.GRID_PATROL,
         world.grid_a1,
-        Status.SUBMITTED,
+        Status.TO_DISPATCH,
     )
+    assert case.dispatcher_place == world.county_a
+    assert (case.handler_place, case.handler_department) == (None, None)
+    assert case.events.filter(kind="dispatch_requested").count() == 1
     assert case.raiser == world.users["grid_a1"] and case.photos.count() == 1
     assert (report.patrol, report.handled_on_the_spot) == (patrol, False)
     assert (case.latitude, case.longitude) == (37.52, 111.14)
