@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "shequgang.veterans",
     "shequgang.open311",
     "shequgang.grid",
+    "shequgang.points",
 ]
 
 MIDDLEWARE = [
