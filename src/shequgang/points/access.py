@@ -56,9 +56,7 @@ def community_scope_q(user: UserLike, perm: str, *, prefix: str = "") -> Q:
 
 
 def scoped_communities(user: UserLike, perm: str = VIEW) -> QuerySet[Place]:
-    return Place.objects.filter(community_scope_q(user, perm), kind=Kind.COMMUNITY).order_by(
-        "path"
-    )
+    return Place.objects.filter(community_scope_q(user, perm), kind=Kind.COMMUNITY).order_by("path")
 
 
 def may_in_community(user: Actor, perm: str, community: Place) -> bool:
@@ -165,3 +163,20 @@ def own_accounts(user: UserLike) -> QuerySet[Account]:
     if not user.is_authenticated:
         return Account.objects.none()
     return Account.objects.filter(owner_id=user.pk).select_related("community")
+
+
+def access_account(user: UserLike, account_id: Any, perm: str = VIEW) -> Account:
+    """The user's own account, or an account in a community of their staff scope."""
+    pk = _pk(account_id, "积分账户")
+    if not user.is_authenticated:
+        raise NotFound("积分账户")
+    found = (
+        Account.objects.filter(
+            Q(owner_id=user.pk) | community_scope_q(user, perm, prefix="community__"), pk=pk
+        )
+        .select_related("community", "owner")
+        .first()
+    )
+    if found is None:
+        raise NotFound("积分账户")
+    return found

@@ -158,7 +158,10 @@ def post(
         created_at=at,
     )
     Entry.objects.bulk_create(
-        [Entry(transaction=txn, account=leg.account, amount=leg.amount, created_at=at) for leg in legs]
+        [
+            Entry(transaction=txn, account=leg.account, amount=leg.amount, created_at=at)
+            for leg in legs
+        ]
     )
     for pk in sorted(change):
         Account.objects.filter(pk=pk).update(balance=F("balance") + change[pk])

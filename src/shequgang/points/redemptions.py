@@ -182,9 +182,7 @@ def order_place(
     return PlaceOutcome(order, created=True)
 
 
-def _close(
-    *, actor: Actor, order: Order, to: str, note: str, at: dt.datetime
-) -> Order:
+def _close(*, actor: Actor, order: Order, to: str, note: str, at: dt.datetime) -> Order:
     """Move a held order to ``to``: its points from holds to spend (or the merchant),
     or back to the person with the stock. Locks accounts (id order), then the order."""
     community = order.community
@@ -234,7 +232,7 @@ def _close(
     return current
 
 
-_VERB = {OrderStatus.CONFIRMED: "确认领取", OrderStatus.CANCELLED: "取消"}
+_VERB: dict[str, str] = {OrderStatus.CONFIRMED: "确认领取", OrderStatus.CANCELLED: "取消"}
 
 
 def order_confirm(*, actor: Actor, order: Order, now: dt.datetime | None = None) -> Order:

@@ -85,9 +85,7 @@ def _same_earning(txn: Transaction, *, community: Place, user: User) -> Transact
     person = txn.entries.filter(account__kind=AccountKind.PERSON).first()
     same_person = person is None or person.account.owner_id == user.pk
     if txn.kind != TxnKind.EARN or txn.community_id != community.pk or not same_person:
-        raise DomainError(
-            "idempotency_key_reused", "该幂等键已用于另一笔积分操作", status=422
-        )
+        raise DomainError("idempotency_key_reused", "该幂等键已用于另一笔积分操作", status=422)
     return txn
 
 
@@ -193,7 +191,9 @@ def points_award(
     check_community(community)
     rule = rule_for(community, rule_code)
     allowed = set(rule.awarded_by or [])
-    if not is_unrestricted(actor) and not (access.roles_in_community(actor, community) & allowed):
+    if actor is None or (
+        not is_unrestricted(actor) and not (access.roles_in_community(actor, community) & allowed)
+    ):
         raise Forbidden("您不能按此规则发放积分")
     return points_earn(
         actor=actor,
@@ -266,9 +266,7 @@ def adjustment_decide(
         raise Forbidden("您不能审批本社区的积分调整")
     assert isinstance(actor, User)
     if actor.pk == adjustment.requested_by_id:
-        raise DomainError(
-            "approver_must_differ", "人工调整须由申请人以外的人审批", status=403
-        )
+        raise DomainError("approver_must_differ", "人工调整须由申请人以外的人审批", status=403)
     with transaction.atomic():
         adj = Adjustment.objects.select_for_update().get(pk=adjustment.pk)
         if adj.status != AdjustmentStatus.PENDING:
@@ -333,7 +331,7 @@ def points_reverse(
                 reason=reason,
                 amount=txn.amount,
                 actor=actor,
-                approver=actor if txn.source == Source.MANUAL else None,
+                approver=actor if txn.source == Source.MANUAL and isinstance(actor, User) else None,
                 source_ref=f"reversal:{txn.pk}",
                 reverses=txn,
                 at=at,

@@ -27,7 +27,9 @@ def no_caps(community: Place) -> Policy:
     return policy
 
 
-def fund(user: User, community: Place, amount: int, *, at: dt.datetime | None = None) -> Transaction:
+def fund(
+    user: User, community: Place, amount: int, *, at: dt.datetime | None = None
+) -> Transaction:
     """Give ``user`` exactly ``amount`` points (the community's caps lifted first)."""
     no_caps(community)
     return points_earn(
@@ -43,7 +45,9 @@ def fund(user: User, community: Place, amount: int, *, at: dt.datetime | None = 
     )
 
 
-def make_goods(actor: User, community: Place, *, price: int = 10, stock: int = 5, name: str = "") -> Goods:
+def make_goods(
+    actor: User, community: Place, *, price: int = 10, stock: int = 5, name: str = ""
+) -> Goods:
     return goods_create(
         actor=actor,
         community=community,

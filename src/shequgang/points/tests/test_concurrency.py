@@ -63,9 +63,9 @@ def test_fifty_redemptions_from_points_for_ten(world):
     goods = make_goods(world.users["worker_a"], world.community_a, price=10, stock=1000)
 
     def redeem(i):
-        return lambda: order_place(
-            actor=user, user=user, goods=goods, idempotency_key=f"t50-{i}"
-        ).order.pk
+        return lambda: (
+            order_place(actor=user, user=user, goods=goods, idempotency_key=f"t50-{i}").order.pk
+        )
 
     results = at_once([redeem(i) for i in range(50)])
     assert codes(results) == {"ok": 10, "insufficient_points": 40}, results
@@ -83,16 +83,17 @@ def test_twenty_people_for_the_last_item(world):
         fund(p, world.community_a, 10)
 
     def redeem(p):
-        return lambda: order_place(
-            actor=p, user=p, goods=goods, idempotency_key=f"last-{p.pk}"
-        ).order.pk
+        return lambda: (
+            order_place(actor=p, user=p, goods=goods, idempotency_key=f"last-{p.pk}").order.pk
+        )
 
     results = at_once([redeem(p) for p in people])
     assert codes(results) == {"ok": 1, "out_of_stock": 19}, results
     assert Goods.objects.get(pk=goods.pk).stock == 0
-    assert sorted(Account.objects.filter(owner__in=people).values_list("balance", flat=True)) == [
-        0
-    ] + [10] * 19
+    assert (
+        sorted(Account.objects.filter(owner__in=people).values_list("balance", flat=True))
+        == [0] + [10] * 19
+    )
     assert reconcile().ok
 
 

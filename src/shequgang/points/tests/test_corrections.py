@@ -43,6 +43,7 @@ def test_an_adjustment_moves_nothing_until_another_person_approves(world):
     assert done.status == AdjustmentStatus.APPROVED
     assert balance(user, world) == 30
     txn = done.transaction
+    assert txn is not None
     assert txn.source == Source.MANUAL and txn.approver == world.users["town_a_staff"]
     assert txn.actor == world.users["secretary_a"]
     with pytest.raises(DomainError) as exc:
@@ -103,8 +104,14 @@ def test_a_reversed_earning_frees_its_cap(world):
 
     def earn(key):
         return points_earn(
-            actor=None, user=user, community=world.community_a, amount=10,
-            source=Source.ACTIVITY, source_ref="", reason="活动", idempotency_key=key,
+            actor=None,
+            user=user,
+            community=world.community_a,
+            amount=10,
+            source=Source.ACTIVITY,
+            source_ref="",
+            reason="活动",
+            idempotency_key=key,
         )
 
     first = earn("r1")

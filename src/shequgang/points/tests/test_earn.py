@@ -2,11 +2,11 @@
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
 from shequgang.errors import DomainError
-from shequgang.points.ledger import person_account
 from shequgang.points.models import (
     Account,
     AccountKind,
@@ -21,7 +21,7 @@ from shequgang.points.tests.factories import NOON, resident_user
 
 
 def earn(world, user, key, *, now=NOON, **kw):
-    args = {"amount": 10} if "rule_code" not in kw and "amount" not in kw else {}
+    args: dict[str, Any] = {"amount": 10} if "rule_code" not in kw and "amount" not in kw else {}
     return points_earn(
         actor=world.users["worker_a"],
         user=user,

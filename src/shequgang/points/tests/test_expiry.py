@@ -28,7 +28,7 @@ def test_points_older_than_n_months_expire_oldest_first(world):
     order_place(actor=user, user=user, goods=goods, idempotency_key="o", now=JUN)
     # December, 6 months: earned before 1 June expires. 30 old, 10 used -> 20 expire.
     result = points_expire(community=world.community_a, period="2026-12", now=DEC)
-    assert result.created and result.run.points == 20
+    assert result.created and result.run is not None and result.run.points == 20
     assert balance(user, world) == 20
     expiry = Account.objects.get(community=world.community_a, kind=AccountKind.EXPIRY)
     assert expiry.balance == 20

@@ -1,12 +1,14 @@
 """Redemption orders: hold → confirm, or cancel → release; merchants confirm their own."""
 
+from typing import Any
+
 import pytest
 
 from shequgang.errors import DomainError
 from shequgang.points.catalogue import merchant_create
 from shequgang.points.models import Account, AccountKind, Goods, Order, OrderStatus, Transaction
-from shequgang.points.redemptions import order_cancel, order_confirm, order_place
 from shequgang.points.reconcile import reconcile
+from shequgang.points.redemptions import order_cancel, order_confirm, order_place
 from shequgang.points.tests.factories import fund, make_goods, resident_user
 
 
@@ -64,14 +66,18 @@ def test_cancelling_releases_points_and_stock(world, shop):
 
 @pytest.mark.parametrize(
     ("first", "then", "code"),
-    [("confirm", "cancel", "invalid_transition"), ("cancel", "confirm", "invalid_transition"),
-     ("cancel", "cancel", "invalid_transition"), ("confirm", "confirm", "invalid_transition")],
+    [
+        ("confirm", "cancel", "invalid_transition"),
+        ("cancel", "confirm", "invalid_transition"),
+        ("cancel", "cancel", "invalid_transition"),
+        ("confirm", "confirm", "invalid_transition"),
+    ],
 )
 def test_a_closed_order_stays_closed(world, shop, first, then, code):
     user, goods = shop
     order = place(user, goods).order
     staff = world.users["worker_a"]
-    steps = {"confirm": order_confirm, "cancel": order_cancel}
+    steps: dict[str, Any] = {"confirm": order_confirm, "cancel": order_cancel}
     steps[first](actor=staff, order=order)
     before = Transaction.objects.count()
     with pytest.raises(DomainError) as exc:
