@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("shequgang.places.urls")),
     path("", include("shequgang.people.urls")),
     path("", include("shequgang.veterans.urls")),
+    path("", include("shequgang.points.urls")),
     path("", include("shequgang.cases.urls")),
     path("", include("shequgang.cases.deliberation_urls")),
     path("", include("shequgang.grid.urls")),
