@@ -17,6 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.paginator import Paginator
+from django.db.models import F, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -207,13 +208,16 @@ def _ledger_context(request: HttpRequest, community: Place, **extra: Any) -> dic
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     filters = request.GET.copy()
     filters.pop("page", None)
-    rules = EarningRule.objects.filter(active=True).filter(
-        community__isnull=True
-    ) | EarningRule.objects.filter(active=True, community=community)
+    # The community's own rules replace the city-wide ones with the same code.
+    rules: dict[str, str] = {}
+    for r in EarningRule.objects.filter(
+        Q(community__isnull=True) | Q(community=community), active=True
+    ).order_by(F("community_id").asc(nulls_first=True)):
+        rules[r.code] = r.name
     award_form = extra.pop("award_form", None) or AwardForm(initial={"key": uuid.uuid4().hex})
     rule_field = award_form.fields["rule_code"]
     assert isinstance(rule_field, forms.ChoiceField)
-    rule_field.choices = sorted({(r.code, r.name) for r in rules})
+    rule_field.choices = sorted(rules.items())
     return {
         "community": community,
         "form": form,
