@@ -2,11 +2,12 @@
 
     .venv/bin/python bench/points_redeem.py --clients 16 --seconds 20
     .venv/bin/python bench/points_redeem.py --clients 16 --seconds 20 --communities 4
+    .venv/bin/python bench/points_redeem.py --clients 16 --seconds 20 --processes
 
 Builds a throwaway PostgreSQL database (``shequgang_bench_points``, dropped and created
 again), one community (or several) with a catalogue item in ample stock, and one resident
 per client with enough points. Then ``--clients`` threads, each with its own database
-connection, call ``order_place`` (the same service the API and the pages call: lock the
+connection (or, with ``--processes``, forked processes: no shared GIL), call ``order_place`` (the same service the API and the pages call: lock the
 person's and the holds account in id order, then the goods row, check, write the order,
 the hold transaction, its entries, both balances and the stock in one transaction) as
 fast as they can until ``--seconds`` have passed or ``--orders`` orders were placed.
@@ -41,6 +42,7 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=100_000, help="count bound")
     parser.add_argument("--communities", type=int, default=1)
     parser.add_argument("--confirm-every", type=int, default=0, help="0: place only")
+    parser.add_argument("--processes", action="store_true", help="processes, not threads")
     parser.add_argument("--database-url", default=DEFAULT_URL)
     args = parser.parse_args()
     if not args.database_url.startswith("postgres"):
@@ -50,52 +52,101 @@ def main() -> None:
     from django.db import connection
 
     from shequgang.points.reconcile import reconcile
-    from shequgang.points.redemptions import order_confirm, order_place
 
     world = build(args.clients, args.communities)
-    deadline = time.perf_counter() + args.seconds
+    connection.close()
+    if args.processes:
+        done, wall, cpu, errors = run_processes(args, world)
+    else:
+        done, wall, cpu, errors = run_threads(args, world)
+    report = reconcile()
+    print_report(args, connection, done, wall, cpu, errors, report.ok)
+
+
+def client_loop(args, world, i, deadline, take):  # type: ignore[no-untyped-def]
+    """One client: place orders until the deadline or the shared count runs out.
+    Returns (latencies, error or None)."""
+    from django.db import connection
+
+    from shequgang.points.redemptions import order_confirm, order_place
+
+    user, goods = world["clients"][i]
+    latencies: list[float] = []
+    n = 0
+    try:
+        while time.perf_counter() < deadline and take():
+            n += 1
+            start = time.perf_counter()
+            outcome = order_place(
+                actor=user, user=user, goods=goods, idempotency_key=f"bench-{i}-{n}"
+            )
+            if args.confirm_every and n % args.confirm_every == 0:
+                order_confirm(actor=world["desk"], order=outcome.order)
+            latencies.append(time.perf_counter() - start)
+    except Exception as exc:  # reported
+        return latencies, repr(exc)
+    finally:
+        connection.close()
+    return latencies, None
+
+
+def run_threads(args, world):  # type: ignore[no-untyped-def]
     placed = [0]
     lock = threading.Lock()
-    latencies: list[list[float]] = [[] for _ in range(args.clients)]
-    errors: list[str] = []
+
+    def take() -> bool:
+        with lock:
+            placed[0] += 1
+            return placed[0] <= args.orders
+
+    results: list[tuple[list[float], str | None]] = [([], None)] * args.clients
     barrier = threading.Barrier(args.clients + 1)
+    deadline_box: list[float] = []
 
     def client(i: int) -> None:
-        user, goods = world["clients"][i]
-        n = 0
-        try:
-            barrier.wait()
-            while time.perf_counter() < deadline:
-                with lock:
-                    if placed[0] >= args.orders:
-                        break
-                    placed[0] += 1
-                n += 1
-                start = time.perf_counter()
-                outcome = order_place(
-                    actor=user, user=user, goods=goods, idempotency_key=f"bench-{i}-{n}"
-                )
-                if args.confirm_every and n % args.confirm_every == 0:
-                    order_confirm(actor=world["desk"], order=outcome.order)
-                latencies[i].append(time.perf_counter() - start)
-        except Exception as exc:  # reported below
-            errors.append(repr(exc))
-        finally:
-            connection.close()
+        barrier.wait()
+        results[i] = client_loop(args, world, i, deadline_box[0], take)
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(args.clients)]
     for t in threads:
         t.start()
+    deadline_box.append(time.perf_counter() + args.seconds)
+    wall, cpu = time.perf_counter(), time.process_time()
     barrier.wait()
-    wall = time.perf_counter()
-    cpu = time.process_time()
     for t in threads:
         t.join()
-    wall = time.perf_counter() - wall
-    cpu = time.process_time() - cpu
-    done = [x for per in latencies for x in per]
-    report = reconcile()
-    print_report(args, connection, done, wall, cpu, errors, report.ok)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    done = [x for lat, _ in results for x in lat]
+    return done, wall, cpu, [e for _, e in results if e]
+
+
+def run_processes(args, world):  # type: ignore[no-untyped-def]
+    import multiprocessing as mp
+
+    ctx = mp.get_context("fork")
+    counter = ctx.Value("q", 0)
+    queue = ctx.Queue()
+    start_at = time.perf_counter() + 1.0  # every process starts on the same tick
+
+    def take() -> bool:
+        with counter.get_lock():
+            counter.value += 1
+            return counter.value <= args.orders
+
+    def child(i: int) -> None:
+        while time.perf_counter() < start_at:
+            time.sleep(0.001)
+        queue.put(client_loop(args, world, i, start_at + args.seconds, take))
+
+    procs = [ctx.Process(target=child, args=(i,)) for i in range(args.clients)]
+    for p in procs:
+        p.start()
+    results = [queue.get() for _ in procs]
+    wall = time.perf_counter() - start_at  # CLOCK_MONOTONIC: the same clock in every process
+    for p in procs:
+        p.join()
+    done = [x for lat, _ in results for x in lat]
+    return done, wall, float("nan"), [e for _, e in results if e]
 
 
 def setup_django(database_url: str) -> None:
@@ -178,14 +229,16 @@ def print_report(args, connection, done, wall, cpu, errors, reconciled) -> None:
     connection.close()
     count = len(done)
     print(
-        f"\nPoints redemption benchmark: {args.clients} concurrent clients (threads), "
+        f"\nPoints redemption benchmark: {args.clients} concurrent clients "
+        f"({'processes' if args.processes else 'threads'}), "
         f"{args.communities} communit{'y' if args.communities == 1 else 'ies'}, "
         f"bound {args.seconds:g} s / {args.orders:,} orders"
         + (f", confirm every {args.confirm_every}" if args.confirm_every else "")
     )
     print(f"{platform.python_implementation()} {platform.python_version()}, {database}")
     print(f"{os.cpu_count()} CPUs; load average before the run: {LOAD_BEFORE}")
-    print(f"\norders placed:        {count:,} in {wall:.2f} s wall ({cpu:.2f} s CPU, this process)")
+    cpu_note = "" if cpu != cpu else f" ({cpu:.2f} s CPU, this process)"
+    print(f"\norders placed:        {count:,} in {wall:.2f} s wall{cpu_note}")
     print(f"redemptions/second:   {count / wall:,.1f}")
     if done:
         ms = sorted(x * 1000 for x in done)
