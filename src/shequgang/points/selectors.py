@@ -101,3 +101,13 @@ def pending_adjustments(community: Place) -> QuerySet[Adjustment]:
         .select_related("account__owner", "requested_by")
         .order_by("requested_at", "id")
     )
+
+
+def balance_of(*, user_id: int, community: Place) -> int:
+    """A person's balance in a community (0 when they have no account yet)."""
+    found = (
+        Account.objects.filter(owner_id=user_id, community=community, kind="person")
+        .values_list("balance", flat=True)
+        .first()
+    )
+    return int(found or 0)

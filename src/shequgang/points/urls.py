@@ -10,6 +10,7 @@ urlpatterns = [
     path("points/shop/<int:community_id>/", views.shop, name="shop"),
     path("points/shop/<int:community_id>/redeem/", views.redeem, name="redeem"),
     path("points/orders/<int:order_id>/cancel/", views.order_cancel_view, name="order_cancel"),
+    path("points/merchant/", views.merchant_desk, name="merchant_desk"),
     # Staff.
     path("points/staff/", views.staff_home, name="staff_home"),
     path("points/staff/<int:community_id>/ledger/", views.ledger, name="ledger"),

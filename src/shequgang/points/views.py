@@ -35,7 +35,7 @@ from shequgang.points.forms import (
     GoodsEditForm,
     LedgerFilterForm,
 )
-from shequgang.points.models import Adjustment, EarningRule, Goods, Merchant, OrderStatus
+from shequgang.points.models import Adjustment, EarningRule, Goods, Merchant, Order, OrderStatus
 from shequgang.points.redemptions import order_cancel, order_confirm, order_place
 from shequgang.points.selectors import (
     LedgerFilters,
@@ -90,6 +90,7 @@ def mine(request: HttpRequest) -> HttpResponse:
             "statements": statements,
             "orders": list(own_orders(int(request.user.pk or 0))[:30]),
             "is_staff": access.has_perm(request.user, access.VIEW),
+            "is_operator": Merchant.objects.filter(operators=request.user.pk or 0).exists(),
         },
     )
 
@@ -456,4 +457,42 @@ def goods_edit(request: HttpRequest, goods_id: int) -> HttpResponse:
         "points/goods_edit.html",
         {"goods": goods, "form": form, "error": error},
         status=400 if request.method == "POST" else 200,
+    )
+
+
+# --- Partner merchants -----------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def merchant_desk(request: HttpRequest) -> HttpResponse:
+    """The merchant's operator: held orders at their merchants, confirmed at the counter."""
+    operated = Merchant.objects.filter(operators=request.user.pk or 0)
+    if not operated.exists():
+        raise Http404("您不是合作商家的确认人")
+    if request.method == "POST":
+        order = (
+            Order.objects.filter(merchant__in=operated, pk=int(request.POST.get("order") or 0))
+            .select_related("merchant", "community", "account")
+            .first()
+        )
+        if order is None:
+            raise Http404("订单不存在或无权访问")
+        try:
+            order_confirm(actor=request.user, order=order)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"已确认 {order.code}，{order.points} 分")
+        return redirect("points:merchant_desk")
+    orders = (
+        Order.objects.filter(merchant__in=operated, status=OrderStatus.HELD)
+        .select_related("merchant", "account__owner")
+        .order_by("placed_at", "id")
+    )
+    code = request.GET.get("code", "").strip().upper()[:12]
+    if code:
+        orders = orders.filter(code=code)
+    return render(
+        request, "points/merchant_desk.html", {"orders": orders[:100], "merchants": operated}
     )

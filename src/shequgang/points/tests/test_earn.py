@@ -220,3 +220,12 @@ def test_who_may_award_by_hand_is_on_the_rule(world):
             reason="参加议事",
             idempotency_key="aw2",
         )
+
+
+def test_balance_of(world):
+    from shequgang.points.selectors import balance_of
+
+    user = resident_user()
+    assert balance_of(user_id=user.pk, community=world.community_a) == 0
+    earn(world, user, "b1", amount=12)
+    assert balance_of(user_id=user.pk, community=world.community_a) == 12

@@ -148,3 +148,27 @@ def test_catalogue_admin_with_a_photo(client, world):
     assert edit.status_code == 302
     goods.refresh_from_db()
     assert (goods.price, goods.stock) == (9, 7)
+
+
+def test_a_merchant_operator_confirms_at_the_counter(client, world, resident):
+    from shequgang.points.catalogue import merchant_create
+    from shequgang.points.redemptions import order_place
+
+    operator = resident_user("shop-owner")
+    merchant = merchant_create(
+        actor=world.users["secretary_a"],
+        community=world.community_a,
+        name="红色合作伙伴·理发店",
+        operators=[operator],
+    )
+    order = order_place(
+        actor=resident, user=resident, merchant=merchant, points=12, idempotency_key="mm"
+    ).order
+    signed_in(client, resident)
+    assert client.get("/points/merchant/").status_code == 404
+    signed_in(client, operator)
+    page = client.get("/points/merchant/").content.decode()
+    assert order.code in page
+    client.post("/points/merchant/", {"order": order.pk})
+    assert Order.objects.get().status == OrderStatus.CONFIRMED
+    assert Account.objects.get(merchant=merchant).balance == 12
