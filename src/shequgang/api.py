@@ -33,6 +33,7 @@ def _mount() -> None:
     api.add_router("/", "shequgang.people.register_api.router")
     api.add_router("/veterans", "shequgang.veterans.api.router")
     api.add_router("/party", "shequgang.party.api.router")
+    api.add_router("/points", "shequgang.points.api.router")
     api.add_router("/deliberations", "shequgang.cases.deliberation_api.router")
     api.add_router("/cases", "shequgang.cases.api.router")
     api.add_router("/", "shequgang.cases.desk_api.router")  # categories, measures, inbox

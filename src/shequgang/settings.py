@@ -125,6 +125,7 @@ INSTALLED_APPS = [
     "shequgang.open311",
     "shequgang.grid",
     "shequgang.party",
+    "shequgang.points",
 ]
 
 MIDDLEWARE = [

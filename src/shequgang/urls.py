@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("shequgang.people.urls")),
     path("", include("shequgang.veterans.urls")),
     path("", include("shequgang.party.urls")),
+    path("", include("shequgang.points.urls")),
     path("", include("shequgang.cases.urls")),
     path("", include("shequgang.cases.deliberation_urls")),
     path("", include("shequgang.grid.urls")),
