@@ -36,6 +36,8 @@ from shequgang.people.models import RoleAssignment
 from shequgang.people.roles import Perm, Role
 from shequgang.people.scope import place_in_scope
 from shequgang.places.models import Kind, Place
+from shequgang.points.rules import rule_for
+from shequgang.points.services import points_earn
 
 # Check-in opens this long before the start; check-out closes this long after the end.
 CHECKIN_OPENS = dt.timedelta(minutes=30)
@@ -124,7 +126,7 @@ class ActivityInput:
     ends_at: dt.datetime
     capacity: int
     kind: str = ActivityKind.ACTIVITY
-    activity_type: str = "volunteer"
+    activity_type: str = "volunteer_hour"
     description: str = ""
     skills_wanted: str = ""
     points: int = 0
@@ -153,7 +155,7 @@ def _validate(data: ActivityInput, *, now: dt.datetime) -> dict[str, Any]:
         raise DomainError("invalid_points", f"积分应为0至{MAX_POINTS}")
     if len(data.description) > 4000 or len(data.skills_wanted) > 200:
         raise DomainError("text_too_long", "内容不超过4000字，技能不超过200字")
-    activity_type = (data.activity_type or "volunteer").strip()
+    activity_type = (data.activity_type or "volunteer_hour").strip()
     if not _SLUG.fullmatch(activity_type):
         raise DomainError("invalid_activity_type", "活动类别应为小写字母、数字、-或_，不超过40字")
     return {
@@ -441,17 +443,37 @@ def activity_finish(
     return result
 
 
-# Called with each confirmed sign-up (inside the confirming transaction): the points
-# ledger hooks in here. Kept as a list so the party app does not depend on points.
-HOURS_CONFIRMED_HOOKS: list[Any] = []
+def _award_points(*, actor: Any, signup: Signup, activity: Activity) -> Any:
+    """Points for confirmed service, once per sign-up (the ledger's idempotency key): the
+    activity's fixed points, else its earning rule (per hour or per activity) when the
+    community or the city has that rule. The community's caps apply in the ledger."""
+    if signup.hours <= 0:
+        return None
+    common: dict[str, Any] = {
+        "actor": actor,
+        "user": signup.user,
+        "community": activity.community,
+        "source": "activity",
+        "source_ref": f"party.activity:{activity.pk}",
+        "reason": f"参加活动：{activity.title}"[:200],
+        "idempotency_key": f"party-activity-{activity.pk}-signup-{signup.pk}",
+    }
+    if activity.points > 0:
+        return points_earn(amount=activity.points, **common)
+    try:
+        rule_for(activity.community, activity.activity_type)
+    except DomainError:
+        return None  # no such rule here: service hours only, no points
+    return points_earn(rule_code=activity.activity_type, hours=signup.hours, **common)
 
 
 def hours_confirm(
     *, actor: Actor, signup: Signup, hours: Decimal | None = None, note: str = ""
 ) -> Signup:
     """The organiser confirms a participant's hours (the computed figure, or a corrected
-    one with a reason). Only attended sign-ups of a finished activity; confirming twice
-    changes nothing."""
+    one with a reason), and the participant earns the activity's points in the same
+    transaction. Only attended sign-ups of a finished activity; confirming twice changes
+    nothing."""
     user = _user(actor)
     with transaction.atomic():
         signup = Signup.objects.select_for_update().select_related("activity").get(pk=signup.pk)
@@ -494,8 +516,7 @@ def hours_confirm(
             obj=signup,
             changes={"hours": [str(before), str(final)]},
         )
-        for hook in HOURS_CONFIRMED_HOOKS:
-            hook(actor=user, signup=signup)
+        _award_points(actor=user, signup=signup, activity=activity)
     return signup
 
 

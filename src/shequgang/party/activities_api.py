@@ -42,7 +42,7 @@ class ActivityIn(Schema):
     branch: int | None = Field(None, ge=1, description="发布党支部 id（可选）")
     unit: int | None = Field(None, ge=1, description="发布单位 id（可选）")
     kind: str = Field("activity", description="activity / task")
-    activity_type: Annotated[SafeStr, Field(max_length=40)] = "volunteer"
+    activity_type: Annotated[SafeStr, Field(max_length=40)] = "volunteer_hour"
     title: Annotated[SafeStr, Field(min_length=1, max_length=100)]
     description: Annotated[SafeStr, Field(max_length=4000)] = ""
     location: Annotated[SafeStr, Field(min_length=1, max_length=200)]

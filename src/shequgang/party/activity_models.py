@@ -55,8 +55,9 @@ class Activity(models.Model):
         related_name="activities",
     )
     kind = models.CharField("类型", max_length=8, choices=ActivityKind.choices)
-    # The earning rule's activity type (points), e.g. "volunteer", "patrol", "cleanup".
-    activity_type = models.SlugField("活动类别", max_length=40, default="volunteer")
+    # The points earning rule (by code) used when ``points`` is 0: "volunteer_hour" (per
+    # hour served, the default), "activity" (per activity), or a community's own rule.
+    activity_type = models.SlugField("活动类别", max_length=40, default="volunteer_hour")
     title = models.CharField("标题", max_length=100)
     description = models.TextField("内容", max_length=4000, blank=True)
     location = models.CharField("地点", max_length=200)

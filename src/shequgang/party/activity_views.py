@@ -137,7 +137,7 @@ def activity_new(request: HttpRequest) -> HttpResponse:
                     capacity=capacity,
                     points=points,
                     kind=form.get("kind", ActivityKind.ACTIVITY),
-                    activity_type=form.get("activity_type", "volunteer"),
+                    activity_type=form.get("activity_type", "volunteer_hour"),
                     description=form.get("description", ""),
                     skills_wanted=form.get("skills_wanted", ""),
                 ),

@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('kind', models.CharField(choices=[('activity', '活动'), ('task', '任务')], max_length=8, verbose_name='类型')),
-                ('activity_type', models.SlugField(default='volunteer', max_length=40, verbose_name='活动类别')),
+                ('activity_type', models.SlugField(default='volunteer_hour', max_length=40, verbose_name='活动类别')),
                 ('title', models.CharField(max_length=100, verbose_name='标题')),
                 ('description', models.TextField(blank=True, max_length=4000, verbose_name='内容')),
                 ('location', models.CharField(max_length=200, verbose_name='地点')),

@@ -25,6 +25,7 @@ from shequgang.party.activity_models import (
     SignupStatus,
 )
 from shequgang.party.models import Unit, UnitKind, UnitPairing
+from shequgang.points.selectors import balance_of
 from shequgang.testing import World, build_world
 
 H = dt.timedelta(hours=1)
@@ -196,20 +197,43 @@ def test_finish_records_no_shows_and_hours_are_confirmed_by_the_organiser(world:
         svc.hours_confirm(actor=came, signup=by_user[absent.pk], hours=Decimal(1), note="x")
 
 
-def test_hours_confirmed_hooks_run_once(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[int] = []
-    monkeypatch.setattr(
-        svc, "HOURS_CONFIRMED_HOOKS", [lambda *, actor, signup: calls.append(signup.pk)]
+def _served(world: World, activity: Activity, user: User) -> Signup:
+    s, _ = svc.signup_create(actor=user, activity=activity)
+    svc.check_in(actor=user, activity=activity, code=activity.code, now=activity.starts_at)
+    svc.check_out(actor=user, activity=activity, code=activity.code, now=activity.ends_at)
+    return s
+
+
+def test_confirmed_hours_earn_the_activity_points_once(world: World) -> None:
+    activity = publish(world, capacity=2)  # 5 points each, fixed
+    a, b = residents(2)
+    sa, sb = _served(world, activity, a), _served(world, activity, b)
+    secretary = world.users["secretary_a"]
+    svc.activity_finish(actor=secretary, activity=activity, now=activity.ends_at)
+    svc.hours_confirm(actor=secretary, signup=sa)
+    svc.hours_confirm(actor=secretary, signup=sa)  # again: nothing more
+    assert balance_of(user_id=a.pk, community=world.community_a) == 5
+    assert balance_of(user_id=b.pk, community=world.community_a) == 0  # not yet confirmed
+    # Hours corrected to 0 earn nothing.
+    svc.hours_confirm(actor=secretary, signup=sb, hours=Decimal(0), note="未实际服务")
+    assert balance_of(user_id=b.pk, community=world.community_a) == 0
+
+
+def test_without_fixed_points_the_hourly_rule_applies(world: World) -> None:
+    start = timezone.now() + 2 * H
+    data = svc.ActivityInput(
+        title="巡逻", location="x", starts_at=start, ends_at=start + 2 * H, capacity=1
     )
-    activity = publish(world, capacity=1)
+    activity = svc.activity_publish(
+        actor=world.users["secretary_a"], community=world.community_a, data=data
+    )
+    assert (activity.points, activity.activity_type) == (0, "volunteer_hour")
     (a,) = residents(1)
-    s, _ = svc.signup_create(actor=a, activity=activity)
-    svc.check_in(actor=a, activity=activity, code=activity.code, now=activity.starts_at)
-    svc.check_out(actor=a, activity=activity, code=activity.code, now=activity.ends_at)
+    s = _served(world, activity, a)
     svc.activity_finish(actor=world.users["secretary_a"], activity=activity, now=activity.ends_at)
     svc.hours_confirm(actor=world.users["secretary_a"], signup=s)
-    svc.hours_confirm(actor=world.users["secretary_a"], signup=s)
-    assert calls == [s.pk]
+    # The city-wide default: 5 points per hour served, 2 hours.
+    assert balance_of(user_id=a.pk, community=world.community_a) == 10
 
 
 def test_who_may_publish(world: World) -> None:
