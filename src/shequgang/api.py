@@ -32,9 +32,15 @@ def _mount() -> None:
     api.add_router("/", people_router)
     api.add_router("/", "shequgang.people.register_api.router")
     api.add_router("/veterans", "shequgang.veterans.api.router")
+    api.add_router("/party", "shequgang.party.api.router")
+    api.add_router("/points", "shequgang.points.api.router")
     api.add_router("/deliberations", "shequgang.cases.deliberation_api.router")
     api.add_router("/cases", "shequgang.cases.api.router")
     api.add_router("/", "shequgang.cases.desk_api.router")  # categories, measures, inbox
+    api.add_router("/grid", "shequgang.grid.api.router")
+    api.add_router("/integrations", "shequgang.grid.api.integrations_router")
+    api.add_router("/party", "shequgang.party.activities_api.router")
+    api.add_router("/", "shequgang.cases.dispatch_api.router")  # 派遣·核查
     api.add_router("/", "shequgang.cases.duplicates_api.router")  # similar, me too
     # Keep last: a JSON 404 for any path the routers above do not know.
     api.add_router("/", "shequgang.apikit.fallback.router")

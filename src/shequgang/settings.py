@@ -122,6 +122,10 @@ INSTALLED_APPS = [
     "shequgang.demo",
     "shequgang.cases",
     "shequgang.veterans",
+    "shequgang.open311",
+    "shequgang.grid",
+    "shequgang.party",
+    "shequgang.points",
 ]
 
 MIDDLEWARE = [
@@ -159,6 +163,8 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------
 CONN_MAX_AGE = env_int("CONN_MAX_AGE", 600)
+# How long an Idempotency-Key is remembered; the worker forgets older records.
+IDEMPOTENCY_KEEP_HOURS = env_int("SHEQUGANG_IDEMPOTENCY_KEEP_HOURS", 48, minimum=1)
 _default_sqlite = f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
 try:
     _db: dict[str, Any] = dict(
@@ -253,3 +259,7 @@ LOGGING = {
 PAGE_SIZE = env_int("SHEQUGANG_PAGE_SIZE", 50, minimum=1)
 # Largest accepted register import (bytes).
 IMPORT_MAX_BYTES = env_int("SHEQUGANG_IMPORT_MAX_BYTES", 50 * 1024 * 1024, minimum=1024)
+# Open311: how far (metres) a submitted lat/long may lie from a registered place, and the
+# contact line the discovery document shows.
+OPEN311_MATCH_RADIUS_M = env_int("SHEQUGANG_OPEN311_RADIUS_M", 300, minimum=1)
+OPEN311_CONTACT = env_str("SHEQUGANG_OPEN311_CONTACT", "吕梁社区港平台运维组") or ""

@@ -3,18 +3,25 @@
 
 The record is inserted in the same transaction as the write it guards. A concurrent retry
 blocks on the unique index (PostgreSQL) or the write lock (SQLite) until the first commits,
-then finds the record and replays it."""
+then finds the record and replays it.
+
+Keys are remembered for ``settings.IDEMPOTENCY_KEEP_HOURS`` (48 h by default, well past any
+client's retry window); ``purge_expired`` — run by the worker and by
+``shequgang purge_idempotency`` — deletes older records so the table does not grow forever."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import re
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
 from shequgang.apikit.models import IdempotencyRecord
 from shequgang.errors import DomainError
@@ -79,3 +86,19 @@ def _replay(user_id: Any, key: str, operation: str, digest: str) -> tuple[int, A
             "idempotency_key_reused", "该 Idempotency-Key 已用于另一个请求", status=422
         )
     return record.status_code, record.body
+
+
+def purge_expired(*, now: dt.datetime | None = None, batch: int = 5000) -> int:
+    """Delete records older than the keep window, in batches (short transactions, so
+    concurrent requests are never held up). Returns how many were deleted."""
+    cutoff = (now or timezone.now()) - dt.timedelta(hours=settings.IDEMPOTENCY_KEEP_HOURS)
+    deleted = 0
+    while True:
+        ids = list(
+            IdempotencyRecord.objects.filter(created_at__lt=cutoff).values_list("pk", flat=True)[
+                :batch
+            ]
+        )
+        if not ids:
+            return deleted
+        deleted += IdempotencyRecord.objects.filter(pk__in=ids).delete()[0]

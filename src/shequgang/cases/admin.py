@@ -3,6 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from shequgang.cases.dispatch_models import CaseVerification, DepartmentRoute, DispatchLeg
 from shequgang.cases.models import (
     Case,
     CaseEvent,
@@ -87,6 +88,40 @@ class NotificationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     ]
     list_filter = ["channel"]
     readonly_fields = ["created_at"]
+
+
+@admin.register(DepartmentRoute)
+class DepartmentRouteAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """The routing table: category × county → department (blank county: every county)."""
+
+    list_display = ["category", "county", "department"]
+    list_filter = ["county", "department"]
+    search_fields = ["category__name", "department__name"]
+    autocomplete_fields = ["category"]
+    raw_id_fields = ["county"]
+
+
+class _ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(DispatchLeg)
+class DispatchLegAdmin(_ReadOnly):
+    list_display = ["case", "department", "via", "assigned_at", "responded_on_time", "outcome"]
+    list_filter = ["department", "via", "outcome"]
+
+
+@admin.register(CaseVerification)
+class CaseVerificationAdmin(_ReadOnly):
+    list_display = ["case", "verifier", "at", "on_time", "passed"]
+    list_filter = ["passed", "on_time"]
 
 
 @admin.register(DuplicateRules)

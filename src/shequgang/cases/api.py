@@ -55,7 +55,14 @@ from shequgang.places.models import Department, Place
 
 router = Router(tags=["事项"])
 
-_RELATED = ("category", "place", "handler_place", "handler_department", "merged_into")
+_RELATED = (
+    "category",
+    "place",
+    "handler_place",
+    "handler_department",
+    "merged_into",
+    "dispatcher_place",
+)
 _IDEMPOTENCY_KEY = param_functions.Header(
     None,
     alias=HEADER,

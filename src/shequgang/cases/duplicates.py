@@ -2,7 +2,8 @@
 streetlight, reported by ten neighbours), suggested while the report is being raised.
 
 Which cases are candidates:
-- open (``OPEN_STATUSES``), of the same leaf category or a related one (same 大类);
+- open (``SUGGESTED_STATUSES``: ``OPEN_STATUSES``, waiting for dispatch or for
+  verification), of the same leaf category or a related one (same 大类);
 - raised within ``DuplicateRules.window_days`` before now (a case raised exactly at the
   window's edge is in);
 - nearby: in the same compound as the given place (its building when the building
@@ -42,7 +43,14 @@ from dataclasses import dataclass
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from shequgang.cases.models import OPEN_STATUSES, Case, CaseFollower, Category, DuplicateRules
+from shequgang.cases.models import (
+    OPEN_STATUSES,
+    Case,
+    CaseFollower,
+    Category,
+    DuplicateRules,
+    Status,
+)
 from shequgang.errors import DomainError
 from shequgang.places.models import Kind, Place
 from shequgang.places.paths import ancestor_paths
@@ -67,6 +75,9 @@ _FIELDS = (
     "created_at",
     "raiser_id",
 )
+# The cases a new report may repeat: not yet solved, whoever holds them — with the
+# handler, waiting for dispatch to a department, or for on-site verification.
+SUGGESTED_STATUSES = frozenset(OPEN_STATUSES | {Status.TO_DISPATCH, Status.VERIFYING})
 # Where a report may be placed for suggestions: a community or anything below it.
 _PLACE_KINDS = {Kind.COMMUNITY, Kind.COMPOUND, Kind.BUILDING, Kind.UNIT, Kind.HOUSEHOLD}
 
@@ -170,7 +181,7 @@ def _candidates(
     box: tuple[float, float, float, float] | None,
 ) -> dict[int, Case]:
     base: QuerySet[Case] = Case.objects.filter(
-        category_id__in=categories, status__in=sorted(OPEN_STATUSES), created_at__gte=since
+        category_id__in=categories, status__in=sorted(SUGGESTED_STATUSES), created_at__gte=since
     ).only(*_FIELDS)
     found: dict[int, Case] = {}
     # Two queries rather than one OR: each is served by its own index on every database.

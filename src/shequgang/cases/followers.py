@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from shequgang.actors import Actor
 from shequgang.cases import notifications
+from shequgang.cases.duplicates import SUGGESTED_STATUSES
 from shequgang.cases.models import (
-    OPEN_STATUSES,
     Case,
     CaseEvent,
     CaseFollower,
@@ -30,6 +30,8 @@ PUBLIC_EVENTS = frozenset(
         EventKind.CREATED,
         EventKind.ACKNOWLEDGED,
         EventKind.STARTED,
+        EventKind.DISPATCHED,
+        EventKind.VERIFIED,
         EventKind.RESOLVED,
         EventKind.REOPENED,
         EventKind.ESCALATED,
@@ -76,7 +78,7 @@ def case_follow(*, actor: Actor, case_id: int, now: dt.datetime | None = None) -
         raise NotFound("事项")
     if case.raiser_id == actor.pk or is_follower(user_id=actor.pk, case_id=case.pk):
         return Followed(case=case, created=False)
-    if case.status not in OPEN_STATUSES:
+    if case.status not in SUGGESTED_STATUSES:
         raise DomainError(
             "case_not_open", "该事项已办结或已合并，不能再加入，请反映新的问题", status=409
         )

@@ -213,14 +213,13 @@ class RerouteForm(ActionForm):
 
 
 def transfer_targets(case: Case) -> list[tuple[str, str]]:
-    """Where a case may be transferred on its rung: the county's other departments, or
-    the other nodes of the holder's kind under the same parent (the next building)."""
+    """Where a case may be transferred on its rung: the other departments of its county
+    and city, or the other nodes of the holder's kind under the same parent (the next
+    building)."""
     if case.handler_department_id is not None:
-        departments = (
-            Department.objects.filter(active=True, place__code__startswith=case.county_code)
-            .exclude(pk=case.handler_department_id)
-            .order_by("name")
-        )
+        from shequgang.cases.dispatch import dispatch_targets
+
+        departments = dispatch_targets(case).exclude(pk=case.handler_department_id)
         return [(f"d:{d.pk}", d.name) for d in departments]
     holder = case.handler_place
     if holder is None or holder.parent_id is None:
@@ -280,6 +279,52 @@ class EmptyForm(ActionForm):
     pass
 
 
+class DispatchForm(ActionForm):
+    """派遣: the departments of the case's county and city, the routing table's first."""
+
+    department = forms.TypedChoiceField(label="派遣给", coerce=int)
+    reason = forms.CharField(label="派遣说明", required=False, max_length=1000)
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        from shequgang.cases.dispatch import default_department, dispatch_targets
+
+        super().__init__(*args, case=case, **kwargs)
+        field = self.fields["department"]
+        assert isinstance(field, forms.TypedChoiceField)
+        default = default_department(case)
+        targets = list(dispatch_targets(case))
+        if default is not None:
+            targets.sort(key=lambda d: d.pk != default.pk)
+            field.initial = default.pk
+        field.choices = [
+            (d.pk, d.name + ("（派遣路由）" if default and d.pk == default.pk else ""))
+            for d in targets
+        ]
+
+    def clean_department(self) -> Department | None:
+        return Department.objects.filter(pk=self.cleaned_data["department"]).first()
+
+
+class ReportForm(ActionForm):
+    result = forms.CharField(
+        label="办理结果", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    photos = MultipleFileField(label="办理照片")
+
+
+class VerifyForm(ActionForm):
+    passed = forms.TypedChoiceField(
+        label="核查结果",
+        choices=[("1", "通过，办结"), ("0", "未通过，退回部门")],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label="说明（未通过时必填）", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    photos = MultipleFileField(label="现场照片", help_text="至少一张")
+
+
 ACTION_FORMS: dict[str, type[ActionForm]] = {
     "acknowledge": EmptyForm,
     "start": EmptyForm,
@@ -294,6 +339,10 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
     "supervise": ReasonForm,
     "reroute": RerouteForm,
     "merge": MergeForm,
+    "request_dispatch": ReasonForm,
+    "dispatch": DispatchForm,
+    "report": ReportForm,
+    "verify": VerifyForm,
     "rate": RateForm,
     "comment": CommentForm,
 }

@@ -45,6 +45,11 @@ class Status(models.TextChoices):
     RESOLVED = "resolved", "已办结"  # waiting for the raiser's rating (回访)
     CLOSED = "closed", "已结案"
     MERGED = "merged", "已合并"  # duplicate of another case, which carries on
+    # The dispatch loop (派遣·核查): waiting in the dispatcher's queue (a department
+    # returned it, or a holder asked for dispatch), and waiting for on-site verification
+    # after a department reported back.
+    TO_DISPATCH = "to_dispatch", "待派遣"
+    VERIFYING = "verifying", "待核查"
 
 
 OPEN_STATUSES = frozenset(
@@ -115,6 +120,7 @@ class CaseRules(models.Model):
     )
     max_photos = models.PositiveSmallIntegerField("照片上限", default=9)
     max_photo_bytes = models.PositiveIntegerField("单张照片上限(字节)", default=10 * 1024 * 1024)
+    verify_hours = models.PositiveSmallIntegerField("核查时限(工作小时)", default=24)
 
     class Meta:
         verbose_name = "事项规则"
@@ -214,6 +220,28 @@ class Case(models.Model):
     rating_comment = models.CharField("评价", max_length=500, blank=True)
     rated_at = models.DateTimeField("评价时间", null=True, blank=True)
     hold_reason = models.TextField("挂账说明", blank=True)
+    # The dispatch loop: who sent it to a department, from which node (the county's
+    # command centre or the community) — a department's 退单 goes back to that node's
+    # queue — and the on-site verification clock after the department reports back.
+    dispatcher_place = models.ForeignKey(
+        Place,
+        verbose_name="派遣节点",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    dispatched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="派遣人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    dispatched_at = models.DateTimeField("派遣时间", null=True, blank=True)
+    verify_due_at = models.DateTimeField("核查时限", null=True, blank=True)
+    verify_overdue_at = models.DateTimeField("超时未核查", null=True, blank=True)
     merged_into = models.ForeignKey(
         "self",
         verbose_name="合并至",
@@ -247,6 +275,9 @@ class Case(models.Model):
             models.Index(fields=["place_path", "created_at"], name="case_scope_time"),
             models.Index(fields=["grid", "status"], name="case_grid"),
             models.Index(fields=["raiser", "created_at"], name="case_raiser"),
+            # The dispatcher's queue and the verification sweep.
+            models.Index(fields=["dispatcher_place", "status"], name="case_dispatcher"),
+            models.Index(fields=["status", "verify_due_at"], name="case_sweep_verify"),
             # Duplicate suggestions (cases/duplicates.py): open cases of a few categories
             # in one compound's subtree, or in a latitude band, recent first. The pattern
             # opclass lets PostgreSQL serve the path prefix (LIKE) from this index.
@@ -294,6 +325,13 @@ class EventKind(models.TextChoices):
     RED_CARD = "red_card", "红牌超期"
     COMMENT = "comment", "备注"
     TASK = "task", "议事任务"
+    DISPATCH_REQUESTED = "dispatch_requested", "提请派遣"
+    DISPATCHED = "dispatched", "派遣"
+    DISPATCH_RETURNED = "dispatch_returned", "退单"
+    REPORTED = "reported", "回复办理结果"
+    VERIFIED = "verified", "核查通过"
+    VERIFY_FAILED = "verify_failed", "核查未通过"
+    VERIFY_OVERDUE = "verify_overdue", "超时未核查"
     FOLLOWED = "followed", "我也遇到了"  # another resident joined the case (cases/followers.py)
 
 
@@ -410,6 +448,7 @@ class Notification(models.Model):
 
 # Deliberations live in their own module; importing them here registers them with the app.
 from shequgang.cases.deliberation_models import *  # noqa: E402,F403
+from shequgang.cases.dispatch_models import *  # noqa: E402,F403
 
 # Duplicate detection: followers ("me too") and the suggestion rules.
 from shequgang.cases.duplicate_models import *  # noqa: E402,F403

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 
 from shequgang.actors import UserLike
+from shequgang.cases.dispatch_models import DepartmentRoute
 from shequgang.cases.models import Category, Rung
 from shequgang.errors import DomainError
 from shequgang.people.models import RoleAssignment
@@ -48,6 +49,9 @@ class Route:
     place: Place | None = None
     department: Department | None = None
     skipped: list[str] = field(default_factory=list)
+    # For a department: the node a 退单 goes back to (the county's command centre when
+    # the ladder itself carried the case up; the dispatcher when one sent it).
+    dispatcher: Place | None = None
 
     @property
     def holder_name(self) -> str:
@@ -86,8 +90,31 @@ def _central_household_for(household: Place) -> Place | None:
     return None
 
 
+def routed_department(*, category: Category, county: Place) -> Department | None:
+    """The routing table's answer, most specific row first: the 小类 in this county, the
+    小类 in every county, then the same for its 大类. Inactive departments are skipped."""
+    rows = DepartmentRoute.objects.filter(
+        category_id__in=[category.pk, *([category.parent_id] if category.parent_id else [])],
+        department__active=True,
+    ).filter(Q(county=county) | Q(county__isnull=True))
+    best: tuple[int, Department] | None = None
+    for row in rows.select_related("department"):
+        rank = (0 if row.category_id == category.pk else 2) + (0 if row.county_id else 1)
+        if best is None or rank < best[0]:
+            best = (rank, row.department)
+    return best[1] if best else None
+
+
 def department_for(*, category: Category, county: Place | None) -> Department | None:
-    if county is None or not category.department:
+    """The department a case of ``category`` in ``county`` goes to when it leaves the
+    community: the routing table (``DepartmentRoute``), else the county's department
+    whose short name (or name) matches the category's ``department``."""
+    if county is None:
+        return None
+    routed = routed_department(category=category, county=county)
+    if routed is not None:
+        return routed
+    if not category.department:
         return None
     return (
         Department.objects.filter(place=county, active=True)
@@ -107,7 +134,12 @@ def route(*, place: Place, category: Category, rung: int) -> Route:
         if candidate == Rung.DEPARTMENT:
             dept = department_for(category=category, county=by_kind.get(Kind.COUNTY))
             if dept is not None:
-                return Route(rung=candidate, department=dept, skipped=skipped)
+                return Route(
+                    rung=candidate,
+                    department=dept,
+                    skipped=skipped,
+                    dispatcher=by_kind.get(Kind.COUNTY),
+                )
             raise DomainError("no_department", "本县未设置该类事项的承办部门，无法继续提级")
         if candidate == Rung.CENTRAL_HOUSEHOLD:
             household = by_kind.get(Kind.HOUSEHOLD)

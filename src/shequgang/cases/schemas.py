@@ -159,7 +159,11 @@ class CaseOut(Schema):
     assigned_at: dt.datetime
     ack_due_at: dt.datetime
     resolve_due_at: dt.datetime
-    overdue: bool = Field(description="办理中且已过办结时限")
+    overdue: bool = Field(description="办理中且已过办结时限，或待核查且已过核查时限")
+    dispatcher: PlaceRef | None = Field(
+        description="派遣节点（县指挥中心或社区）；部门退单回到这里"
+    )
+    verify_due_at: dt.datetime | None = Field(description="现场核查时限（待核查时）")
     supervised: bool
     anonymous: bool
     raised_by_me: bool
@@ -191,7 +195,18 @@ class CaseOut(Schema):
             "assigned_at": case.assigned_at,
             "ack_due_at": case.ack_due_at,
             "resolve_due_at": case.resolve_due_at,
-            "overdue": case.status in CLOCK_STATUSES and case.resolve_due_at < now,
+            "overdue": (case.status in CLOCK_STATUSES and case.resolve_due_at < now)
+            or (
+                case.status == Status.VERIFYING
+                and case.verify_due_at is not None
+                and case.verify_due_at < now
+            ),
+            # The id first: most cases were never dispatched, and reading the relation
+            # of a row fetched without it would cost a query.
+            "dispatcher": PlaceRef.from_orm(case.dispatcher_place)
+            if case.dispatcher_place_id is not None and case.dispatcher_place is not None
+            else None,
+            "verify_due_at": case.verify_due_at,
             "supervised": case.supervised_at is not None,
             "anonymous": case.anonymous,
             "raised_by_me": raised_by_me,
@@ -291,7 +306,8 @@ class CaseDetailOut(CaseOut):
     actions: list[str] = Field(
         description="当前用户现在可以执行的操作：acknowledge、start、resolve、escalate、"
         "return、transfer、request_extension（POST …/extension）、decide_extension"
-        "（POST …/extension/decision）、hold、resume、supervise、reroute、merge、rate、"
+        "（POST …/extension/decision）、hold、resume、supervise、reroute、merge、"
+        "request_dispatch（POST …/request-dispatch）、dispatch、report、verify、rate、"
         "comment。仅供界面提示，以服务端校验为准。"
     )
 

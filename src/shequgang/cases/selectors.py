@@ -11,6 +11,13 @@ from django.utils import timezone
 
 from shequgang.actors import UserLike
 from shequgang.cases.access import case_scope_q, may_see_raiser, scoped_cases, supervisor_rung
+from shequgang.cases.dispatch import (
+    COMMAND_ROLES,
+    COMMUNITY_ROLES,
+    dispatcher_node,
+    may_request_dispatch,
+    may_verify,
+)
 from shequgang.cases.models import (
     CLOCK_STATUSES,
     OPEN_STATUSES,
@@ -23,9 +30,10 @@ from shequgang.cases.models import (
 from shequgang.cases.routing import RUNG_ROLES, is_handler, route
 from shequgang.cases.workflow import allowed_from
 from shequgang.errors import DomainError
+from shequgang.people.models import RoleAssignment
 from shequgang.people.roles import Perm, Role
 from shequgang.people.scope import active_assignments, has_perm_anywhere, is_unrestricted
-from shequgang.places.models import Place
+from shequgang.places.models import Kind, Place
 
 # A held case waits on its holder in these statuses (挂账 stays on the holder's list).
 QUEUE_STATUSES = frozenset(OPEN_STATUSES | {Status.ON_HOLD})
@@ -48,6 +56,10 @@ ACTIONS: tuple[str, ...] = (
     "supervise",
     "reroute",
     "merge",
+    "request_dispatch",
+    "dispatch",
+    "report",
+    "verify",
     "rate",
     "comment",
 )
@@ -64,11 +76,30 @@ _HOLDER_ACTIONS = (
 )
 
 
+def _verify_q(user: UserLike) -> Q:
+    """Cases waiting for ``user``'s on-site verification: their grid's, and for
+    community staff those of their community outside any staffed grid (mirrors
+    ``dispatch.may_verify``)."""
+    staffed = RoleAssignment.objects.filter(
+        role=Role.GRID_WORKER, revoked_at__isnull=True, grid__isnull=False
+    ).values("grid_id")
+    cond = _NOTHING
+    for a in active_assignments(user):
+        if a.role == Role.GRID_WORKER and a.grid_id is not None:
+            cond |= Q(grid_id=a.grid_id)
+        elif a.role in _REROUTERS and a.place is not None and a.place.kind == Kind.COMMUNITY:
+            cond |= Q(place_path__descendant=a.place.path) & (
+                Q(grid__isnull=True) | ~Q(grid_id__in=staffed)
+            )
+    return cond & Q(status=Status.VERIFYING)
+
+
 def _queue_q(user: UserLike) -> Q:
     """Held cases: the same test as ``routing.is_handler``, in SQL. Returned cases: the
-    community below which they sit re-routes them."""
+    community below which they sit re-routes them. Cases waiting for dispatch from a
+    node the user dispatches from, and for verification on the user's grid."""
     if is_unrestricted(user):
-        return Q(status__in=[*QUEUE_STATUSES, Status.RETURNED])
+        return Q(status__in=[*QUEUE_STATUSES, Status.RETURNED, Status.TO_DISPATCH])
     held = _NOTHING
     returned = _NOTHING
     for a in active_assignments(user):
@@ -81,7 +112,20 @@ def _queue_q(user: UserLike) -> Q:
                 held |= Q(rung=rung, handler_place_id=a.place_id)
         if a.role in _REROUTERS and a.place is not None:
             returned |= Q(place_path__descendant=a.place.path)
-    return (held & Q(status__in=QUEUE_STATUSES)) | (returned & Q(status=Status.RETURNED))
+    return (
+        (held & Q(status__in=QUEUE_STATUSES))
+        | (returned & Q(status=Status.RETURNED))
+        | Q(status=Status.TO_DISPATCH, dispatcher_place_id__in=_dispatch_nodes(user))
+        | _verify_q(user)
+    )
+
+
+def _dispatch_nodes(user: UserLike) -> list[int]:
+    return [
+        a.place_id
+        for a in active_assignments(user)
+        if a.place_id is not None and a.role in (COMMAND_ROLES | COMMUNITY_ROLES)
+    ]
 
 
 def work_queue(user: UserLike) -> QuerySet[Case]:
@@ -134,6 +178,19 @@ def allowed_actions(user: UserLike, case: Case) -> list[str]:
             ok.discard("hold")
         if case.extension_days_requested:
             ok.discard("request_extension")
+        if case.rung == Rung.DEPARTMENT:
+            # A department reports back for verification instead of resolving.
+            ok.discard("resolve")
+            if allowed_from("report", status):
+                ok.add("report")
+            if not allowed_from("return_to_dispatcher", status):
+                ok.discard("return")
+    if allowed_from("request_dispatch", status) and may_request_dispatch(user, case):
+        ok.add("request_dispatch")
+    if allowed_from("dispatch", status) and dispatcher_node(user, case) is not None:
+        ok.add("dispatch")
+    if status == Status.VERIFYING and may_verify(user, case):
+        ok.add("verify")
     if over is not None:
         ok |= {a for a in ("reroute", "merge") if allowed_from(a, status)}
         if over > case.rung and allowed_from("supervise", status):
@@ -186,10 +243,18 @@ def case_search(
     if within is not None:
         cases = cases.filter(place_path__descendant=within.path)
     if overdue:
-        cases = cases.filter(status__in=CLOCK_STATUSES, resolve_due_at__lt=now or timezone.now())
+        cases = cases.filter(overdue_q(now or timezone.now()))
     if q:
         cases = cases.filter(Q(number=q) | Q(title__contains=q))
     return cases.order_by("resolve_due_at", "id")
+
+
+def overdue_q(now: dt.datetime) -> Q:
+    """Past the resolution limit while being handled, or past the verification limit
+    while waiting for on-site verification."""
+    return Q(status__in=CLOCK_STATUSES, resolve_due_at__lt=now) | Q(
+        status=Status.VERIFYING, verify_due_at__lt=now
+    )
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from shequgang.calendar.workdays import working_days_after
 from shequgang.cases import notifications
 from shequgang.cases.access import supervisor_rung
 from shequgang.cases.deadlines import clocks_for, warn_time
+from shequgang.cases.dispatch_legs import leg_acknowledged, legs_follow
+from shequgang.cases.dispatch_models import LegOutcome, LegVia
 from shequgang.cases.followers import follower_ids, followers_absorb
 from shequgang.cases.models import (
     Case,
@@ -77,6 +79,10 @@ def _route_fields(r: Route, *, category: Category, start: dt.datetime) -> dict[s
         "yellow_card_at": None,
         "ack_overdue_at": None,
         "extension_days_requested": None,
+        # A department's 退单 goes back to this node (none below the department rung).
+        "dispatcher_place": r.dispatcher if r.department is not None else None,
+        "verify_due_at": None,
+        "verify_overdue_at": None,
     }
 
 
@@ -215,6 +221,7 @@ def case_create(
             ),
         ]
     )
+    legs_follow(case, via=LegVia.ESCALATION, at=now, ended=LegOutcome.REDISPATCHED)
     _notify_holder(case, "新事项待签收")
     return case
 
@@ -251,8 +258,10 @@ def _reason(reason: str, label: str = "理由") -> str:
 # --- Handling --------------------------------------------------------------------------------
 
 
+@transaction.atomic
 def case_acknowledge(*, actor: Actor, case: Case) -> Case:
-    """签收. Records whether the first response was within the limit (响应率)."""
+    """签收. Records whether the first response was within the limit (响应率), and for a
+    department whether it signed within its own limit (its dispatch leg)."""
 
     def change(c: Case) -> Change:
         now = timezone.now()
@@ -261,9 +270,12 @@ def case_acknowledge(*, actor: Actor, case: Case) -> Case:
             fields["responded_on_time"] = now <= c.ack_due_at
         return Change(EventKind.ACKNOWLEDGED, fields=fields)
 
-    return transition(
+    result, event = transition(
         case_id=case.pk, action="acknowledge", actor=actor, check=_must_handle(actor), change=change
-    )[0]
+    )
+    if result.rung == Rung.DEPARTMENT:
+        leg_acknowledged(result, at=event.at)
+    return result
 
 
 def case_start(*, actor: Actor, case: Case) -> Case:
@@ -287,6 +299,15 @@ def case_resolve(
         raise DomainError("too_many_photos", f"最多上传{rules.max_photos}张照片")
     cleaned = [clean_photo(p, max_bytes=rules.max_photo_bytes) for p in photos]
 
+    def check(c: Case) -> None:
+        _must_handle(actor)(c)
+        if c.rung == Rung.DEPARTMENT:
+            raise DomainError(
+                "report_required",
+                "部门承办的事项请回复办理结果，经网格员现场核查后办结",
+                status=409,
+            )
+
     def change(c: Case) -> Change:
         now = timezone.now()
         return Change(
@@ -302,7 +323,7 @@ def case_resolve(
         )
 
     result, _ = transition(
-        case_id=case.pk, action="resolve", actor=actor, check=_must_handle(actor), change=change
+        case_id=case.pk, action="resolve", actor=actor, check=check, change=change
     )
     for photo in cleaned:
         CasePhoto.objects.create(
@@ -321,7 +342,13 @@ def case_resolve(
 
 @transaction.atomic
 def case_return(*, actor: Actor, case: Case, reason: str) -> Case:
-    """退回: wrong rung or category. It waits for the community to re-route it."""
+    """退回: wrong rung or category. It waits for the community to re-route it. A
+    department's return (退单) goes back to the dispatcher's queue instead
+    (``dispatch.case_dispatch_return``)."""
+    if Case.objects.select_for_update().get(pk=case.pk).rung == Rung.DEPARTMENT:
+        from shequgang.cases.dispatch import case_dispatch_return
+
+        return case_dispatch_return(actor=actor, case=case, reason=reason)
     text = _reason(reason, "退回理由")
     result, _ = transition(
         case_id=case.pk,
@@ -371,13 +398,14 @@ def case_reroute(
             to_rung=r.rung,
         )
 
-    result, _ = transition(
+    result, event = transition(
         case_id=case.pk,
         action="reroute",
         actor=actor,
         check=_must_supervise(actor, above=False),
         change=change,
     )
+    legs_follow(result, via=LegVia.ESCALATION, at=event.at, ended=LegOutcome.REDISPATCHED)
     _notify_holder(result, "新事项待签收")
     return result
 
@@ -399,11 +427,13 @@ def case_transfer(
 
     def change(c: Case) -> Change:
         if to_department is not None:
-            if c.rung != Rung.DEPARTMENT or to_department.place.code[:6] != c.county_code:
-                raise DomainError("invalid_target", "只能流转给本县的其他部门")
+            # The county's departments, and the city's (a department serves its node's
+            # subtree).
+            if c.rung != Rung.DEPARTMENT or not c.place_path.startswith(to_department.place.path):
+                raise DomainError("invalid_target", "只能流转给本县或市级的其他部门")
             if to_department.pk == c.handler_department_id:
                 raise DomainError("invalid_target", "不能流转给自己")
-            r = Route(rung=c.rung, department=to_department)
+            r = Route(rung=c.rung, department=to_department, dispatcher=c.dispatcher_place)
         else:
             assert to_place is not None
             if (
@@ -423,9 +453,10 @@ def case_transfer(
             fields=_route_fields(r, category=c.category, start=timezone.now()),
         )
 
-    result, _ = transition(
+    result, event = transition(
         case_id=case.pk, action="transfer", actor=actor, check=_must_handle(actor), change=change
     )
+    legs_follow(result, via=LegVia.TRANSFER, at=event.at, ended=LegOutcome.TRANSFERRED)
     _notify_holder(result, "流转来的事项待签收")
     return result
 
@@ -443,13 +474,14 @@ def _escalation(c: Case, *, reason: str, kind: EventKind = EventKind.ESCALATED) 
 def case_escalate(*, actor: Actor, case: Case, reason: str) -> Case:
     """提级上报 one rung (skipping unstaffed rungs), with a reason; new clocks start."""
     text = _reason(reason, "提级理由")
-    result, _ = transition(
+    result, event = transition(
         case_id=case.pk,
         action="escalate",
         actor=actor,
         check=_must_handle(actor),
         change=lambda c: _escalation(c, reason=text),
     )
+    legs_follow(result, via=LegVia.ESCALATION, at=event.at, ended=LegOutcome.REDISPATCHED)
     _notify_holder(result, "提级上报的事项待签收")
     return result
 
@@ -634,7 +666,8 @@ def case_rate(
 ) -> Case:
     """回访: the raiser (or staff recording a phone follow-up) rates a resolved case.
     Solved and (basically) satisfied closes it; otherwise it is handled again at the same
-    rung once (``CaseRules.max_reopens``), and after that escalated."""
+    rung once (``CaseRules.max_reopens``), and after that escalated — at the department
+    rung, handled again by the department (and verified again)."""
     if satisfaction not in Satisfaction.values:
         raise DomainError("invalid_satisfaction", "请选择满意、基本满意或不满意")
     note = _text(comment, field="comment", label="评价", limit=500)
@@ -651,11 +684,9 @@ def case_rate(
 
     happy = solved and satisfaction != Satisfaction.UNSATISFIED
     locked = Case.objects.select_for_update().get(pk=case.pk)
-    action = (
-        "rate_close"
-        if happy
-        else ("rate_reopen" if locked.reopens < rules.max_reopens else "rate_escalate")
-    )
+    # At the top rung there is nowhere to escalate: the department handles it again.
+    may_reopen = locked.reopens < rules.max_reopens or locked.rung >= Rung.DEPARTMENT
+    action = "rate_close" if happy else ("rate_reopen" if may_reopen else "rate_escalate")
     now = timezone.now()
     rating = {
         "solved": solved,
@@ -702,7 +733,11 @@ def case_rate(
         esc.data = data
         return esc
 
-    result, _ = transition(case_id=case.pk, action=action, actor=actor, check=check, change=change)
+    result, event = transition(
+        case_id=case.pk, action=action, actor=actor, check=check, change=change
+    )
+    via = LegVia.REOPEN if action == "rate_reopen" else LegVia.ESCALATION
+    legs_follow(result, via=via, at=event.at, ended=LegOutcome.REDISPATCHED)
     if action != "rate_close":
         _notify_holder(result, "群众不满意，事项需重新办理")
     return result
@@ -717,7 +752,7 @@ def case_merge(*, actor: Actor, case: Case, into: Case, reason: str = "") -> Cas
     target = Case.objects.select_for_update().get(pk=into.pk)
     if target.status == "merged" or target.county_code != case.county_code:
         raise DomainError("invalid_merge", "只能合并到本县未合并的事项")
-    result, _ = transition(
+    result, event = transition(
         case_id=case.pk,
         action="merge",
         actor=actor,
@@ -730,6 +765,7 @@ def case_merge(*, actor: Actor, case: Case, into: Case, reason: str = "") -> Cas
         ),
     )
     followers_absorb(merged=result, into=target)
+    legs_follow(result, via=LegVia.ESCALATION, at=event.at, ended=LegOutcome.MERGED)
     notifications.notify(
         user_ids=[result.raiser_id],
         case=target,

@@ -5,6 +5,8 @@
 - 红牌 + 提级: open cases past the resolution limit get a red card and go one rung up
   (grouped: every case of one holder and category moves with one UPDATE). At the top
   rung they are only flagged.
+- 超时未核查: cases a department reported back that nobody verified on site within
+  ``CaseRules.verify_hours`` are flagged once.
 - 自动结案: resolved cases nobody rated close after ``CaseRules.auto_close_days``.
 
 Each step selects candidate ids through an index, then claims them with a conditional
@@ -25,6 +27,7 @@ from django.utils import timezone
 
 from shequgang.cases import notifications
 from shequgang.cases.deadlines import clocks_for
+from shequgang.cases.dispatch_legs import legs_open_many
 from shequgang.cases.models import (
     CLOCK_STATUSES,
     Case,
@@ -44,12 +47,14 @@ class SweepReport:
     yellow: int = 0
     escalated: int = 0
     red_at_top: int = 0
+    verify_overdue: int = 0
     auto_closed: int = 0
 
     def __str__(self) -> str:
         return (
             f"超时未签收 {self.ack_overdue}，黄牌 {self.yellow}，红牌提级 {self.escalated}，"
-            f"顶层红牌 {self.red_at_top}，自动结案 {self.auto_closed}"
+            f"顶层红牌 {self.red_at_top}，超时未核查 {self.verify_overdue}，"
+            f"自动结案 {self.auto_closed}"
         )
 
 
@@ -153,6 +158,7 @@ def _escalate_group(
             yellow_card_at=None,
             ack_overdue_at=None,
             extension_days_requested=None,
+            dispatcher_place=r.dispatcher if r.department is not None else None,
             red_card_at=now,
             escalations=F("escalations") + 1,
             swept_by=token,
@@ -169,6 +175,8 @@ def _escalate_group(
             from_rung=rung,
             to_rung=rung,
         )
+        if r.department is not None:
+            legs_open_many(mine)
         note = f"超期自动提级至{Rung(r.rung).label}：{r.holder_name}"
         _events(
             mine,
@@ -245,6 +253,15 @@ def run_sweep(*, now: dt.datetime | None = None, batch: int = 5000) -> SweepRepo
             if report.escalated == before:
                 set_aside.update(ids)
 
+    while ids := _flag(
+        Case.objects.filter(status=Status.VERIFYING, verify_due_at__lt=now),
+        field="verify_overdue_at",
+        kind=EventKind.VERIFY_OVERDUE,
+        now=now,
+        batch=batch,
+        reason="超过核查时限",
+    ):
+        report.verify_overdue += len(ids)
     while ids := _flag(
         Case.objects.filter(status=Status.RESOLVED, close_due_at__lt=now),
         field="closed_at",

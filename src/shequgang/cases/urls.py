@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shequgang.cases import views
+from shequgang.cases import dispatch_views, views
 
 app_name = "cases"
 
@@ -12,6 +12,13 @@ urlpatterns = [
     # Handlers and supervisors.
     path("cases/queue/", views.queue, name="queue"),
     path("cases/", views.case_list, name="case_list"),
+    # The dispatch loop: what waits to be dispatched, and the measures per department.
+    path("cases/dispatch/", dispatch_views.dispatch_queue, name="dispatch_queue"),
+    path(
+        "cases/dispatch/measures/",
+        dispatch_views.dispatch_measures_page,
+        name="dispatch_measures",
+    ),
     # One case: its page for everyone who may see it, and the actions on it.
     path("cases/<int:case_id>/", views.case_detail, name="case_detail"),
     path("cases/<int:case_id>/act/<str:action>/", views.case_act, name="case_act"),

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from shequgang.cases import services
+from shequgang.cases import dispatch, services
 from shequgang.cases.access import access_case, access_case_by_number, may_see_raiser, scoped_cases
 from shequgang.cases.followers import is_follower
 from shequgang.cases.forms import (
@@ -37,6 +37,7 @@ from shequgang.cases.models import (
     CLOCK_STATUSES,
     Case,
     Notification,
+    Rung,
     Source,
     Status,
 )
@@ -44,6 +45,7 @@ from shequgang.cases.selectors import (
     QUEUE_STATUSES,
     allowed_actions,
     case_timeline,
+    overdue_q,
     work_queue,
 )
 from shequgang.cases.workflow import ACTION_LABELS
@@ -52,7 +54,9 @@ from shequgang.people.roles import Perm
 from shequgang.people.scope import has_perm_anywhere
 from shequgang.web.htmx import HtmxRequest, render_page_or_partial, wants_partial
 
-_LABELS = {**ACTION_LABELS, "rate": "评价", "decide_extension": "审批延期"}
+_LABELS = {**ACTION_LABELS, "rate": "评价", "decide_extension": "审批延期", "verify": "现场核查"}
+# Actions whose forms carry photos.
+_MULTIPART = ("resolve", "report", "verify")
 
 # Which form field a service error belongs to on the raise form; others go on top.
 _RAISE_ERROR_FIELD = {
@@ -172,7 +176,7 @@ def _filtered(
     if f.get("category"):
         cases = cases.filter(category_id=f["category"])
     if f.get("overdue"):
-        cases = cases.filter(status__in=CLOCK_STATUSES, resolve_due_at__lt=timezone.now())
+        cases = cases.filter(overdue_q(timezone.now()))
     if f.get("q"):
         cases = cases.filter(Q(number=f["q"]) | Q(title__contains=f["q"]))
     return cases, form
@@ -194,7 +198,8 @@ def my_cases(request: HtmxRequest) -> HttpResponse:
 @require_GET
 def queue(request: HtmxRequest) -> HttpResponse:
     """待办: the cases the user holds, by rung, overdue first, filterable."""
-    statuses = [s for s in Status.values if s in QUEUE_STATUSES or s == Status.RETURNED]
+    extra = {Status.RETURNED, Status.TO_DISPATCH, Status.VERIFYING}
+    statuses = [s for s in Status.values if s in QUEUE_STATUSES or s in extra]
     cases, form = _filtered(request, work_queue(_user(request)), statuses)
     return _list_response(
         request, "cases/queue.html", cases, {"form": form, "base": reverse("cases:queue")}
@@ -242,15 +247,25 @@ def _detail_context(
     }
     photos = list(case.photos.order_by("id"))
     now = timezone.now()
+    at_department = case.rung == Rung.DEPARTMENT
+
+    def label(action: str) -> str:
+        return "退单" if action == "return" and at_department else _LABELS[action]
+
     return {
         "case": case,
         "timeline": case_timeline(user, case),
         "internal": internal,
-        "actions": [(a, _LABELS[a], forms[a]) for a in allowed],
+        "actions": [(a, label(a), forms[a]) for a in allowed],
+        "multipart": _MULTIPART,
+        "verification_photos": [p for p in photos if p.purpose == "verification"],
+        "verify_overdue": case.status == Status.VERIFYING
+        and case.verify_due_at is not None
+        and case.verify_due_at < now,
         "error": error,
         "notice": notice,
         "show_raiser": may_see_raiser(user, case),
-        "report_photos": [p for p in photos if p.purpose != "resolution"],
+        "report_photos": [p for p in photos if p.purpose == "report"],
         "resolution_photos": [p for p in photos if p.purpose == "resolution"],
         "overdue": case.status in CLOCK_STATUSES and case.resolve_due_at < now,
         "ack_overdue": case.status == Status.SUBMITTED and case.ack_due_at < now,
@@ -317,6 +332,18 @@ def _run(action: str, actor: User, case: Case, form: ActionForm) -> object:
             comment=d["comment"],
         ),
         "comment": lambda: services.case_comment(actor=actor, case=case, text=d["text"]),
+        "request_dispatch": lambda: dispatch.case_request_dispatch(
+            actor=actor, case=case, reason=d["reason"]
+        ),
+        "dispatch": lambda: dispatch.case_dispatch(
+            actor=actor, case=case, department=d["department"], reason=d["reason"]
+        ),
+        "report": lambda: dispatch.case_report(
+            actor=actor, case=case, result=d["result"], photos=d["photos"]
+        ),
+        "verify": lambda: dispatch.case_verify(
+            actor=actor, case=case, passed=d["passed"], note=d["reason"], photos=d["photos"]
+        ),
     }
     return calls[action]()
 

@@ -35,7 +35,18 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "request_extension": (frozenset({S.ACKNOWLEDGED, S.IN_PROGRESS, S.REOPENED}), None),
     "decide_extension": (frozenset({S.ACKNOWLEDGED, S.IN_PROGRESS, S.REOPENED}), None),
     "supervise": (
-        frozenset({S.SUBMITTED, S.ACKNOWLEDGED, S.IN_PROGRESS, S.REOPENED, S.ON_HOLD, S.RETURNED}),
+        frozenset(
+            {
+                S.SUBMITTED,
+                S.ACKNOWLEDGED,
+                S.IN_PROGRESS,
+                S.REOPENED,
+                S.ON_HOLD,
+                S.RETURNED,
+                S.TO_DISPATCH,
+                S.VERIFYING,
+            }
+        ),
         None,
     ),
     "hold": (frozenset({S.ACKNOWLEDGED, S.IN_PROGRESS, S.REOPENED}), S.ON_HOLD),
@@ -48,6 +59,24 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
         frozenset({S.SUBMITTED, S.ACKNOWLEDGED, S.IN_PROGRESS, S.REOPENED, S.RETURNED}),
         S.MERGED,
     ),
+    # The dispatch loop 上报→受理→派遣→处置→核查→结案 (``cases/dispatch.py``): a holder
+    # hands a case to the county's command centre; the command centre (or the community,
+    # for a case it holds) dispatches it to a department, which signs for it
+    # (``acknowledge``), may transfer it (``transfer``) or return it to the dispatcher's
+    # queue (退单), handles it and reports back; the grid worker verifies on site: pass
+    # resolves it (then rating or auto-close), fail sends it back to the department.
+    "request_dispatch": (
+        frozenset({S.SUBMITTED, S.ACKNOWLEDGED, S.IN_PROGRESS, S.REOPENED}),
+        S.TO_DISPATCH,
+    ),
+    "dispatch": (
+        frozenset({S.SUBMITTED, S.ACKNOWLEDGED, S.IN_PROGRESS, S.REOPENED, S.TO_DISPATCH}),
+        S.SUBMITTED,
+    ),
+    "return_to_dispatcher": (frozenset({S.SUBMITTED, S.ACKNOWLEDGED}), S.TO_DISPATCH),
+    "report": (frozenset({S.ACKNOWLEDGED, S.IN_PROGRESS, S.REOPENED}), S.VERIFYING),
+    "verify_pass": (frozenset({S.VERIFYING}), S.RESOLVED),
+    "verify_fail": (frozenset({S.VERIFYING}), S.IN_PROGRESS),
     "comment": (frozenset(set(Status.values) - {S.MERGED}), None),
 }
 
@@ -69,6 +98,12 @@ ACTION_LABELS: dict[str, str] = {
     "rate_escalate": "评价",
     "auto_close": "自动结案",
     "merge": "合并",
+    "request_dispatch": "提请派遣",
+    "dispatch": "派遣",
+    "return_to_dispatcher": "退单",
+    "report": "回复办理结果",
+    "verify_pass": "核查",
+    "verify_fail": "核查",
     "comment": "备注",
 }
 

@@ -47,6 +47,8 @@ from shequgang.demo.staff import (
     AccountSpec,
     DepartmentSpec,
 )
+from shequgang.party.activity_demo import activities_demo_load
+from shequgang.party.demo import party_demo_load
 from shequgang.people.id_numbers import parse_id_number
 from shequgang.people.models import Resident, ResidentStatus, ResidentTag
 from shequgang.people.phones import normalize_phone
@@ -63,6 +65,7 @@ from shequgang.places.services import (
     place_create,
     places_create_children,
 )
+from shequgang.points.demo import points_demo_load
 from shequgang.veterans.demo import veterans_demo_load
 
 
@@ -243,6 +246,11 @@ class _Builder:
         self._accounts(admin, city, password)
         # Veterans' insurance applications to the 2026 program (shequgang loadveterans).
         veterans_demo_load()
+        # Party organisation, 双报到 and 双包联 (party/demo.py).
+        party_demo_load()
+        # Points supermarket (points/demo.py) and 双服务 activities (party/activity_demo.py).
+        points_demo_load()
+        activities_demo_load()
 
     def _county(self, spec: CountySpec, county: Place) -> None:
         towns = places_create_children(

@@ -13,10 +13,11 @@ import gc
 import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import IO
+from typing import IO, Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from shequgang.actors import Actor
 from shequgang.audit.services import audit_record
@@ -155,11 +156,11 @@ def _write(plan: Plan, *, actor: Actor, within: Place, sha256: str) -> None:
             assert household.name == name
             households[(building_id, unit_name, household.name)] = household.pk
     residents = [_resident(r, households[r.household_key]) for r in plan.rows]
-    Resident.objects.bulk_create(residents, batch_size=_BATCH)
+    resident_ids = _insert_residents(residents)
     through = Resident.tags.through
     links = [
-        through(resident_id=resident.pk, residenttag_id=tag_id)
-        for resident, r in zip(residents, plan.rows, strict=True)
+        through(resident_id=resident_id, residenttag_id=tag_id)
+        for resident_id, r in zip(resident_ids, plan.rows, strict=True)
         for tag_id in r.tag_ids
     ]
     through.objects.bulk_create(links, batch_size=_BATCH)
@@ -175,6 +176,90 @@ def _write(plan: Plan, *, actor: Actor, within: Place, sha256: str) -> None:
             "file_sha256": [None, sha256],
         },
     )
+
+
+# The columns the import writes, in INSERT order. Everything else keeps its default.
+_COLUMNS = (
+    "household_id",
+    "name",
+    "relation",
+    "status",
+    "birth_date",
+    "sex",
+    "id_number_cipher",
+    "id_number_index",
+    "id_number_masked",
+    "phone_cipher",
+    "phone_index",
+    "phone_masked",
+    "address_cipher",
+    "address_masked",
+    "note",
+    "created_at",
+    "updated_at",
+)
+
+
+def _insert_residents(residents: list[Resident]) -> list[int]:
+    """INSERT the residents with multi-row statements and return their ids in order.
+
+    The same rows ``bulk_create`` writes, without its per-value field preparation (a third
+    of the write time at 100,000 rows): every value here is already a plain string, int or
+    date, so only dates and the one timestamp need the backend's adaptation. RETURNING
+    gives the ids in VALUES order on both databases, as ``bulk_create`` relies on too."""
+    ops = connection.ops
+    now = ops.adapt_datetimefield_value(timezone.now())
+    adapt_date = ops.adapt_datefield_value
+    per_row = len(_COLUMNS)
+    batch = max(1, min(_BATCH, _max_params() // per_row))
+    table = connection.ops.quote_name(Resident._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in _COLUMNS)
+    row_sql = "(" + ", ".join(["%s"] * per_row) + ")"
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(residents), batch):
+            chunk = residents[start : start + batch]
+            params: list[Any] = []
+            for x in chunk:
+                params += (
+                    x.household_id,
+                    x.name,
+                    x.relation,
+                    x.status,
+                    adapt_date(x.birth_date),
+                    x.sex,
+                    x.id_number_cipher,
+                    x.id_number_index,
+                    x.id_number_masked,
+                    x.phone_cipher,
+                    x.phone_index,
+                    x.phone_masked,
+                    x.address_cipher,
+                    x.address_masked,
+                    x.note,
+                    now,
+                    now,
+                )
+            values = ", ".join([row_sql] * len(chunk))
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES {values} RETURNING id",
+                params,
+            )
+            ids += [row[0] for row in cursor.fetchall()]
+    return ids
+
+
+def _max_params() -> int:
+    """Bind parameters one statement may carry: SQLite reports its compiled limit
+    (Django assumes the historic 999); PostgreSQL allows 65,535."""
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        connection.ensure_connection()
+        raw = connection.connection
+        assert raw is not None
+        return int(raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+    return 65_535
 
 
 def _resident(r: CheckedRow, household_id: int) -> Resident:

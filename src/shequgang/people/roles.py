@@ -36,27 +36,32 @@ class Perm(models.TextChoices):
     CASE_VIEW = "case.view", "查看辖区事项"
     CASE_RAISE = "case.raise", "代居民上报事项"
     CASE_SUPERVISE = "case.supervise", "督办、合并、重新分派事项"
+    PARTY_VIEW = "party.view", "查看党组织、党员和双报到"
+    PARTY_MANAGE = "party.manage", "维护党组织、党员和双报到"
 
 
 _ALL = set(Perm.values)
 _REGISTER = {Perm.PLACE_VIEW, Perm.RESIDENT_VIEW, Perm.RESIDENT_EDIT}
 _CASES = {Perm.CASE_VIEW, Perm.CASE_RAISE}
+_PARTY = {Perm.PARTY_VIEW, Perm.PARTY_MANAGE}
 
 ROLE_PERMS: dict[str, set[str]] = {
     Role.CITY_ADMIN: _ALL,
     Role.COUNTY_COMMAND: {Perm.PLACE_VIEW, Perm.RESIDENT_VIEW, Perm.RESIDENT_EXPORT}
     | _CASES
-    | {Perm.CASE_SUPERVISE},
+    | {Perm.CASE_SUPERVISE, Perm.PARTY_VIEW},
     Role.TOWN_STAFF: _REGISTER
     | _CASES
+    | _PARTY
     | {Perm.PLACE_EDIT, Perm.RESIDENT_EXPORT, Perm.CASE_SUPERVISE},
     Role.COMMUNITY_SECRETARY: _ALL,
     Role.COMMUNITY_WORKER: _REGISTER
     | _CASES
+    | _PARTY
     | {Perm.PLACE_EDIT, Perm.RESIDENT_IMPORT, Perm.RESIDENT_EXPORT, Perm.CASE_SUPERVISE},
     Role.GRID_WORKER: _REGISTER | _CASES,
-    Role.BRANCH_SECRETARY: {Perm.PLACE_VIEW, Perm.RESIDENT_VIEW} | _CASES,
-    Role.PARTY_GROUP_LEADER: {Perm.PLACE_VIEW, Perm.RESIDENT_VIEW} | _CASES,
+    Role.BRANCH_SECRETARY: {Perm.PLACE_VIEW, Perm.RESIDENT_VIEW, Perm.PARTY_VIEW} | _CASES,
+    Role.PARTY_GROUP_LEADER: {Perm.PLACE_VIEW, Perm.RESIDENT_VIEW, Perm.PARTY_VIEW} | _CASES,
     Role.CENTRAL_HOUSEHOLD: {Perm.PLACE_VIEW},
     # Departments see the cases dispatched to them, not the register.
     Role.DEPARTMENT_HANDLER: set(),

@@ -6,14 +6,17 @@ from typing import Any
 
 from django import template
 
+from shequgang.cases.dispatch import COMMAND_ROLES
 from shequgang.cases.notifications import unread_count
 from shequgang.cases.routing import RUNG_ROLES
-from shequgang.people.roles import Perm
+from shequgang.people.roles import Perm, Role
 from shequgang.people.scope import active_assignments, has_perm_anywhere, is_unrestricted
 
 register = template.Library()
 
-_HANDLER_ROLES: set[str] = set().union(*RUNG_ROLES.values())
+# Those with a queue: the ladder's holders, grid workers (on-site verification) and the
+# command centre (returned and handed-up cases to dispatch).
+_HANDLER_ROLES: set[str] = set().union(*RUNG_ROLES.values()) | {Role.GRID_WORKER} | COMMAND_ROLES
 
 
 @register.inclusion_tag("cases/_nav.html", takes_context=True)
@@ -26,5 +29,7 @@ def cases_nav(context: template.Context) -> dict[str, Any]:
         "handles": is_unrestricted(user)
         or any(a.role in _HANDLER_ROLES for a in active_assignments(user)),
         "sees_cases": has_perm_anywhere(user, Perm.CASE_VIEW),
+        "dispatches": is_unrestricted(user)
+        or any(a.role in COMMAND_ROLES for a in active_assignments(user)),
         "unread": unread_count(user),
     }

@@ -8,6 +8,8 @@ from PIL import Image
 from shequgang.cases.models import Category, Source
 from shequgang.cases.services import case_create
 
+from .dispatch_world import depts  # noqa: F401  (a fixture of the dispatch tests)
+
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 

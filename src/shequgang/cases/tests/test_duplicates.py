@@ -211,3 +211,11 @@ def test_places_above_the_community_are_refused(world, cat, rules):
 def test_a_community_level_report_looks_in_the_whole_community(world, suggest, raise_at):
     in_compound = raise_at(place=world.household_a2)
     assert suggest(place=world.community_a) == [in_compound]
+
+
+def test_cases_waiting_for_dispatch_or_verification_are_still_suggested(suggest, raise_at):
+    waiting = raise_at(ago=dt.timedelta(hours=1))
+    verifying = raise_at(ago=dt.timedelta(hours=2))
+    Case.objects.filter(pk=waiting.pk).update(status=Status.TO_DISPATCH)
+    Case.objects.filter(pk=verifying.pk).update(status=Status.VERIFYING)
+    assert suggest() == [waiting, verifying]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -260,6 +261,24 @@ class TestSmallCity:
         assert {"elder_alone", "party_member", "floating"} <= codes
         for elder in Resident.objects.filter(tags__code="elder_alone")[:50]:
             assert elder.household.residents.count() == 1
+
+    def test_chengdong_has_activities_and_the_points_they_earned(self):
+        from shequgang.party.activity_models import Activity, Signup
+        from shequgang.points.models import Goods
+        from shequgang.points.reconcile import reconcile
+
+        past, upcoming = Activity.objects.order_by("starts_at")
+        assert past.status == "finished" and upcoming.status == "published"
+        confirmed = Signup.objects.filter(activity=past, hours_confirmed_at__isnull=False)
+        assert confirmed.count() == 2 and {s.hours for s in confirmed} == {Decimal("2.00")}
+        assert Signup.objects.filter(activity=past, attendance="no_show").count() == 1
+        assert list(upcoming.signups.values_list("status", flat=True)) == [
+            "confirmed",
+            "confirmed",
+            "waiting",
+        ]
+        assert Goods.objects.count() == 5
+        assert reconcile().ok
 
     def test_the_summary_reports_the_counts(self, demo):
         assert "吕梁演示数据已载入" in demo

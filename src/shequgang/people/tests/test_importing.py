@@ -433,3 +433,32 @@ def test_an_id_registered_while_the_import_runs_is_reported_not_a_crash() -> Non
     assert not report.imported
     assert problems(report) == [(3, "身份证号", "duplicate_id_number")]
     assert Resident.objects.count() == residents_before + 1
+
+
+def test_ids_returned_across_statements_link_each_resident_to_its_own_tags(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Residents are inserted several rows per statement and the returned ids link the tags:
+    # with two rows per statement, seven rows take four statements, and a tag on every
+    # other row would land on the wrong person if the ids were misaligned.
+    monkeypatch.setattr("shequgang.people.importing._BATCH", 2)
+    ids = [new_id() for _ in range(7)]
+    rows = [
+        row(
+            household=str(300 + i),
+            name=f"居民{i}",
+            id_number=ids[i],
+            tags="党员" if i % 2 else None,
+        )
+        for i in range(7)
+    ]
+    report = register_import(
+        actor=world.users["secretary_a"], file=sheet(*rows), within=world.community_a
+    )
+    assert report.ok and report.residents == 7, report.errors
+    for i, id_number in enumerate(ids):
+        resident = Resident.objects.get(id_number_index=pii.blind_index("id_number", id_number))
+        assert resident.name == f"居民{i}"
+        assert resident.household.name == str(300 + i)
+        assert [t.name for t in resident.tags.all()] == (["党员"] if i % 2 else [])
+        assert resident.created_at is not None and resident.updated_at == resident.created_at

@@ -1,5 +1,5 @@
-"""``shequgang worker``: delivers the notifications outbox and runs the sweep every
-minute. Several workers may run against PostgreSQL: every piece of work is claimed with a
+"""``shequgang worker``: delivers the notifications outbox and runs the sweep (and forgets
+expired Idempotency-Key records) every minute. Several workers may run against PostgreSQL: every piece of work is claimed with a
 conditional UPDATE first."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
+from shequgang.apikit.idempotency import purge_expired
 from shequgang.cases.notifications import deliver_due
 from shequgang.cases.sweep import run_sweep
 
@@ -38,6 +39,9 @@ class Command(BaseCommand):
             if time.monotonic() >= next_sweep:
                 report = run_sweep()
                 self.stdout.write(f"sweep: {report}")
+                purged = purge_expired()
+                if purged:
+                    self.stdout.write(f"idempotency: purged {purged}")
                 next_sweep = time.monotonic() + opts["sweep_every"]
             sent = deliver_due()
             if opts["once"]:

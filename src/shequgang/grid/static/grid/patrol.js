@@ -1,0 +1,72 @@
+// Patrol page: while a patrol is open, record the phone's position (with the user's
+// permission) and post the fixes to the patrol's track in small batches. The last fix
+// also fills the report form's hidden latitude/longitude. Local script, no CDN.
+(function () {
+  "use strict";
+  var box = document.getElementById("patrol");
+  var status = document.getElementById("gps-status");
+  if (!box || !("geolocation" in navigator)) {
+    if (status) status.textContent = "（此设备无法定位，仅记录起止时间）";
+    return;
+  }
+  var url = box.dataset.trackUrl;
+  var csrf = box.dataset.csrf;
+  var pending = [];
+  var sending = false;
+  var FLUSH_MS = 30000;
+  var BATCH = 20;
+
+  function say(text) { if (status) status.textContent = text; }
+
+  function fillReport(coords) {
+    var form = document.getElementById("report-form");
+    if (!form) return;
+    if (form.elements.latitude) form.elements.latitude.value = coords.latitude.toFixed(6);
+    if (form.elements.longitude) form.elements.longitude.value = coords.longitude.toFixed(6);
+  }
+
+  function flush() {
+    if (sending || pending.length === 0) return;
+    var batch = pending.splice(0, 500);
+    sending = true;
+    fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+      body: JSON.stringify({ points: batch })
+    }).then(function (response) {
+      if (response.ok) {
+        say("轨迹已记录");
+      } else if (response.status >= 500) {
+        pending = batch.concat(pending);  // try again on the next flush
+      } else {
+        say("轨迹未能保存（" + response.status + "）");
+      }
+    }).catch(function () {
+      pending = batch.concat(pending);  // offline: keep the fixes for later
+      say("网络不可用，轨迹暂存在本机");
+    }).then(function () { sending = false; });
+  }
+
+  navigator.geolocation.watchPosition(function (pos) {
+    var c = pos.coords;
+    pending.push({
+      at: new Date(pos.timestamp).toISOString(),
+      latitude: c.latitude,
+      longitude: c.longitude,
+      accuracy: c.accuracy
+    });
+    fillReport(c);
+    say("定位中 ±" + Math.round(c.accuracy) + " 米");
+    if (pending.length >= BATCH) flush();
+  }, function (err) {
+    say(err.code === 1 ? "（未允许定位，仅记录起止时间）" : "（暂时无法定位）");
+  }, { enableHighAccuracy: true, maximumAge: 10000, timeout: 30000 });
+
+  setInterval(flush, FLUSH_MS);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") flush();
+  });
+  var end = box.querySelector("form");
+  if (end) end.addEventListener("submit", flush);
+})();
