@@ -23,4 +23,5 @@ urlpatterns = [
     path("", include("shequgang.cases.deliberation_urls")),
     path("", include("shequgang.grid.urls")),
     path("", include("shequgang.party.activity_urls")),
+    path("", include("shequgang.cases.duplicates_urls")),
 ]

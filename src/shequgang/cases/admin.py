@@ -4,7 +4,14 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from shequgang.cases.dispatch_models import CaseVerification, DepartmentRoute, DispatchLeg
-from shequgang.cases.models import Case, CaseEvent, CaseRules, Category, Notification
+from shequgang.cases.models import (
+    Case,
+    CaseEvent,
+    CaseRules,
+    Category,
+    DuplicateRules,
+    Notification,
+)
 
 
 @admin.register(Category)
@@ -115,3 +122,16 @@ class DispatchLegAdmin(_ReadOnly):
 class CaseVerificationAdmin(_ReadOnly):
     list_display = ["case", "verifier", "at", "on_time", "passed"]
     list_filter = ["passed", "on_time"]
+
+
+@admin.register(DuplicateRules)
+class DuplicateRulesAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """The radius, window and weights of the duplicate suggestions (cases/duplicates.py)."""
+
+    list_display = ["__str__", "radius_m", "window_days", "max_results", "min_score"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not DuplicateRules.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -278,6 +278,18 @@ class Case(models.Model):
             # The dispatcher's queue and the verification sweep.
             models.Index(fields=["dispatcher_place", "status"], name="case_dispatcher"),
             models.Index(fields=["status", "verify_due_at"], name="case_sweep_verify"),
+            # Duplicate suggestions (cases/duplicates.py): open cases of a few categories
+            # in one compound's subtree, or in a latitude band, recent first. The pattern
+            # opclass lets PostgreSQL serve the path prefix (LIKE) from this index.
+            models.Index(
+                fields=["category", "status", "place_path", "created_at"],
+                opclasses=["", "", "varchar_pattern_ops", ""],
+                name="case_dupe_place",
+            ),
+            models.Index(
+                fields=["category", "status", "latitude", "longitude", "created_at"],
+                name="case_dupe_geo",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -320,6 +332,7 @@ class EventKind(models.TextChoices):
     VERIFIED = "verified", "核查通过"
     VERIFY_FAILED = "verify_failed", "核查未通过"
     VERIFY_OVERDUE = "verify_overdue", "超时未核查"
+    FOLLOWED = "followed", "我也遇到了"  # another resident joined the case (cases/followers.py)
 
 
 class CaseEvent(AppendOnlyModel):
@@ -436,3 +449,6 @@ class Notification(models.Model):
 # Deliberations live in their own module; importing them here registers them with the app.
 from shequgang.cases.deliberation_models import *  # noqa: E402,F403
 from shequgang.cases.dispatch_models import *  # noqa: E402,F403
+
+# Duplicate detection: followers ("me too") and the suggestion rules.
+from shequgang.cases.duplicate_models import *  # noqa: E402,F403

@@ -18,6 +18,7 @@ from shequgang.cases.access import supervisor_rung
 from shequgang.cases.deadlines import clocks_for, warn_time
 from shequgang.cases.dispatch_legs import leg_acknowledged, legs_follow
 from shequgang.cases.dispatch_models import LegOutcome, LegVia
+from shequgang.cases.followers import follower_ids, followers_absorb
 from shequgang.cases.models import (
     Case,
     CaseEvent,
@@ -100,10 +101,12 @@ def _notify_holder(case: Case, title: str) -> None:
 
 
 def _notify_raisers(case: Case, title: str) -> None:
-    """The raiser, and everyone whose duplicate report was merged into this case."""
+    """The raiser, everyone whose duplicate report was merged into this case, and its
+    followers ("me too")."""
     ids = [
         case.raiser_id,
         *Case.objects.filter(merged_into=case).values_list("raiser_id", flat=True),
+        *follower_ids(case),
     ]
     notifications.notify(user_ids=ids, case=case, title=f"{title}：{case.number}", body=case.title)
 
@@ -761,6 +764,7 @@ def case_merge(*, actor: Actor, case: Case, into: Case, reason: str = "") -> Cas
             data={"into": target.number},
         ),
     )
+    followers_absorb(merged=result, into=target)
     legs_follow(result, via=LegVia.ESCALATION, at=event.at, ended=LegOutcome.MERGED)
     notifications.notify(
         user_ids=[result.raiser_id],

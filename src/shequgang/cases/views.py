@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shequgang.cases import dispatch, services
 from shequgang.cases.access import access_case, access_case_by_number, may_see_raiser, scoped_cases
+from shequgang.cases.followers import is_follower
 from shequgang.cases.forms import (
     ACTION_FORMS,
     ActionForm,
@@ -277,6 +278,11 @@ def _detail_context(
 @require_GET
 def case_detail(request: HtmxRequest, case_id: int) -> HttpResponse:
     user = _user(request)
+    if (
+        is_follower(user_id=user.pk, case_id=case_id)
+        and not scoped_cases(user).filter(pk=case_id).exists()
+    ):
+        return redirect("duplicates:followed", case_id)  # a follower's view: no names
     case = _case_or_404(user, case_id)
     return render_page_or_partial(
         request, "cases/case_detail.html", "cases/_case_detail.html", _detail_context(user, case)
