@@ -26,12 +26,14 @@ from shequgang.party.activity_selectors import access_activity, activity_list, a
 from shequgang.party.appraisals import (
     access_member,
     access_unit,
+    appraisal_candidates,
     appraisal_record,
     member_record,
+    must_appraise,
     record_export,
     unit_record,
 )
-from shequgang.party.models import Branch, Member, Unit
+from shequgang.party.models import Branch, Unit
 from shequgang.places.models import Kind, Place
 
 router = Router(tags=["双服务·双评价"])
@@ -424,7 +426,12 @@ def rate(request: HttpRequest, activity_id: PathId, payload: RatingIn) -> Status
 def appraise(request: HttpRequest, payload: AppraisalIn) -> Status[AppraisalOut]:
     user = request_user(request)
     community = _community(payload.community)
-    member = Member.objects.filter(pk=payload.member).first() if payload.member else None
+    must_appraise(user, community)
+    member = (
+        appraisal_candidates(community).filter(pk=payload.member).first()
+        if payload.member
+        else None
+    )
     unit = Unit.objects.filter(pk=payload.unit).first() if payload.unit else None
     if (payload.member and member is None) or (payload.unit and unit is None):
         raise NotFound()
