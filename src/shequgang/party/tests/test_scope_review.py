@@ -87,3 +87,30 @@ def test_staff_may_not_publish_in_the_name_of_a_unit_not_paired_with_the_communi
         actor=world.users["secretary_a"], community=world.community_a, data=data, unit=unit_b
     )
     assert activity.unit_id == unit_b.pk
+
+
+def test_the_activity_list_takes_any_community_parameter_without_a_500(world: World) -> None:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(world.users["nobody"])
+    for value in ("99999999999999999999999", "abc", "-1", ""):
+        response = client.get("/party/activities/", {"community": value})
+        assert response.status_code == 200, value
+
+
+def test_the_activities_api_refuses_ids_no_database_stores(world: World) -> None:
+    client = api_client(world.users["secretary_a"], "token")
+    huge = 10**20
+    assert client.get("/party/activities", {"community": huge}).status_code == 422
+    appraisal = {"year": 2025, "community": world.community_a.pk, "grade": "good"}
+    assert client.post("/party/appraisals", {**appraisal, "member": huge}).status_code == 422
+    assert client.post("/party/appraisals", {**appraisal, "community": huge}).status_code == 422
+
+
+def test_an_activity_id_no_database_stores_is_a_404_page(world: World) -> None:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(world.users["nobody"])
+    assert client.get("/party/activities/99999999999999999999999/").status_code == 404
