@@ -256,8 +256,10 @@ def grid_workers(grid: Grid) -> Any:
 @transaction.atomic
 def grid_worker_add(*, actor: Actor, grid: Grid, user: User) -> RoleAssignment:
     """Make ``user`` a grid worker of ``grid`` (role ``grid_worker`` on the grid): their
-    scope becomes the grid's buildings. 409 ``already_assigned`` if they already are."""
+    scope becomes the grid's buildings. 409 ``already_assigned`` if they already are.
+    Locks the grid row, so two appointments at once make one assignment."""
     _require_manage(actor, grid.community)
+    Grid.objects.select_for_update().filter(pk=grid.pk).first()
     if grid_workers(grid).filter(user=user).exists():
         raise Conflict("already_assigned", "该账号已是本网格的网格员")
     return role_grant(actor=actor, user=user, role=Role.GRID_WORKER, grid=grid)

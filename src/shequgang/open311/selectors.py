@@ -41,7 +41,8 @@ JURISDICTION_KINDS = (Kind.CITY, Kind.COUNTY)
 # Places a case is shown at: a unit or household is generalized to its building.
 _PRIVATE_KINDS = {Kind.UNIT, Kind.HOUSEHOLD}
 # Timeline events whose reason is written for the public (a resolution, a hold's
-# explanation, a merge note); other reasons are internal working notes.
+# explanation, a merge note, an automatic close); other reasons are internal working
+# notes, and a close by rating carries the raiser's own comment (never shown).
 _PUBLIC_REASONS = {EventKind.RESOLVED, EventKind.ON_HOLD, EventKind.MERGED, EventKind.CLOSED}
 # Events that never appear in the update feed: internal notes and tasks.
 _INTERNAL_EVENTS = {EventKind.COMMENT, EventKind.TASK}
@@ -327,12 +328,22 @@ def updates_search(
     return list(events.order_by("at", "id")[offset : offset + page_size])
 
 
+def _is_rating(event: CaseEvent) -> bool:
+    """A close by the raiser's rating (回访): its reason is what the raiser wrote."""
+    return isinstance(event.data, dict) and "satisfaction" in event.data
+
+
 def update_rows(events: Sequence[CaseEvent]) -> list[dict[str, Any]]:
     rows = []
     for event in events:
         label = EventKind(event.kind).label if event.kind in EventKind.values else event.kind
         description = label
-        if event.reason and event.kind in _PUBLIC_REASONS and not event.case.category.is_dispute:
+        if (
+            event.reason
+            and event.kind in _PUBLIC_REASONS
+            and not event.case.category.is_dispute
+            and not _is_rating(event)
+        ):
             description = f"{label}：{event.reason}"
         extra = _open311_row(event.case)
         media = extra.media_url if extra and event.kind == EventKind.CREATED else ""

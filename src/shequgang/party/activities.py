@@ -189,6 +189,10 @@ def activity_publish(
         raise DomainError("branch_not_in_community", "该党支部不属于此社区")
     if not may_publish(user, community=community, branch=branch, unit=unit):
         raise Forbidden("无权在此社区发布活动")
+    if unit is not None and not unit_paired_with(unit, community, timezone.localdate()):
+        # Staff publish for the community's paired units only: an activity in another
+        # unit's name would enter that unit's service record.
+        raise DomainError("unit_not_paired", "该单位未与此社区结对，不能以其名义发布")
     fields = _validate(data, now=timezone.now())
     with transaction.atomic():
         activity = Activity.objects.create(

@@ -18,7 +18,7 @@ from pydantic import Field
 
 from shequgang.apikit.auth import request_user
 from shequgang.apikit.idempotency import run_idempotent
-from shequgang.apikit.schemas import PageOut, PathId, SafeStr, errors
+from shequgang.apikit.schemas import MAX_PK, PageOut, PathId, SafeStr, errors
 from shequgang.errors import DomainError, NotFound
 from shequgang.party import activities as svc
 from shequgang.party.activity_models import Activity, Signup
@@ -26,21 +26,23 @@ from shequgang.party.activity_selectors import access_activity, activity_list, a
 from shequgang.party.appraisals import (
     access_member,
     access_unit,
+    appraisal_candidates,
     appraisal_record,
     member_record,
+    must_appraise,
     record_export,
     unit_record,
 )
-from shequgang.party.models import Branch, Member, Unit
+from shequgang.party.models import Branch, Unit
 from shequgang.places.models import Kind, Place
 
 router = Router(tags=["双服务·双评价"])
 
 
 class ActivityIn(Schema):
-    community: int = Field(ge=1, description="社区 id")
-    branch: int | None = Field(None, ge=1, description="发布党支部 id（可选）")
-    unit: int | None = Field(None, ge=1, description="发布单位 id（可选）")
+    community: int = Field(ge=1, le=MAX_PK, description="社区 id")
+    branch: int | None = Field(None, ge=1, le=MAX_PK, description="发布党支部 id（可选）")
+    unit: int | None = Field(None, ge=1, le=MAX_PK, description="发布单位 id（可选）")
     kind: str = Field("activity", description="activity / task")
     activity_type: Annotated[SafeStr, Field(max_length=40)] = "volunteer_hour"
     title: Annotated[SafeStr, Field(min_length=1, max_length=100)]
@@ -156,9 +158,9 @@ class FinishOut(Schema):
 
 class AppraisalIn(Schema):
     year: int = Field(ge=2000, le=2100)
-    community: int = Field(ge=1)
-    member: int | None = Field(None, ge=1)
-    unit: int | None = Field(None, ge=1)
+    community: int = Field(ge=1, le=MAX_PK)
+    member: int | None = Field(None, ge=1, le=MAX_PK)
+    unit: int | None = Field(None, ge=1, le=MAX_PK)
     grade: str = Field(description="excellent / good / pass / fail")
     comment: Annotated[SafeStr, Field(max_length=500)] = ""
 
@@ -196,7 +198,7 @@ class ServiceRecordOut(Schema):
 
 
 class ListFilters(Schema):
-    community: int | None = Field(None, ge=1)
+    community: int | None = Field(None, ge=1, le=MAX_PK)
     upcoming: bool = False
     limit: int = Field(50, ge=1, le=200)
     offset: int = Field(0, ge=0, le=1_000_000)
@@ -424,7 +426,12 @@ def rate(request: HttpRequest, activity_id: PathId, payload: RatingIn) -> Status
 def appraise(request: HttpRequest, payload: AppraisalIn) -> Status[AppraisalOut]:
     user = request_user(request)
     community = _community(payload.community)
-    member = Member.objects.filter(pk=payload.member).first() if payload.member else None
+    must_appraise(user, community)
+    member = (
+        appraisal_candidates(community).filter(pk=payload.member).first()
+        if payload.member
+        else None
+    )
     unit = Unit.objects.filter(pk=payload.unit).first() if payload.unit else None
     if (payload.member and member is None) or (payload.unit and unit is None):
         raise NotFound()

@@ -60,7 +60,9 @@ def _fail(request: HttpRequest, err: DomainError) -> None:
 def activity_index(request: HttpRequest) -> HttpResponse:
     community = request.GET.get("community", "")
     qs = activity_list(
-        request.user, community_id=int(community) if community.isdigit() else None, upcoming=True
+        request.user,
+        community_id=int(community) if community.isdigit() and len(community) <= 18 else None,
+        upcoming=True,
     )
     return render(
         request,

@@ -202,6 +202,20 @@ def _paired_during(unit: Unit, community: Place, year: int) -> bool:
     )
 
 
+def must_appraise(actor: Actor, community: Place) -> None:
+    """Party staff of the community (``party.manage``) rate for it; 403 for anyone else."""
+    if actor is None or not place_in_scope(actor, Perm.PARTY_MANAGE, community):
+        raise Forbidden("无权评价此社区的报到党员和单位")
+
+
+def appraisal_candidates(community: Place) -> QuerySet[Member]:
+    """Members a community may name in an appraisal: its own and those who ever reported
+    to it. Any other id is the same 404 as a missing one (a member of another county is
+    not named back in an error message)."""
+    reported = MemberReport.objects.filter(community=community).values("member_id")
+    return Member.objects.filter(Q(community=community) | Q(pk__in=reported))
+
+
 def appraisal_record(
     *,
     actor: Actor,
@@ -222,8 +236,7 @@ def appraisal_record(
         raise DomainError("invalid_year", "不能评价未来年度")
     if community.kind != Kind.COMMUNITY:
         raise DomainError("invalid_community", "评价须由社区作出")
-    if not place_in_scope(actor, Perm.PARTY_MANAGE, community):
-        raise Forbidden("无权评价此社区的报到党员和单位")
+    must_appraise(actor, community)
     if (member is None) == (unit is None):
         raise DomainError("one_target", "每条评价只针对一名党员或一个单位")
     if grade not in Grade.values:

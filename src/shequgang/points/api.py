@@ -330,20 +330,32 @@ def award(request: HttpRequest, community_id: PathId, payload: AwardIn) -> Statu
     "/communities/{community_id}/adjustments",
     response={201: AdjustmentOut, **_STEP},
     summary="申请人工调整（须另一人审批后生效）",
+    description="支持 Idempotency-Key：同一键的重试返回第一次的申请。",
 )
 def request_adjustment(
     request: HttpRequest, community_id: PathId, payload: AdjustmentIn
-) -> Status[AdjustmentOut]:
+) -> Status[Any]:
     user = request_user(request)
     community = access.access_community(user, community_id, access.AWARD)
-    adj = adjustment_request(
-        actor=user,
-        user=_person(payload.user_id),
-        community=community,
-        amount=payload.amount,
-        reason=payload.reason,
+    person = _person(payload.user_id)
+
+    def write() -> tuple[int, Any]:
+        adj = adjustment_request(
+            actor=user,
+            user=person,
+            community=community,
+            amount=payload.amount,
+            reason=payload.reason,
+        )
+        return 201, AdjustmentOut.build(adj).model_dump(mode="json")
+
+    status, body = run_idempotent(
+        request,
+        operation="points.adjustment",
+        payload={**payload.model_dump(mode="json"), "community": community.pk},
+        write=write,
     )
-    return Status(201, AdjustmentOut.build(adj))
+    return Status(status, body)
 
 
 def _adjustment(user: User, adjustment_id: int) -> Adjustment:
@@ -396,24 +408,33 @@ def reverse(request: HttpRequest, txn_id: PathId, payload: ReverseIn) -> Status[
     "/communities/{community_id}/goods",
     response={201: GoodsOut, **_STEP},
     summary="上架商品（照片请在管理页面上传）",
+    description="支持 Idempotency-Key：同一键的重试返回第一次上架的商品。",
 )
-def create_goods(
-    request: HttpRequest, community_id: PathId, payload: GoodsCreateIn
-) -> Status[GoodsOut]:
+def create_goods(request: HttpRequest, community_id: PathId, payload: GoodsCreateIn) -> Status[Any]:
     user = request_user(request)
     community = access.access_community(user, community_id, access.DESK)
-    goods = goods_create(
-        actor=user,
-        community=community,
-        data=GoodsInput(
-            name=payload.name,
-            price=payload.price,
-            description=payload.description,
-            active=payload.active,
-        ),
-        stock=payload.stock,
+
+    def write() -> tuple[int, Any]:
+        goods = goods_create(
+            actor=user,
+            community=community,
+            data=GoodsInput(
+                name=payload.name,
+                price=payload.price,
+                description=payload.description,
+                active=payload.active,
+            ),
+            stock=payload.stock,
+        )
+        return 201, GoodsOut.build(goods).model_dump(mode="json")
+
+    status, body = run_idempotent(
+        request,
+        operation="points.goods",
+        payload={**payload.model_dump(mode="json"), "community": community.pk},
+        write=write,
     )
-    return Status(201, GoodsOut.build(goods))
+    return Status(status, body)
 
 
 @router.patch("/goods/{goods_id}", response={200: GoodsOut, **_STEP}, summary="修改商品、补货")

@@ -67,6 +67,15 @@ def _community(request: HttpRequest, community_id: int, perm: str = access.VIEW)
         raise Http404("社区不存在或无权访问") from None
 
 
+def _id(value: str | None) -> int:
+    """A form's id field: digits that fit a database id, else ValueError (never an
+    overflow inside the database driver)."""
+    value = (value or "").strip()
+    if not value.isdigit() or len(value) > 18:
+        raise ValueError(value)
+    return int(value)
+
+
 def _person(username: str) -> User:
     found = User.objects.filter(username=username.strip(), is_active=True).first()
     if found is None:
@@ -125,12 +134,12 @@ def redeem(request: HttpRequest, community_id: int) -> HttpResponse:
         key = _form_key(request)
         goods = merchant = None
         if request.POST.get("goods"):
-            goods = Goods.objects.filter(pk=int(request.POST["goods"]), community=community).first()
+            goods = Goods.objects.filter(pk=_id(request.POST["goods"]), community=community).first()
             if goods is None:
                 raise NotFound("商品")
         else:
             merchant = Merchant.objects.filter(
-                pk=int(request.POST.get("merchant") or 0), community=community
+                pk=_id(request.POST.get("merchant") or "0"), community=community
             ).first()
             if merchant is None:
                 raise NotFound("商家")
@@ -471,8 +480,12 @@ def merchant_desk(request: HttpRequest) -> HttpResponse:
     if not operated.exists():
         raise Http404("您不是合作商家的确认人")
     if request.method == "POST":
+        try:
+            order_id = _id(request.POST.get("order"))
+        except ValueError:
+            raise Http404("订单不存在或无权访问") from None
         order = (
-            Order.objects.filter(merchant__in=operated, pk=int(request.POST.get("order") or 0))
+            Order.objects.filter(merchant__in=operated, pk=order_id)
             .select_related("merchant", "community", "account")
             .first()
         )

@@ -75,3 +75,46 @@ def test_assigning_a_worker_gives_the_grid_scope(world):
 
     forget_assignments(new)
     assert not scoped_places(new).exists()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_appointments_make_one_assignment(world):
+    """Two clicks on 任命 at once: one assignment, so revoking it really ends the scope."""
+    import threading
+
+    from django.contrib.auth.models import User
+    from django.db import connection
+
+    from shequgang.errors import DomainError
+    from shequgang.people.models import RoleAssignment
+    from shequgang.places.models import Grid
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serializes writers; the race needs PostgreSQL's row-level concurrency")
+    barrier = threading.Barrier(4)
+    outcomes = []
+
+    def add():
+        barrier.wait()
+        try:
+            grid_worker_add(
+                actor=User.objects.get(username="secretary_a"),
+                grid=Grid.objects.get(pk=world.grid_a2.pk),
+                user=User.objects.get(username="nobody"),
+            )
+            outcomes.append("added")
+        except DomainError as exc:
+            outcomes.append(exc.code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=add) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["added"] + ["already_assigned"] * 3
+    live = RoleAssignment.objects.filter(
+        user__username="nobody", grid=world.grid_a2, revoked_at__isnull=True
+    )
+    assert live.count() == 1

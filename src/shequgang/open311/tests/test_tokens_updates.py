@@ -85,3 +85,27 @@ def test_updates_window(world, raise_case, web):
     old = {"start_date": "2020-01-01T00:00:00Z", "end_date": "2020-02-01T00:00:00Z"}
     assert rows(web.get(url, old), "json") == []
     assert web.get(url, {"start_date": "bad"}).status_code == 400
+
+
+def test_the_raisers_rating_comment_stays_off_the_public_feed(world, raise_case, web):
+    """Closing by the raiser's rating: the feed says 结案, not what the raiser wrote."""
+    from shequgang.cases.services import case_rate
+
+    case = raise_case("street_light")
+    handler = world.users["secretary_a"]
+    case_acknowledge(actor=handler, case=case)
+    case = case_resolve(actor=handler, case=case, resolution="已更换灯泡")
+    case_rate(
+        actor=world.users["nobody"],
+        case=case,
+        solved=True,
+        satisfaction="satisfied",
+        comment="谢谢王师傅，我是302的李阿姨，电话13800001111",
+    )
+    assert CaseEvent.objects.filter(case=case, kind="closed").exists()
+    response = web.get(f"{BASE}/servicerequestupdates.json")
+    assert response.status_code == 200
+    assert "13800001111" not in response.content.decode()
+    assert "李阿姨" not in response.content.decode()
+    closed = [u for u in rows(response, "json") if u["description"].startswith("结案")]
+    assert closed and closed[-1]["status"] == "closed"

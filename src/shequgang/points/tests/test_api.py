@@ -190,3 +190,25 @@ def test_openapi_lists_the_points_api(world):
 
 def test_anonymous_is_401(world):
     assert api_client(None).get("/points/accounts").status_code == 401
+
+
+def test_retried_adjustment_and_goods_posts_create_one_row(world):
+    """Creating POSTs honour Idempotency-Key: a retry returns the first response."""
+    from shequgang.points.models import Adjustment, Goods
+
+    person = resident_user()
+    secretary = api_client(world.users["secretary_a"])
+    url = f"/points/communities/{world.community_a.pk}/adjustments"
+    body = {"user_id": person.pk, "amount": 40, "reason": "补录"}
+    first = secretary.post(url, body, headers={"Idempotency-Key": "adj-1"})
+    again = secretary.post(url, body, headers={"Idempotency-Key": "adj-1"})
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert Adjustment.objects.count() == 1
+    url = f"/points/communities/{world.community_a.pk}/goods"
+    body = {"name": "食用油", "price": 50, "stock": 2}
+    first = secretary.post(url, body, headers={"Idempotency-Key": "goods-1"})
+    again = secretary.post(url, body, headers={"Idempotency-Key": "goods-1"})
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert Goods.objects.filter(name="食用油").count() == 1

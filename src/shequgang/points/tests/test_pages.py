@@ -172,3 +172,24 @@ def test_a_merchant_operator_confirms_at_the_counter(client, world, resident):
     client.post("/points/merchant/", {"order": order.pk})
     assert Order.objects.get().status == OrderStatus.CONFIRMED
     assert Account.objects.get(merchant=merchant).balance == 12
+
+
+def test_garbage_ids_in_forms_are_no_500(client, world, resident, goods):
+    from shequgang.points.catalogue import merchant_create
+
+    operator = resident_user("shop-owner")
+    merchant_create(
+        actor=world.users["secretary_a"],
+        community=world.community_a,
+        name="红色合作伙伴·理发店",
+        operators=[operator],
+    )
+    signed_in(client, resident)
+    url = f"/points/shop/{world.community_a.pk}/redeem/"
+    for value in ("99999999999999999999999", "x1"):
+        response = client.post(url, {"key": "b" * 32, "goods": value})
+        assert response.status_code == 302, value
+    assert not Order.objects.exists()
+    signed_in(client, operator)
+    for value in ("99999999999999999999999", "abc"):
+        assert client.post("/points/merchant/", {"order": value}).status_code == 404, value
