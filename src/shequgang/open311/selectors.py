@@ -8,9 +8,18 @@ other status, so a status the engine adds later reads as open until it is listed
 
 What the public sees. GET responses never carry the submitter's name, phone or email.
 A case filed for a unit or household is shown at its building (address, address_id),
-so a public feed does not point at anyone's door; the case's own coordinates (given by
-its reporter) are shown as they are. Disputes between neighbours (categories marked
-``is_dispute``) are listed without their description or notes."""
+so a public feed does not point at anyone's door, and its coordinates are rounded to three
+decimals (about 100 m). Disputes between neighbours (categories marked ``is_dispute``) are
+listed without their description or notes.
+
+Which cases are published. Only those raised through a public door: Open311 itself, a
+resident's own report, a grid patrol and a camera alert. Cases taken down by staff on
+someone's behalf — the 12345 hotline, door-knocking visits, the livestream, staff
+intake — are about people who did not choose to publish, and stay out of the feed.
+Free text (the description and the public notes of the timeline) is shown only for
+requests filed through Open311 and for patrol and camera reports about public space; a
+resident's own report is listed with its service, status, dates and place, without the
+words they wrote to their community."""
 
 from __future__ import annotations
 
@@ -29,6 +38,7 @@ from shequgang.cases.models import (
     Category,
     EventKind,
     Rung,
+    Source,
     Status,
 )
 from shequgang.open311.models import Open311Request, ServiceAttribute
@@ -44,6 +54,11 @@ _PRIVATE_KINDS = {Kind.UNIT, Kind.HOUSEHOLD}
 # explanation, a merge note, an automatic close); other reasons are internal working
 # notes, and a close by rating carries the raiser's own comment (never shown).
 _PUBLIC_REASONS = {EventKind.RESOLVED, EventKind.ON_HOLD, EventKind.MERGED, EventKind.CLOSED}
+# The doors whose cases the feed lists, and those whose free text it shows.
+PUBLIC_SOURCES = frozenset({Source.OPEN311, Source.RESIDENT, Source.GRID_PATROL, Source.CAMERA})
+TEXT_SOURCES = frozenset({Source.OPEN311, Source.GRID_PATROL, Source.CAMERA})
+# Decimal places kept of the coordinates of a case at a unit or household (~110 m).
+_ROUNDED = 3
 # Events that never appear in the update feed: internal notes and tasks.
 _INTERNAL_EVENTS = {EventKind.COMMENT, EventKind.TASK}
 
@@ -169,9 +184,20 @@ def public_cases(jurisdiction: Place | None) -> QuerySet[Case]:
         "merged_into",
         "open311_request",
     )
+    cases = cases.filter(source__in=PUBLIC_SOURCES)
     if jurisdiction is not None:
         cases = cases.filter(place_path__descendant=jurisdiction.path)
     return cases
+
+
+def _text_shown(case: Case) -> bool:
+    return case.source in TEXT_SOURCES and not case.category.is_dispute
+
+
+def _coordinate(value: float | None, case: Case) -> float | None:
+    if value is None or case.place.kind not in _PRIVATE_KINDS:
+        return value
+    return round(value, _ROUNDED)
 
 
 def requests_by_ids(numbers: Sequence[str], *, jurisdiction: Place | None) -> list[Case]:
@@ -276,7 +302,7 @@ def request_rows(cases: Sequence[Case]) -> list[dict[str, Any]]:
     rows = []
     for case in cases:
         place = shown[case.pk]
-        private = case.category.is_dispute
+        private = not _text_shown(case)
         extra = _open311_row(case)
         if case.status in CLOSED_STATUSES:
             updated = case.closed_at or case.resolved_at or case.updated_at
@@ -298,8 +324,12 @@ def request_rows(cases: Sequence[Case]) -> list[dict[str, Any]]:
                 "address": _address(place, by_path),
                 "address_id": place.pk,
                 "zipcode": None,
-                "lat": case.latitude if case.latitude is not None else place.latitude,
-                "long": case.longitude if case.longitude is not None else place.longitude,
+                "lat": _coordinate(case.latitude, case)
+                if case.latitude is not None
+                else place.latitude,
+                "long": _coordinate(case.longitude, case)
+                if case.longitude is not None
+                else place.longitude,
                 "media_url": (extra.media_url or None) if extra else None,
             }
         )
@@ -320,6 +350,7 @@ def updates_search(
         # Creation, and every event that moved the case from one status to another (the
         # routing event written with the creation has no "from" status).
         .filter(Q(kind=EventKind.CREATED) | (~Q(from_status="") & ~Q(from_status=F("to_status"))))
+        .filter(case__source__in=PUBLIC_SOURCES)
         .select_related("case", "case__category", "case__open311_request")
     )
     if jurisdiction is not None:
@@ -341,7 +372,7 @@ def update_rows(events: Sequence[CaseEvent]) -> list[dict[str, Any]]:
         if (
             event.reason
             and event.kind in _PUBLIC_REASONS
-            and not event.case.category.is_dispute
+            and _text_shown(event.case)
             and not _is_rating(event)
         ):
             description = f"{label}：{event.reason}"

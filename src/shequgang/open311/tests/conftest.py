@@ -95,7 +95,8 @@ def raise_case(world):
     def make(code: str = "street_light", place: Place | None = None, **kw: Any):
         return case_create(
             actor=world.users["nobody"],
-            source=kw.pop("source", Source.RESIDENT),
+            # Filed as through Open311 itself: published with its words.
+            source=kw.pop("source", Source.OPEN311),
             category=Category.objects.get(code=code),
             place=place or world.building_a1,
             title=kw.pop("title", "路灯不亮"),

@@ -193,7 +193,8 @@ def test_fields_of_a_request(web, world, raise_case):
     # A household's case is shown at its building, most specific first.
     assert r["address"] == "1号楼, 滨东花园小区, 城东社区, 滨河街道, 离石区, 吕梁市"
     assert r["address_id"] == world.building_a1.pk
-    assert (r["lat"], r["long"]) == (37.5201, 111.1402)
+    # …and its coordinates are rounded to about 100 m.
+    assert (r["lat"], r["long"]) == (37.52, 111.14)
     assert r["zipcode"] is None and r["media_url"] is None
     body = response.content.decode()
     assert "李四" not in body and "5678" not in body and "101" not in r["address"]
@@ -259,3 +260,45 @@ def test_head_is_answered_like_get(web, world, raise_case):
     case = raise_case()
     assert web.head(f"{BASE}/requests/{case.number}.json").status_code == 200
     assert web.head(f"{BASE}/services.xml").status_code == 200
+
+
+def test_only_cases_raised_through_a_public_door_are_published(web, world, raise_case):
+    # Hotline, door-knocking, livestream and staff intake are about people who did not
+    # choose to publish: out of the list, the single read and the update feed.
+    def raised_by(source: str, description: str) -> Case:
+        case = raise_case(description=description)
+        Case.objects.filter(pk=case.pk).update(source=source)
+        return case
+
+    public = {
+        src: raised_by(src, f"{src} 描述")
+        for src in ("open311", "resident", "grid_patrol", "camera")
+    }
+    private = {
+        src: raised_by(src, "张三家老人独居需要帮助")
+        for src in ("hotline", "door_knocking", "livestream", "staff")
+    }
+    listed = set(ids(web.get(f"{BASE}/requests.json")))
+    assert listed == {c.number for c in public.values()}
+    for case in private.values():
+        assert web.get(f"{BASE}/requests/{case.number}.json").status_code == 404
+    feed = web.get(f"{BASE}/servicerequestupdates.json")
+    assert "张三" not in feed.content.decode()
+    assert {u["service_request_id"] for u in json.loads(feed.content)} == listed
+
+
+def test_a_residents_own_words_stay_with_their_community(web, world, raise_case):
+    case = raise_case(source="resident", place=world.building_a1, description="我家楼下路灯坏了")
+    case_acknowledge(actor=world.users["secretary_a"], case=case)
+    case_resolve(actor=world.users["secretary_a"], case=case, resolution="已为李大爷家门口换灯")
+    [r] = rows(web.get(f"{BASE}/requests/{case.number}.json"), "json")
+    assert r["description"] == "" and r["status_notes"] == "已办结"
+    assert r["service_name"] == "路灯不亮" and r["status"] == "closed"
+    feed = web.get(f"{BASE}/servicerequestupdates.json")
+    assert "李大爷" not in feed.content.decode()
+
+
+def test_coordinates_of_a_building_case_are_not_rounded(web, world, raise_case):
+    case = raise_case(place=world.building_a1, latitude=37.52012, longitude=111.14023)
+    [r] = rows(web.get(f"{BASE}/requests/{case.number}.json"), "json")
+    assert (r["lat"], r["long"]) == ("37.52012", "111.14023")
