@@ -122,6 +122,7 @@ INSTALLED_APPS = [
     "shequgang.demo",
     "shequgang.cases",
     "shequgang.veterans",
+    "shequgang.dashboard",
 ]
 
 MIDDLEWARE = [
