@@ -35,6 +35,7 @@ def _mount() -> None:
     api.add_router("/deliberations", "shequgang.cases.deliberation_api.router")
     api.add_router("/cases", "shequgang.cases.api.router")
     api.add_router("/", "shequgang.cases.desk_api.router")  # categories, measures, inbox
+    api.add_router("/dashboard", "shequgang.dashboard.api.router")
     # Keep last: a JSON 404 for any path the routers above do not know.
     api.add_router("/", "shequgang.apikit.fallback.router")
 

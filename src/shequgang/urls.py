@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("shequgang.veterans.urls")),
     path("", include("shequgang.cases.urls")),
     path("", include("shequgang.cases.deliberation_urls")),
+    path("", include("shequgang.dashboard.urls")),
 ]

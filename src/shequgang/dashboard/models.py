@@ -168,7 +168,9 @@ class MonthCategoryTally(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["month", "category_id", "county_code"], name="tally_month_cat_city")
+            models.Index(
+                fields=["month", "category_id", "county_code"], name="tally_month_cat_city"
+            )
         ]
 
     def __str__(self) -> str:

@@ -36,6 +36,7 @@ class Perm(models.TextChoices):
     CASE_VIEW = "case.view", "查看辖区事项"
     CASE_RAISE = "case.raise", "代居民上报事项"
     CASE_SUPERVISE = "case.supervise", "督办、合并、重新分派事项"
+    DASHBOARD_VIEW = "dashboard.view", "查看指挥中心"
 
 
 _ALL = set(Perm.values)
@@ -46,7 +47,7 @@ ROLE_PERMS: dict[str, set[str]] = {
     Role.CITY_ADMIN: _ALL,
     Role.COUNTY_COMMAND: {Perm.PLACE_VIEW, Perm.RESIDENT_VIEW, Perm.RESIDENT_EXPORT}
     | _CASES
-    | {Perm.CASE_SUPERVISE},
+    | {Perm.CASE_SUPERVISE, Perm.DASHBOARD_VIEW},
     Role.TOWN_STAFF: _REGISTER
     | _CASES
     | {Perm.PLACE_EDIT, Perm.RESIDENT_EXPORT, Perm.CASE_SUPERVISE},

@@ -45,7 +45,9 @@ def _area(path):
 def expected_tallies():
     """The tallies recomputed in Python from every case: an oracle independent of the
     SQL the triggers and the recount share."""
-    out = {name: Counter() for name in ("state", "grid", "department", "week", "month", "mc")}
+    out: dict[str, Counter[tuple[str, ...]]] = {
+        name: Counter() for name in ("state", "grid", "department", "week", "month", "mc")
+    }
     for c in Case.objects.all():
         local = c.created_at.astimezone(SHANGHAI).date()
         week = str(local - dt.timedelta(days=local.weekday()))

@@ -67,7 +67,7 @@ def test_sweep_flags_and_escalations_keep_tallies_in_step(world, raise_case):
 
 
 def test_bulk_paths_keep_tallies_in_step(world, raise_case):
-    a, b, d = _workflow(world, raise_case)
+    a, _b, _d = _workflow(world, raise_case)
     fields = {f.attname: getattr(a, f.attname) for f in Case._meta.concrete_fields}
     fields.pop("id")
     copies = []
@@ -99,6 +99,7 @@ def test_recount_detects_tampering_and_rebuilds(world, raise_case):
     _workflow(world, raise_case)
     call_command("recount_tallies", "--check")  # equal: no exit
     row = StateTally.objects.exclude(n=0).first()
+    assert row is not None
     StateTally.objects.filter(pk=row.pk).update(n=row.n + 1)
     StateTally.objects.create(county_code="999999", area_path="1/", status="x", flags=0, n=2)
     differences = tallies_check()

@@ -16,7 +16,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--check", action="store_true", help="compare with a full recount; exit 1 on any difference"
+            "--check",
+            action="store_true",
+            help="compare with a full recount; exit 1 on any difference",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
