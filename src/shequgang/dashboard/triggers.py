@@ -241,9 +241,11 @@ def pg_create(t: Tally) -> list[str]:
 
 
 def pg_truncate_create() -> list[str]:
-    tables = ", ".join(t.table for t in TALLIES)
+    # DELETE, not TRUNCATE: a TRUNCATE of the cases and the tallies together (Django's
+    # flush) may not truncate the tallies again from inside its own trigger.
+    body = "\n".join(f"DELETE FROM {t.table};" for t in TALLIES)
     return [
-        _pg_function("dashboard_tally_truncate", f"TRUNCATE {tables};"),
+        _pg_function("dashboard_tally_truncate", body),
         f"CREATE OR REPLACE TRIGGER dashboard_tally_truncate AFTER TRUNCATE ON {CASES} "
         "FOR EACH STATEMENT EXECUTE FUNCTION dashboard_tally_truncate()",
     ]
