@@ -125,3 +125,16 @@ def test_shanghai_week_and_month_boundaries(world, raise_case):
     ):
         raise_case(actor=world.users["nobody"], now=moment)
     assert_in_step()
+
+
+def test_admin_shows_tallies_read_only(world, raise_case):
+    from django.test import Client
+
+    raise_case(actor=world.users["nobody"])
+    admin = world.users["city_admin"]
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    client = Client()
+    client.force_login(admin)
+    assert client.get("/admin/dashboard/statetally/").status_code == 200
+    assert client.get("/admin/dashboard/statetally/add/").status_code == 403
