@@ -51,6 +51,19 @@ def dashboard_scopes(user: UserLike) -> list[Place]:
     return sorted(places.values(), key=lambda p: p.path)
 
 
+def may_watch(user: UserLike) -> bool:
+    """Whether the user has a command centre to watch (for the top bar; no query beyond
+    the cached role assignments)."""
+    if not user.is_authenticated:
+        return False
+    return is_unrestricted(user) or any(
+        a.place is not None
+        and a.place.kind in SCOPE_KINDS
+        and Perm.DASHBOARD_VIEW in ROLE_PERMS[a.role]
+        for a in active_assignments(user)
+    )
+
+
 def access_dashboard(user: UserLike, scope: str | int | None) -> DashboardScope:
     """The scope named by a place id or a 6-digit county code (GB/T 2260; six digits are
     read as a code first), or the user's own top scope when ``scope`` is empty.

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from shequgang.dashboard.access import dashboard_scopes
+from shequgang.dashboard.access import may_watch
 
 register = template.Library()
 
@@ -14,4 +14,4 @@ register = template.Library()
 @register.inclusion_tag("dashboard/_nav.html", takes_context=True)
 def dashboard_nav(context: template.Context) -> dict[str, Any]:
     user = context["user"]
-    return {"show": bool(user.is_authenticated and dashboard_scopes(user))}
+    return {"show": may_watch(user)}
