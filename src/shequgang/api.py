@@ -42,6 +42,7 @@ def _mount() -> None:
     api.add_router("/party", "shequgang.party.activities_api.router")
     api.add_router("/", "shequgang.cases.dispatch_api.router")  # 派遣·核查
     api.add_router("/", "shequgang.cases.duplicates_api.router")  # similar, me too
+    api.add_router("/dashboard", "shequgang.dashboard.api.router")
     # Keep last: a JSON 404 for any path the routers above do not know.
     api.add_router("/", "shequgang.apikit.fallback.router")
 

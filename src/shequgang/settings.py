@@ -126,6 +126,7 @@ INSTALLED_APPS = [
     "shequgang.grid",
     "shequgang.party",
     "shequgang.points",
+    "shequgang.dashboard",
 ]
 
 MIDDLEWARE = [

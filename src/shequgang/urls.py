@@ -24,4 +24,5 @@ urlpatterns = [
     path("", include("shequgang.grid.urls")),
     path("", include("shequgang.party.activity_urls")),
     path("", include("shequgang.cases.duplicates_urls")),
+    path("", include("shequgang.dashboard.urls")),
 ]

@@ -38,6 +38,7 @@ class Perm(models.TextChoices):
     CASE_SUPERVISE = "case.supervise", "督办、合并、重新分派事项"
     PARTY_VIEW = "party.view", "查看党组织、党员和双报到"
     PARTY_MANAGE = "party.manage", "维护党组织、党员和双报到"
+    DASHBOARD_VIEW = "dashboard.view", "查看指挥中心"
 
 
 _ALL = set(Perm.values)
@@ -49,7 +50,7 @@ ROLE_PERMS: dict[str, set[str]] = {
     Role.CITY_ADMIN: _ALL,
     Role.COUNTY_COMMAND: {Perm.PLACE_VIEW, Perm.RESIDENT_VIEW, Perm.RESIDENT_EXPORT}
     | _CASES
-    | {Perm.CASE_SUPERVISE, Perm.PARTY_VIEW},
+    | {Perm.CASE_SUPERVISE, Perm.PARTY_VIEW, Perm.DASHBOARD_VIEW},
     Role.TOWN_STAFF: _REGISTER
     | _CASES
     | _PARTY

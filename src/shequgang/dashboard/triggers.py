@@ -1,0 +1,340 @@
+"""The triggers that keep the tallies (``models.py``) exactly in step with ``cases_case``.
+
+One description of each tally (its key columns as SQL expressions over a case row) is
+turned into the SQL of both databases:
+
+- **SQLite**: row triggers ``AFTER INSERT``, ``AFTER DELETE`` and ``AFTER UPDATE OF``
+  the columns the tally reads, the latter only ``WHEN`` one of its keys changes; each is
+  an upsert (``INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n``).
+- **PostgreSQL**: statement triggers with transition tables, so a set-wise write (the
+  sweep's UPDATE, a ``bulk_create`` batch, a DELETE) does one grouped upsert per tally
+  instead of one per row. Keys are upserted in sorted order, so two writers lock tally
+  rows in the same order. ``TRUNCATE`` of the cases empties the tallies.
+
+The same expressions rebuild the tallies from scratch (``recount_sql``), which is what
+``shequgang recount_tallies`` runs. Dates are Asia/Shanghai (UTC+8 all year, no DST).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection as default_connection
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+CASES = "cases_case"
+
+
+@dataclass(frozen=True)
+class Key:
+    column: str
+    sqlite: str  # expression over the row "{r}" (NEW, OLD or a table alias)
+    postgresql: str
+
+
+@dataclass(frozen=True)
+class Tally:
+    name: str  # short name, used in trigger and function names
+    table: str
+    keys: tuple[Key, ...]
+    reads: tuple[str, ...]  # the case columns the keys are computed from
+
+    def exprs(self, vendor: str, row: str) -> list[str]:
+        return [getattr(k, vendor).format(r=row) for k in self.keys]
+
+    @property
+    def columns(self) -> list[str]:
+        return [k.column for k in self.keys]
+
+
+def _same(column: str) -> Key:
+    return Key(column, "{r}." + column, "{r}." + column)
+
+
+def _tri(column: str) -> Key:
+    """A nullable boolean as -1 / 0 / 1."""
+    return Key(
+        column,
+        f"coalesce({{r}}.{column}, -1)",
+        f"(CASE WHEN {{r}}.{column} IS NULL THEN -1 WHEN {{r}}.{column} THEN 1 ELSE 0 END)",
+    )
+
+
+def _or_zero(column: str, source: str) -> Key:
+    return Key(column, f"coalesce({{r}}.{source}, 0)", f"coalesce({{r}}.{source}, 0)")
+
+
+# The first three segments of the place path: the town/street (or the county or city
+# itself for a case raised that high). SQLite has no regex functions of its own.
+_P = "{r}.place_path"
+_I1 = f"instr({_P}, '/')"
+_I2 = f"instr(substr({_P}, {_I1} + 1), '/')"
+_I3 = f"instr(substr({_P}, {_I1} + {_I2} + 1), '/')"
+AREA = Key(
+    "area_path",
+    f"substr({_P}, 1, {_I1} + {_I2} + {_I3})",
+    f"substring({_P} from '^[^/]*/(?:[^/]*/(?:[^/]*/)?)?')",
+)
+FLAGS = Key(
+    "flags",
+    "(({r}.ack_overdue_at IS NOT NULL) + 2 * ({r}.yellow_card_at IS NOT NULL)"
+    " + 4 * ({r}.red_card_at IS NOT NULL))",
+    "(({r}.ack_overdue_at IS NOT NULL)::int + 2 * ({r}.yellow_card_at IS NOT NULL)::int"
+    " + 4 * ({r}.red_card_at IS NOT NULL)::int)",
+)
+# Django stores SQLite datetimes as UTC text "YYYY-MM-DD HH:MM:SS[.ffffff]"; the seconds
+# are cut before date() because SQLite rounds 23:59:59.9999995 up into the next day.
+WEEK = Key(
+    "week",
+    "date(substr({r}.created_at, 1, 19), '+8 hours', '-6 days', 'weekday 1')",
+    "date_trunc('week', {r}.created_at AT TIME ZONE 'Asia/Shanghai')::date",
+)
+MONTH = Key(
+    "month",
+    "date(substr({r}.created_at, 1, 19), '+8 hours', 'start of month')",
+    "date_trunc('month', {r}.created_at AT TIME ZONE 'Asia/Shanghai')::date",
+)
+
+TALLIES: tuple[Tally, ...] = (
+    Tally(
+        "state",
+        "dashboard_statetally",
+        (_same("county_code"), AREA, _same("status"), FLAGS),
+        ("county_code", "place_path", "status", "ack_overdue_at", "yellow_card_at", "red_card_at"),
+    ),
+    Tally(
+        "grid",
+        "dashboard_gridtally",
+        (_same("county_code"), _or_zero("grid_id", "grid_id"), _same("status")),
+        ("county_code", "grid_id", "status"),
+    ),
+    Tally(
+        "department",
+        "dashboard_departmenttally",
+        (
+            _same("county_code"),
+            _or_zero("department_id", "handler_department_id"),
+            _same("status"),
+        ),
+        ("county_code", "handler_department_id", "status"),
+    ),
+    Tally(
+        "week",
+        "dashboard_weektally",
+        (_same("county_code"), WEEK, _same("category_id")),
+        ("county_code", "created_at", "category_id"),
+    ),
+    Tally(
+        "month",
+        "dashboard_monthtally",
+        (
+            _same("county_code"),
+            MONTH,
+            _same("status"),
+            _tri("responded_on_time"),
+            _tri("resolved_on_time"),
+            _same("satisfaction"),
+            _or_zero("resolved_rung", "resolved_rung"),
+        ),
+        (
+            "county_code",
+            "created_at",
+            "status",
+            "responded_on_time",
+            "resolved_on_time",
+            "satisfaction",
+            "resolved_rung",
+        ),
+    ),
+    Tally(
+        "month_category",
+        "dashboard_monthcategorytally",
+        (
+            _same("county_code"),
+            MONTH,
+            _same("category_id"),
+            _same("status"),
+            _or_zero("resolved_rung", "resolved_rung"),
+        ),
+        ("county_code", "created_at", "category_id", "status", "resolved_rung"),
+    ),
+)
+
+
+# --- SQLite -----------------------------------------------------------------------------
+
+
+def _sqlite_upsert(t: Tally, row: str, delta: int) -> str:
+    cols = ", ".join(t.columns)
+    return (
+        f"INSERT INTO {t.table} ({cols}, n) VALUES ({', '.join(t.exprs('sqlite', row))}, {delta})"
+        f" ON CONFLICT ({cols}) DO UPDATE SET n = n + excluded.n;"
+    )
+
+
+def sqlite_create(t: Tally) -> list[str]:
+    changed = " OR ".join(
+        f"({new}) IS NOT ({old})"
+        for new, old in zip(t.exprs("sqlite", "NEW"), t.exprs("sqlite", "OLD"), strict=True)
+    )
+    base = f"dashboard_{t.name}"
+    return [
+        f"CREATE TRIGGER IF NOT EXISTS {base}_ai AFTER INSERT ON {CASES} BEGIN "
+        f"{_sqlite_upsert(t, 'NEW', 1)} END",
+        f"CREATE TRIGGER IF NOT EXISTS {base}_ad AFTER DELETE ON {CASES} BEGIN "
+        f"{_sqlite_upsert(t, 'OLD', -1)} END",
+        f"CREATE TRIGGER IF NOT EXISTS {base}_au AFTER UPDATE OF {', '.join(t.reads)} "
+        f"ON {CASES} WHEN {changed} BEGIN "
+        f"{_sqlite_upsert(t, 'OLD', -1)} {_sqlite_upsert(t, 'NEW', 1)} END",
+    ]
+
+
+def sqlite_drop(t: Tally) -> list[str]:
+    return [f"DROP TRIGGER IF EXISTS dashboard_{t.name}_{op}" for op in ("ai", "ad", "au")]
+
+
+# --- PostgreSQL -------------------------------------------------------------------------
+
+
+def _pg_upsert(t: Tally, moved: str) -> str:
+    """Upsert the net change of ``moved`` (rows of key expressions and a ±1) into ``t``,
+    one row per key, in key order."""
+    cols = ", ".join(t.columns)
+    keys = ", ".join(f"k{i}" for i in range(len(t.keys)))
+    positions = ", ".join(str(i + 1) for i in range(len(t.keys)))
+    return (
+        f"INSERT INTO {t.table} AS t ({cols}, n) SELECT {keys}, sum(d) FROM ({moved})"
+        f" AS moved({keys}, d) GROUP BY {positions} HAVING sum(d) <> 0 ORDER BY {positions}"
+        f" ON CONFLICT ({cols}) DO UPDATE SET n = t.n + EXCLUDED.n;"
+    )
+
+
+def _pg_function(name: str, body: str) -> str:
+    return (
+        f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+        f"BEGIN\n{body}\nRETURN NULL;\nEND\n$$"
+    )
+
+
+def pg_create(t: Tally) -> list[str]:
+    base = f"dashboard_{t.name}"
+    new = ", ".join(t.exprs("postgresql", "r"))
+    old = ", ".join(t.exprs("postgresql", "o"))
+    # An UPDATE moves a case only when one of this tally's keys changed.
+    join = f"FROM old_rows o JOIN new_rows r ON r.id = o.id WHERE ({old}) IS DISTINCT FROM ({new})"
+    return [
+        _pg_function(f"{base}_ins", _pg_upsert(t, f"SELECT {new}, 1 FROM new_rows r")),
+        _pg_function(f"{base}_del", _pg_upsert(t, f"SELECT {old}, -1 FROM old_rows o")),
+        _pg_function(
+            f"{base}_upd",
+            _pg_upsert(t, f"SELECT {old}, -1 {join} UNION ALL SELECT {new}, 1 {join}"),
+        ),
+        f"CREATE OR REPLACE TRIGGER {base}_ins AFTER INSERT ON {CASES} "
+        f"REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {base}_ins()",
+        f"CREATE OR REPLACE TRIGGER {base}_del AFTER DELETE ON {CASES} "
+        f"REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION {base}_del()",
+        f"CREATE OR REPLACE TRIGGER {base}_upd AFTER UPDATE ON {CASES} "
+        "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {base}_upd()",
+    ]
+
+
+def pg_truncate_create() -> list[str]:
+    # DELETE, not TRUNCATE: a TRUNCATE of the cases and the tallies together (Django's
+    # flush) may not truncate the tallies again from inside its own trigger.
+    body = "\n".join(f"DELETE FROM {t.table};" for t in TALLIES)
+    return [
+        _pg_function("dashboard_tally_truncate", body),
+        f"CREATE OR REPLACE TRIGGER dashboard_tally_truncate AFTER TRUNCATE ON {CASES} "
+        "FOR EACH STATEMENT EXECUTE FUNCTION dashboard_tally_truncate()",
+    ]
+
+
+def pg_drop(t: Tally) -> list[str]:
+    base = f"dashboard_{t.name}"
+    return [
+        *(f"DROP TRIGGER IF EXISTS {base}_{op} ON {CASES}" for op in ("ins", "del", "upd")),
+        *(f"DROP FUNCTION IF EXISTS {base}_{op}()" for op in ("ins", "del", "upd")),
+    ]
+
+
+# --- Both -------------------------------------------------------------------------------
+
+
+def create_sql(vendor: str) -> list[str]:
+    if vendor == "sqlite":
+        return [s for t in TALLIES for s in sqlite_create(t)]
+    if vendor == "postgresql":
+        return [s for t in TALLIES for s in pg_create(t)] + pg_truncate_create()
+    raise NotImplementedError(f"tally triggers for {vendor}")
+
+
+def drop_sql(vendor: str) -> list[str]:
+    if vendor == "sqlite":
+        return [s for t in TALLIES for s in sqlite_drop(t)]
+    if vendor == "postgresql":
+        return [
+            "DROP TRIGGER IF EXISTS dashboard_tally_truncate ON cases_case",
+            "DROP FUNCTION IF EXISTS dashboard_tally_truncate()",
+            *(s for t in TALLIES for s in pg_drop(t)),
+        ]
+    raise NotImplementedError(f"tally triggers for {vendor}")
+
+
+def recount_sql(t: Tally, vendor: str, *, into: str | None = None) -> str:
+    """An INSERT … SELECT that counts every case into ``into`` (default: the tally)."""
+    cols = ", ".join(t.columns)
+    positions = ", ".join(str(i + 1) for i in range(len(t.keys)))
+    return (
+        f"INSERT INTO {into or t.table} ({cols}, n) "
+        f"SELECT {', '.join(t.exprs(vendor, 'c'))}, count(*) FROM {CASES} c GROUP BY {positions}"
+    )
+
+
+def install(conn: BaseDatabaseWrapper | None = None) -> None:
+    """(Re)create every trigger. Idempotent."""
+    conn = conn or default_connection
+    with conn.cursor() as cursor:
+        for statement in create_sql(conn.vendor):
+            cursor.execute(statement)
+
+
+def uninstall(conn: BaseDatabaseWrapper | None = None) -> None:
+    conn = conn or default_connection
+    with conn.cursor() as cursor:
+        for statement in drop_sql(conn.vendor):
+            cursor.execute(statement)
+
+
+def installed_count(conn: BaseDatabaseWrapper | None = None) -> int:
+    """How many tally triggers the database has (SQLite: 3 per tally; PostgreSQL: 3 per
+    tally and the TRUNCATE one)."""
+    conn = conn or default_connection
+    with conn.cursor() as cursor:
+        if conn.vendor == "sqlite":
+            cursor.execute(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE"
+                " 'dashboard\\_%' ESCAPE '\\' AND tbl_name = %s",
+                [CASES],
+            )
+        else:
+            cursor.execute(
+                "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'dashboard\\_%%'"
+                " AND tgrelid = %s::regclass",
+                [CASES],
+            )
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+def ensure_triggers(using: str = "default", **kwargs: Any) -> None:
+    """post_migrate: recreate triggers a table rebuild may have dropped."""
+    from django.db import connections
+
+    conn = connections[using]
+    if conn.vendor not in {"sqlite", "postgresql"}:
+        return
+    if "dashboard_statetally" not in conn.introspection.table_names():
+        return  # migrating backwards, or before our first migration
+    install(conn)
