@@ -51,3 +51,18 @@ def test_triggers_come_back_after_a_table_rebuild(db):
     assert triggers.installed_count() == 0
     triggers.ensure_triggers(using="default")
     assert triggers.installed_count() > 0
+
+
+@pytest.mark.django_db
+def test_tally_tables_leave_room_for_hot_updates_on_postgresql() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("storage parameters are PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reloptions FROM pg_class WHERE relname LIKE 'dashboard_%%tally'"
+        )
+        options = dict(cursor.fetchall())
+    assert len(options) == 6
+    for table, opts in options.items():
+        assert "fillfactor=50" in (opts or []), table
+        assert "autovacuum_vacuum_threshold=1000" in opts, table
