@@ -484,6 +484,8 @@ def hours_confirm(
         activity = signup.activity
         if not may_organise(user, activity):
             raise NotFound()
+        if signup.user_id == user.pk:
+            raise Forbidden("不能确认本人的服务时长，请由其他组织者确认")
         if activity.status != ActivityStatus.FINISHED:
             raise DomainError("not_finished", "请先结束活动（登记未到人员）再确认时长", status=409)
         if signup.status != SignupStatus.CONFIRMED:

@@ -187,7 +187,8 @@ def points_award(
     now: dt.datetime | None = None,
 ) -> Transaction:
     """Staff award points by a rule by hand (the award page and API). Allowed when the
-    actor holds one of the rule's ``awarded_by`` roles on the community (or above)."""
+    actor holds one of the rule's ``awarded_by`` roles on the community (or above), and
+    never to themselves (their own points come from someone else's hand)."""
     check_community(community)
     rule = rule_for(community, rule_code)
     allowed = set(rule.awarded_by or [])
@@ -195,6 +196,8 @@ def points_award(
         not is_unrestricted(actor) and not (access.roles_in_community(actor, community) & allowed)
     ):
         raise Forbidden("您不能按此规则发放积分")
+    if actor.pk == user.pk:
+        raise Forbidden("不能给自己发放积分")
     return points_earn(
         actor=actor,
         user=user,

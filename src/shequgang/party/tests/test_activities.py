@@ -392,3 +392,18 @@ def test_thirty_concurrent_signups_for_ten_places() -> None:
     statuses = list(Signup.objects.filter(activity=activity).values_list("status", flat=True))
     assert statuses.count(SignupStatus.CONFIRMED) == 10
     assert statuses.count(SignupStatus.WAITING) == 20
+
+
+def test_an_organiser_does_not_confirm_their_own_hours(world: World) -> None:
+    activity = publish(world, capacity=2)
+    secretary = world.users["secretary_a"]
+    own = _served(world, activity, secretary)
+    svc.activity_finish(actor=secretary, activity=activity, now=activity.ends_at)
+    with pytest.raises(Forbidden):
+        svc.hours_confirm(actor=secretary, signup=own)
+    own.refresh_from_db()
+    assert own.hours_confirmed_at is None
+    assert balance_of(user_id=secretary.pk, community=world.community_a) == 0
+    # Another organiser of the community confirms them.
+    svc.hours_confirm(actor=world.users["worker_a"], signup=own)
+    assert balance_of(user_id=secretary.pk, community=world.community_a) == 5

@@ -229,3 +229,18 @@ def test_balance_of(world):
     assert balance_of(user_id=user.pk, community=world.community_a) == 0
     earn(world, user, "b1", amount=12)
     assert balance_of(user_id=user.pk, community=world.community_a) == 12
+
+
+def test_nobody_awards_points_to_themselves(world):
+    worker = world.users["worker_a"]
+    with pytest.raises(DomainError) as exc:
+        points_award(
+            actor=worker,
+            user=worker,
+            community=world.community_a,
+            rule_code="deliberation",
+            reason="参加议事",
+            idempotency_key="self",
+        )
+    assert exc.value.code == "forbidden"
+    assert not Transaction.objects.filter(idempotency_key="self").exists()
