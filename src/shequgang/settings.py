@@ -123,6 +123,10 @@ INSTALLED_APPS = [
     "shequgang.cases",
     "shequgang.veterans",
 ]
+# The benchmark's ceiling views (bench/run.py sets it); never on in production.
+BENCH = env_bool("SHEQUGANG_BENCH", default=False)
+if BENCH:
+    INSTALLED_APPS.append("shequgang.bench_ceiling")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -19,3 +20,6 @@ urlpatterns = [
     path("", include("shequgang.cases.urls")),
     path("", include("shequgang.cases.deliberation_urls")),
 ]
+
+if settings.BENCH:  # bench/run.py only: the ceiling views
+    urlpatterns.insert(0, path("bench/", include("shequgang.bench_ceiling.urls")))
