@@ -104,6 +104,7 @@ def server_env(url: str, field_key: str, *, bench: bool = True) -> dict[str, str
         DJANGO_SETTINGS_MODULE="shequgang.settings",
         SHEQUGANG_VAR_DIR=str(OUT / "var"),
         PYTHONPATH=str(ROOT / "src"),
+        ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
     )
     env.pop("SHEQUGANG_DEMO", None)
     env.pop("DEBUG", None)
