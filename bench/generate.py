@@ -248,10 +248,14 @@ def build_tree(world: World, size: Size, rng: random.Random) -> int:
         compound_parent = {c.pk: c.parent_id for c in compounds}
         for b in buildings:
             by_community[compound_parent[b.parent_id]].append(b)
+        # (One grid_assign_buildings call per building: with a community's ~50 buildings
+        # in one call its OR of path prefixes is a sequential scan of the whole tree on
+        # PostgreSQL, minutes at city scale; one building is one index range. The place
+        # rows are the same; there is one audit row per building instead of per grid.)
         for community in communities:
             grid = grid_create(community=community, name="第一网格", actor=None)
-            grid_assign_buildings(grid=grid, buildings=by_community[community.pk], actor=None)
             for b in by_community[community.pk]:
+                grid_assign_buildings(grid=grid, buildings=[b], actor=None)
                 b.grid_id = grid.pk
         world.add(buildings)
         for b in buildings:
@@ -1033,11 +1037,11 @@ def generate(url: str, size: Size, *, seed: int = 1, residents: bool = True) -> 
     with transaction.atomic():
         timer.run("places (tree, grids)", lambda: build_tree(world, size, rng))
         timer.run("departments, staff", lambda: build_staff(world, rng))
+    with transaction.atomic():
+        timer.run("cases + events", lambda: build_cases(world, size, rng, now))
     if residents and size.residents:
         with transaction.atomic():
             timer.run("residents (encrypted)", lambda: build_residents(world, rng))
-    with transaction.atomic():
-        timer.run("cases + events", lambda: build_cases(world, size, rng, now))
 
     def analyze() -> int:
         with connection.cursor() as cur:
@@ -1062,6 +1066,7 @@ def generate(url: str, size: Size, *, seed: int = 1, residents: bool = True) -> 
     }
     meta = {
         "size": size.__dict__,
+        "residents": bool(residents and size.residents),
         "seed": seed,
         "field_key": field_key,
         "generated_at": now.isoformat(),

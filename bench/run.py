@@ -38,7 +38,13 @@ PY = str(ROOT / ".venv" / "bin" / "python")
 SHEQUGANG = str(ROOT / ".venv" / "bin" / "shequgang")
 PORT, PEER_PORT = 8100, 8200
 DOCS = ROOT / "docs" / "benchmarks.md"
-BEGIN, END = "<!-- BEGIN GENERATED (bench/run.py) -->", "<!-- END GENERATED -->"
+
+def markers(mode: str) -> tuple[str, str]:
+    return (
+        f"<!-- BEGIN GENERATED {mode} (bench/run.py rewrites this section) -->",
+        f"<!-- END GENERATED {mode} -->",
+    )
+
 
 MODES: dict[str, dict[str, Any]] = {
     "quick": {
@@ -420,8 +426,9 @@ def machine() -> dict[str, str]:
 
 def render(results: dict[str, Any]) -> str:
     rows = [row for engine, r in results["engines"].items() for row in rows_for(engine, r)]
+    begin, end = markers(results["mode"])
     lines = [
-        BEGIN,
+        begin,
         "",
         f"### Results ({results['mode']} mode, {results['finished_at']})",
         "",
@@ -450,15 +457,16 @@ def render(results: dict[str, Any]) -> str:
                 f"{ds['seconds']} s ({stages})."
             )
             lines.append("")
-    lines.append(END)
+    lines.append(end)
     return "\n".join(lines)
 
 
-def write_docs(section: str) -> None:
+def write_docs(section: str, mode: str) -> None:
+    begin, end = markers(mode)
     text = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1]
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        tail = rest.split(end, 1)[1]
         text = head + section + tail
     else:
         text = text.rstrip() + "\n\n" + section + "\n"
@@ -504,6 +512,9 @@ def main() -> None:
     results["finished_at"] = f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
     results["seconds"] = round(time.perf_counter() - started, 1)
     (benchdb.OUT / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    (benchdb.OUT / f"results_{args.mode}.json").write_text(
+        json.dumps(results, indent=2, ensure_ascii=False)
+    )
     rows = [row for engine, r in results["engines"].items() for row in rows_for(engine, r)]
     width = max(len(m) for m, *_ in rows)
     print()
@@ -511,7 +522,7 @@ def main() -> None:
         print(f"{m:<{width}}  {e:<10}  {v:<60}  {t:<24}  {x}")
     print(f"\ntotal {results['seconds']} s; results in bench/out/results.json")
     if not args.no_docs:
-        write_docs(render(results))
+        write_docs(render(results), args.mode)
         print("docs/benchmarks.md: generated section rewritten")
 
 
