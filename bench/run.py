@@ -39,6 +39,7 @@ SHEQUGANG = str(ROOT / ".venv" / "bin" / "shequgang")
 PORT, PEER_PORT = 8100, 8200
 DOCS = ROOT / "docs" / "benchmarks.md"
 
+
 def markers(mode: str) -> tuple[str, str]:
     return (
         f"<!-- BEGIN GENERATED {mode} (bench/run.py rewrites this section) -->",
