@@ -514,14 +514,20 @@ def main() -> None:
         r: dict[str, Any] = {}
         results["engines"][engine] = r
         url = dataset(engine, mode["size"], args.pg_url)
+        save = lambda: (benchdb.OUT / "results.json").write_text(  # noqa: E731
+            json.dumps(results, indent=2, ensure_ascii=False)
+        )
         r["shequgang"] = shequgang(engine, url, mode)
+        save()
         if "sweep" not in skip:
             r["sweep"] = sweep(engine, url, mode)
+            save()
         if "import" not in skip:
             r["import"] = register_import(engine, args.pg_url, mode["import_rows"])
+            save()
         if "helpdesk" not in skip:
             r["helpdesk"] = [helpdesk(engine, args.pg_url, n, mode) for n in mode["tickets"]]
-        (benchdb.OUT / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
+            save()
     results["finished_at"] = f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
     results["seconds"] = round(time.perf_counter() - started, 1)
     (benchdb.OUT / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))

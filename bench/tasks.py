@@ -103,7 +103,8 @@ def sweep(*, open_cases: int, spread_hours: float) -> dict[str, Any]:
     ``run_sweep`` is timed twice: the first run clears that backlog (flags, red cards,
     escalations, events), the second, a minute later, is the steady state."""
     from django.db import connection, transaction
-    from django.db.models import Max
+    from django.db.models import Case as Case_
+    from django.db.models import DateTimeField, Max, Value, When
 
     from shequgang.calendar.workdays import working_day_table, working_hours_after
     from shequgang.cases.deadlines import warn_time
@@ -123,33 +124,46 @@ def sweep(*, open_cases: int, spread_hours: float) -> dict[str, Any]:
     started = time.perf_counter()
     statuses = ("submitted", "acknowledged", "in_progress", "reopened")
     with transaction.atomic():
-        # Restart the clocks, per category and start time bucket (one UPDATE each).
-        for cat in categories.values():
-            if cat.parent_id is None:
-                continue
-            for bucket in range(48):
-                at = now - dt.timedelta(hours=step * bucket + 0.25)
+        # Restart the clocks: one UPDATE per start instant (every 48th case), the clocks
+        # per category as CASE expressions.
+        leaves = [c for c in categories.values() if c.parent_id is not None]
+        for bucket in range(48):
+            at = now - dt.timedelta(hours=step * bucket + 0.25)
+            clocks = {}
+            for cat in leaves:
                 resolve = table.working_days_after(at, max(1, cat.resolve_days))
-                (
-                    Case.objects.filter(pk__gt=ids_from, category_id=cat.pk)
-                    .extra(where=[f"id %% 48 = {bucket}"])
-                    .update(
-                        status=statuses[bucket % 4],
-                        assigned_at=at,
-                        ack_due_at=working_hours_after(at, max(1, cat.ack_hours)),
-                        warn_at=warn_time(resolve),
-                        resolve_due_at=resolve,
-                        acknowledged_at=None if bucket % 4 == 0 else at,
-                        ack_overdue_at=None,
-                        yellow_card_at=None,
-                        red_card_at=None,
-                        resolved_at=None,
-                        closed_at=None,
-                        close_due_at=None,
-                        merged_into=None,
-                        swept_by=None,
-                    )
+                clocks[cat.pk] = (
+                    working_hours_after(at, max(1, cat.ack_hours)),
+                    warn_time(resolve),
+                    resolve,
                 )
+
+            def by_category(i: int, clocks: dict[int, tuple[dt.datetime, ...]] = clocks) -> Case_:
+                return Case_(
+                    *[When(category_id=pk, then=Value(c[i])) for pk, c in clocks.items()],
+                    output_field=DateTimeField(),
+                )
+
+            (
+                Case.objects.filter(pk__gt=ids_from)
+                .extra(where=[f"id %% 48 = {bucket}"])
+                .update(
+                    status=statuses[bucket % 4],
+                    assigned_at=at,
+                    ack_due_at=by_category(0),
+                    warn_at=by_category(1),
+                    resolve_due_at=by_category(2),
+                    acknowledged_at=None if bucket % 4 == 0 else at,
+                    ack_overdue_at=None,
+                    yellow_card_at=None,
+                    red_card_at=None,
+                    resolved_at=None,
+                    closed_at=None,
+                    close_due_at=None,
+                    merged_into=None,
+                    swept_by=None,
+                )
+            )
     reset = time.perf_counter() - started
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
