@@ -9,7 +9,7 @@ WEB_WORKERS ?= 2
 export PYTHONDONTWRITEBYTECODE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run serve migrate demo test test-pg lint fmt lock bench bench-import bench-points bench-dashboard clean
+.PHONY: help venv run serve migrate demo test test-pg lint fmt lock bench bench-full bench-import bench-points bench-dashboard clean
 
 help: ## Show every developer command
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -70,6 +70,14 @@ fmt: venv ## Format and auto-fix
 lock: venv ## Re-pin requirements/*.lock from pyproject.toml
 	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes -o requirements/base.lock
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -c requirements/base.lock -o requirements/dev.lock
+
+# The suite (bench/run.py): SQLite and PostgreSQL (PG_URL names the server; databases
+# shequgang_bench_* are created and dropped there). Datasets are cached in bench/out/.
+bench: venv ## Benchmarks, quick mode (small city, short loads; docs/benchmarks.md)
+	$(BIN)/python bench/run.py --mode quick --pg-url $${PG_URL:-postgres://postgres@127.0.0.1:5432/shequgang_bench}
+
+bench-full: venv ## Benchmarks, full mode (1,000,000 cases; takes about an hour)
+	$(BIN)/python bench/run.py --mode full --pg-url $${PG_URL:-postgres://postgres@127.0.0.1:5432/shequgang_bench}
 
 bench-import: venv ## Benchmark: validate and import 100,000 register rows
 	$(BIN)/python bench/import_residents.py --rows 100000

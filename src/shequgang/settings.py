@@ -128,6 +128,10 @@ INSTALLED_APPS = [
     "shequgang.points",
     "shequgang.dashboard",
 ]
+# The benchmark's ceiling views (bench/run.py sets it); never on in production.
+BENCH = env_bool("SHEQUGANG_BENCH", default=False)
+if BENCH:
+    INSTALLED_APPS.append("shequgang.bench_ceiling")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

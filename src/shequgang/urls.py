@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -26,3 +27,6 @@ urlpatterns = [
     path("", include("shequgang.cases.duplicates_urls")),
     path("", include("shequgang.dashboard.urls")),
 ]
+
+if settings.BENCH:  # bench/run.py only: the ceiling views
+    urlpatterns.insert(0, path("bench/", include("shequgang.bench_ceiling.urls")))

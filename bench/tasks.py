@@ -1,0 +1,243 @@
+"""Django-side steps of the benchmark, one per process (each dataset has its own
+database and key): ``python bench/tasks.py TASK --database-url URL``. Prints one JSON
+line. Never imported by the project."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import benchdb
+
+
+def prepare() -> dict[str, Any]:
+    """Tables of the ceiling app, API tokens, the payloads for case creation and the
+    handlers whose work queues are the largest."""
+    from django.contrib.auth.models import User
+    from django.core.management import call_command
+    from django.db.models import Count
+
+    from shequgang.cases.models import OPEN_STATUSES, Case, Category
+    from shequgang.people.models import RoleAssignment
+    from shequgang.people.roles import Role
+    from shequgang.people.services import api_token_issue
+    from shequgang.places.models import Kind, Place
+
+    call_command("migrate", verbosity=0)
+    admin = User.objects.get(username="bench_admin")
+
+    def token(user: User) -> str:
+        return api_token_issue(actor=admin, user=user, name="bench")[1]
+
+    raiser = User.objects.filter(username__startswith="resident").order_by("id").first()
+    assert raiser is not None
+    households = list(
+        Place.objects.filter(kind=Kind.HOUSEHOLD).order_by("?").values_list("id", flat=True)[:500]
+    )
+    categories = list(
+        Category.objects.filter(parent__isnull=False, active=True, start_rung__lte=4)
+        .order_by("id")
+        .values_list("code", flat=True)
+    )
+    queues: dict[str, Any] = {}
+    open_ = [str(s) for s in OPEN_STATUSES] + ["on_hold"]
+    for label, field, role in (
+        ("community", "handler_place_id", Role.COMMUNITY_WORKER),
+        ("department", "handler_department_id", Role.DEPARTMENT_HANDLER),
+    ):
+        rung = 4 if label == "community" else 6
+        top = (
+            Case.objects.filter(status__in=open_, rung=rung, **{f"{field}__isnull": False})
+            .values(field)
+            .annotate(n=Count("id"))
+            .order_by("-n")
+            .first()
+        )
+        if top is None:
+            continue
+        node = {"place_id" if label == "community" else "department_id": top[field]}
+        assignment = RoleAssignment.objects.filter(role=role, **node).select_related("user")[0]
+        parent = (
+            Case.objects.filter(status__in=open_, rung=rung, **{field: top[field]})
+            .values("category__parent__code")
+            .annotate(n=Count("id"))
+            .order_by("-n")[0]["category__parent__code"]
+        )
+        queues[label] = {
+            "user": assignment.user.username,
+            "token": token(assignment.user),
+            "open_cases": top["n"],
+            "filter_category": parent,
+        }
+    # The city administrator's queue: every open case of the city (the largest there is).
+    everything = Case.objects.filter(status__in=[*open_, "returned"])
+    queues["city"] = {
+        "user": admin.username,
+        "token": token(admin),
+        "open_cases": everything.count(),
+        "filter_category": everything.values("category__parent__code")
+        .annotate(n=Count("id"))
+        .order_by("-n")[0]["category__parent__code"],
+    }
+    return {
+        "raiser_token": token(raiser),
+        "households": households,
+        "categories": categories,
+        "queues": queues,
+        "cases": Case.objects.count(),
+    }
+
+
+def sweep(*, open_cases: int, spread_hours: float) -> dict[str, Any]:
+    """The sweep over ``open_cases`` open cases, at a fixed instant: the next Wednesday,
+    10:00 in Shanghai (a working day whatever the weekday of the run). The newest cases
+    are set open again with their clocks restarted at 48 instants over the
+    ``spread_hours`` before it (so some are past their acknowledgement limit, some in
+    their last day and, with a spread of days, some overdue), every flag cleared; then
+    ``run_sweep`` is timed twice: the first run clears that backlog (flags, red cards,
+    escalations, events), the second, a minute later, is the steady state."""
+    from django.db import connection, transaction
+    from django.db.models import Case as Case_
+    from django.db.models import DateTimeField, Max, Value, When
+
+    from shequgang.calendar.workdays import working_day_table, working_hours_after
+    from shequgang.cases.deadlines import warn_time
+    from shequgang.cases.models import Case, Category
+    from shequgang.cases.sweep import run_sweep
+
+    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
+    wednesday = today + dt.timedelta(days=(2 - today.weekday()) % 7 or 7)
+    now = dt.datetime.combine(wednesday, dt.time(10), tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    step = spread_hours / 48
+    top = Case.objects.aggregate(m=Max("id"))["m"] or 0
+    ids_from = max(0, top - open_cases)
+    categories = {c.pk: c for c in Category.objects.all()}
+    table = working_day_table(
+        (now - dt.timedelta(days=30)).date(), (now + dt.timedelta(days=120)).date()
+    )
+    started = time.perf_counter()
+    statuses = ("submitted", "acknowledged", "in_progress", "reopened")
+    with transaction.atomic():
+        # Restart the clocks: one UPDATE per start instant (every 48th case), the clocks
+        # per category as CASE expressions.
+        leaves = [c for c in categories.values() if c.parent_id is not None]
+        for bucket in range(48):
+            at = now - dt.timedelta(hours=step * bucket + 0.25)
+            clocks = {}
+            for cat in leaves:
+                resolve = table.working_days_after(at, max(1, cat.resolve_days))
+                clocks[cat.pk] = (
+                    working_hours_after(at, max(1, cat.ack_hours)),
+                    warn_time(resolve),
+                    resolve,
+                )
+
+            def by_category(i: int, clocks: dict[int, tuple[dt.datetime, ...]] = clocks) -> Case_:
+                return Case_(
+                    *[When(category_id=pk, then=Value(c[i])) for pk, c in clocks.items()],
+                    output_field=DateTimeField(),
+                )
+
+            (
+                Case.objects.filter(pk__gt=ids_from)
+                .extra(where=[f"id %% 48 = {bucket}"])
+                .update(
+                    status=statuses[bucket % 4],
+                    assigned_at=at,
+                    ack_due_at=by_category(0),
+                    warn_at=by_category(1),
+                    resolve_due_at=by_category(2),
+                    acknowledged_at=None if bucket % 4 == 0 else at,
+                    ack_overdue_at=None,
+                    yellow_card_at=None,
+                    red_card_at=None,
+                    resolved_at=None,
+                    closed_at=None,
+                    close_due_at=None,
+                    merged_into=None,
+                    swept_by=None,
+                )
+            )
+    reset = time.perf_counter() - started
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
+    n_open = Case.objects.filter(status__in=statuses).count()
+    t = time.perf_counter()
+    first = run_sweep(now=now)
+    cold = time.perf_counter() - t
+    t = time.perf_counter()
+    second = run_sweep(now=now + dt.timedelta(minutes=1))
+    steady = time.perf_counter() - t
+    return {
+        "open_cases": n_open,
+        "now": now.isoformat(),
+        "spread_hours": spread_hours,
+        "reset_seconds": round(reset, 1),
+        "cold_seconds": round(cold, 3),
+        "cold_report": first.__dict__,
+        "steady_seconds": round(steady, 3),
+        "steady_report": second.__dict__,
+    }
+
+
+def profile_create(*, n: int) -> dict[str, Any]:
+    """Raise ``n`` cases through the API in-process (Django's test client) under
+    pyinstrument; writes the profile's text to bench/out/profile_case_create.txt."""
+    from django.contrib.auth.models import User
+    from django.test import Client
+    from pyinstrument import Profiler
+
+    from shequgang.cases.models import Category
+    from shequgang.people.services import api_token_issue
+    from shequgang.places.models import Kind, Place
+
+    admin = User.objects.get(username="bench_admin")
+    raiser = User.objects.filter(username__startswith="resident").order_by("id")[0]
+    token = api_token_issue(actor=admin, user=raiser, name="profile")[1]
+    homes = list(Place.objects.filter(kind=Kind.HOUSEHOLD).values_list("id", flat=True)[:200])
+    code = Category.objects.get(code="noise").code
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    profiler = Profiler(interval=0.0005)
+    t = time.perf_counter()
+    with profiler:
+        for i in range(n):
+            response = client.post(
+                "/api/v1/cases",
+                {"category": code, "place": homes[i % len(homes)], "title": "楼上噪音"},
+                HTTP_IDEMPOTENCY_KEY=f"profile-{time.time_ns()}-{i}",
+            )
+            assert response.status_code == 201, response.content[:300]
+    seconds = time.perf_counter() - t
+    out = benchdb.OUT / "profile_case_create.txt"
+    out.write_text(profiler.output_text(unicode=True, show_all=False))
+    return {"n": n, "ms_per_case": round(1000 * seconds / n, 2), "profile": str(out)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("task", choices=["prepare", "sweep", "profile"])
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--open-cases", type=int, default=1_000_000)
+    parser.add_argument("--spread-hours", type=float, default=120)
+    parser.add_argument("-n", type=int, default=300)
+    args = parser.parse_args()
+    meta = benchdb.read_meta(args.database_url)
+    assert meta is not None, "no dataset at " + args.database_url
+    benchdb.setup_django(args.database_url, meta["field_key"])
+    if args.task == "prepare":
+        result = prepare()
+    elif args.task == "sweep":
+        result = sweep(open_cases=args.open_cases, spread_hours=args.spread_hours)
+    else:
+        result = profile_create(n=args.n)
+    print("RESULT " + json.dumps(result, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
