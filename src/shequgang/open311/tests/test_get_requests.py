@@ -266,7 +266,7 @@ def test_only_cases_raised_through_a_public_door_are_published(web, world, raise
     # Hotline, door-knocking, livestream and staff intake are about people who did not
     # choose to publish: out of the list, the single read and the update feed.
     def raised_by(source: str, description: str) -> Case:
-        case = raise_case(description=description)
+        case: Case = raise_case(description=description)
         Case.objects.filter(pk=case.pk).update(source=source)
         return case
 
