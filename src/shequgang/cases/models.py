@@ -58,6 +58,22 @@ OPEN_STATUSES = frozenset(
 # Statuses whose resolution clock runs (the sweep looks at these).
 CLOCK_STATUSES = OPEN_STATUSES
 FINAL_STATUSES = frozenset({Status.CLOSED, Status.MERGED})
+# The whole-city queue (an unrestricted user's, the command centre's view of everything
+# still waiting on someone): a sorted tuple, because the partial index below is used by
+# SQLite only when a query lists the values in the index condition's own order.
+BROAD_QUEUE_STATUSES: tuple[str, ...] = tuple(
+    sorted(
+        {
+            Status.SUBMITTED,
+            Status.ACKNOWLEDGED,
+            Status.IN_PROGRESS,
+            Status.REOPENED,
+            Status.ON_HOLD,
+            Status.RETURNED,
+            Status.TO_DISPATCH,
+        }
+    )
+)
 
 
 class Satisfaction(models.TextChoices):
@@ -271,6 +287,13 @@ class Case(models.Model):
             models.Index(
                 fields=["handler_department", "status", "resolve_due_at", "id"],
                 name="case_queue_dept",
+            ),
+            # Queues not narrowed to one holder walk this instead of sorting every open
+            # case: (rung, resolve_due_at, id) is the work queue's order and keyset.
+            models.Index(
+                fields=["rung", "resolve_due_at", "id"],
+                condition=models.Q(status__in=BROAD_QUEUE_STATUSES),
+                name="case_queue_broad",
             ),
             models.Index(fields=["place_path", "created_at"], name="case_scope_time"),
             models.Index(fields=["grid", "status"], name="case_grid"),

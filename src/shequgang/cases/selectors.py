@@ -19,6 +19,7 @@ from shequgang.cases.dispatch import (
     may_verify,
 )
 from shequgang.cases.models import (
+    BROAD_QUEUE_STATUSES,
     CLOCK_STATUSES,
     OPEN_STATUSES,
     Case,
@@ -99,7 +100,7 @@ def _queue_q(user: UserLike) -> Q:
     community below which they sit re-routes them. Cases waiting for dispatch from a
     node the user dispatches from, and for verification on the user's grid."""
     if is_unrestricted(user):
-        return Q(status__in=[*QUEUE_STATUSES, Status.RETURNED, Status.TO_DISPATCH])
+        return Q(status__in=BROAD_QUEUE_STATUSES)
     held = _NOTHING
     returned = _NOTHING
     for a in active_assignments(user):
