@@ -64,16 +64,12 @@ def _has_holder(rung: int, node: Place) -> bool:
     ).exists()
 
 
-def _central_household_for(household: Place) -> Place | None:
-    """The party-member central household looking after ``household``: one appointed in
-    the same unit or building (the nearest), until 联系户 links say otherwise."""
-    if household.parent is None:
-        return None
-    building = household.parent
-    if building.kind == Kind.UNIT and building.parent is not None:
-        scope_paths = [building.path, building.parent.path]
-    else:
-        scope_paths = [building.path]
+def _central_household_for(by_kind: dict[str, Place]) -> Place | None:
+    """The party-member central household looking after the household in the chain
+    ``by_kind`` (the case's ancestors by kind, already loaded): one appointed in the same
+    unit or building (the nearest), until 联系户 links say otherwise."""
+    unit, building = by_kind.get(Kind.UNIT), by_kind.get(Kind.BUILDING)
+    scope_paths = [p.path for p in (unit, building) if p is not None]
     for path in scope_paths:
         found = (
             RoleAssignment.objects.filter(
@@ -124,9 +120,13 @@ def department_for(*, category: Category, county: Place | None) -> Department | 
     )
 
 
-def route(*, place: Place, category: Category, rung: int) -> Route:
-    """The first staffed holder at or above ``rung`` for a case at ``place``."""
-    chain = place_ancestors(place=place)
+def route(
+    *, place: Place, category: Category, rung: int, chain: list[Place] | None = None
+) -> Route:
+    """The first staffed holder at or above ``rung`` for a case at ``place``. ``chain`` is
+    ``place_ancestors(place=place)`` when the caller has already loaded it."""
+    if chain is None:
+        chain = place_ancestors(place=place)
     by_kind = {p.kind: p for p in chain}
     skipped: list[str] = []
     for candidate in range(max(rung, Rung.CENTRAL_HOUSEHOLD), Rung.DEPARTMENT + 1):
@@ -142,8 +142,7 @@ def route(*, place: Place, category: Category, rung: int) -> Route:
                 )
             raise DomainError("no_department", "本县未设置该类事项的承办部门，无法继续提级")
         if candidate == Rung.CENTRAL_HOUSEHOLD:
-            household = by_kind.get(Kind.HOUSEHOLD)
-            node = _central_household_for(household) if household is not None else None
+            node = _central_household_for(by_kind) if Kind.HOUSEHOLD in by_kind else None
             if node is not None:
                 return Route(rung=candidate, place=node, skipped=skipped)
             skipped.append(f"{label}：无")

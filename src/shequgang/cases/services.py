@@ -41,7 +41,7 @@ from shequgang.people.phones import national_phone, normalize_phone
 from shequgang.people.roles import Perm
 from shequgang.people.scope import place_in_scope
 from shequgang.places.models import Department, Kind, Place
-from shequgang.places.selectors import place_ancestor_of_kind
+from shequgang.places.selectors import place_ancestor_of_kind, place_ancestors
 
 CASE_PLACE_KINDS = {Kind.HOUSEHOLD, Kind.UNIT, Kind.BUILDING, Kind.COMPOUND, Kind.COMMUNITY}
 _STAFF_SOURCES = {
@@ -163,10 +163,11 @@ def case_create(
     if raiser_phone.strip():
         e164 = normalize_phone(raiser_phone)
         phone_cipher, phone_masked = pii.encrypt(e164), mask_phone(national_phone(e164))
-    county = place_ancestor_of_kind(place=place, kind=Kind.COUNTY)
+    chain = place_ancestors(place=place)  # one query: the county and the routing read it
+    county = next((p for p in reversed(chain) if p.kind == Kind.COUNTY), None)
     if county is None or not county.code:
         raise DomainError("invalid_place", "地点不属于任何县级区划")
-    r = route(place=place, category=category, rung=category.start_rung)
+    r = route(place=place, category=category, rung=category.start_rung, chain=chain)
     user = _user(actor)
     case = Case.objects.create(
         number=next_case_number(county_code=county.code[:6], at=now),
