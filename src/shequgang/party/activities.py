@@ -12,7 +12,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -489,7 +489,12 @@ def hours_confirm(
         if signup.hours_confirmed_at is not None:
             return signup
         duration = computed_hours(activity, activity.starts_at, activity.ends_at)
-        final = signup.hours if hours is None else Decimal(hours).quantize(Decimal("0.01"))
+        try:
+            final = signup.hours if hours is None else Decimal(hours).quantize(Decimal("0.01"))
+        except InvalidOperation:  # infinity, a signalling NaN, or too many digits to round
+            final = Decimal("NaN")
+        if not final.is_finite():
+            raise DomainError("invalid_hours", "时长应为数字")
         if final < 0 or final > duration:
             raise DomainError("invalid_hours", f"时长应在0至{duration}小时之间")
         if hours is not None and final != signup.hours and not note.strip():
