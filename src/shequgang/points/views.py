@@ -471,10 +471,13 @@ def merchant_desk(request: HttpRequest) -> HttpResponse:
     if not operated.exists():
         raise Http404("您不是合作商家的确认人")
     if request.method == "POST":
+        chosen = (request.POST.get("order") or "").strip()
         order = (
-            Order.objects.filter(merchant__in=operated, pk=int(request.POST.get("order") or 0))
+            Order.objects.filter(merchant__in=operated, pk=int(chosen))
             .select_related("merchant", "community", "account")
             .first()
+            if chosen.isascii() and chosen.isdigit()
+            else None
         )
         if order is None:
             raise Http404("订单不存在或无权访问")

@@ -172,3 +172,19 @@ def test_a_merchant_operator_confirms_at_the_counter(client, world, resident):
     client.post("/points/merchant/", {"order": order.pk})
     assert Order.objects.get().status == OrderStatus.CONFIRMED
     assert Account.objects.get(merchant=merchant).balance == 12
+
+
+@pytest.mark.parametrize("value", ["x", "²", "1.5", "99999999999999999999"])
+def test_a_garbage_order_at_the_merchant_counter_is_404(client, world, value):
+    from shequgang.points.catalogue import merchant_create
+
+    operator = resident_user("shop-owner")
+    merchant_create(
+        actor=world.users["secretary_a"],
+        community=world.community_a,
+        name="红色合作伙伴·理发店",
+        operators=[operator],
+    )
+    signed_in(client, operator)
+
+    assert client.post("/points/merchant/", {"order": value}).status_code == 404
