@@ -143,6 +143,10 @@ def _validate(data: ActivityInput, *, now: dt.datetime) -> dict[str, Any]:
         raise DomainError("invalid_kind", "类型应为活动或任务")
     if timezone.is_naive(data.starts_at) or timezone.is_naive(data.ends_at):
         raise DomainError("invalid_time", "时间须带时区")
+    try:  # the database stores UTC: 9999-12-31 at −12:00 is past its calendar
+        data.starts_at.astimezone(dt.UTC), data.ends_at.astimezone(dt.UTC)
+    except OverflowError:
+        raise DomainError("invalid_time", "时间超出范围") from None
     if data.ends_at <= data.starts_at:
         raise DomainError("invalid_time", "结束时间须晚于开始时间")
     if data.ends_at - data.starts_at > MAX_DURATION:

@@ -392,3 +392,21 @@ def test_thirty_concurrent_signups_for_ten_places() -> None:
     statuses = list(Signup.objects.filter(activity=activity).values_list("status", flat=True))
     assert statuses.count(SignupStatus.CONFIRMED) == 10
     assert statuses.count(SignupStatus.WAITING) == 20
+
+
+def test_a_time_past_the_end_of_the_calendar_in_utc_is_refused(world: World) -> None:
+    # 9999-12-31 20:00 at −12:00 is year 10000 in UTC, which no database stores.
+    secretary = api_client(world.users["secretary_a"], "token")
+    body = {
+        "community": world.community_a.pk,
+        "title": "跨年活动",
+        "location": "城东社区服务站",
+        "starts_at": "9999-12-31T20:00:00-12:00",
+        "ends_at": "9999-12-31T22:00:00-12:00",
+        "capacity": 1,
+    }
+
+    r = secretary.post("/party/activities", body)
+
+    assert r.status_code == 400 and r.json()["code"] == "invalid_time"
+    assert not Activity.objects.exists()
