@@ -122,6 +122,10 @@ def _invitee_names(names: Sequence[str]) -> list[str]:
 def _aware(value: dt.datetime, label: str) -> dt.datetime:
     if timezone.is_naive(value):
         raise DomainError("invalid_time", f"{label}须注明时区")
+    try:  # stored in UTC, shown in Beijing time: both must be in the calendar
+        value.astimezone(dt.UTC), timezone.localtime(value)
+    except OverflowError:
+        raise DomainError("invalid_time", f"{label}超出范围") from None
     return value
 
 

@@ -85,7 +85,7 @@ def picker_levels(chosen: Place | None) -> list[PickerLevel]:
 def picked_place(values: Sequence[str]) -> Place | None:
     """The deepest place chosen: the last non-empty ``place`` value."""
     for value in reversed(values):
-        if value.strip().isdigit():
+        if value.strip().isascii() and value.strip().isdigit():
             return Place.objects.filter(pk=int(value)).first()
     return None
 

@@ -156,6 +156,11 @@ def parse_alert(body: bytes) -> CameraAlertIn:
         raise DomainError("invalid_alert", f"告警内容不正确：{where}") from None
     if alert.occurred_at is not None and timezone.is_naive(alert.occurred_at):
         raise DomainError("invalid_alert", "告警内容不正确：occurred_at 须带时区")
+    try:  # the database stores UTC: 9999-12-31 at −12:00 is past its calendar
+        if alert.occurred_at is not None:
+            alert.occurred_at.astimezone(dt.UTC)
+    except OverflowError:
+        raise DomainError("invalid_alert", "告警内容不正确：occurred_at 超出范围") from None
     return alert
 
 

@@ -50,7 +50,7 @@ class _PlaceIdsField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
     def clean(self, value: Any) -> Any:
         for item in value if isinstance(value, list | tuple) else []:
             text = str(item).strip()
-            if not text.isdigit() or int(text) > MAX_PK:
+            if not (text.isascii() and text.isdigit()) or int(text) > MAX_PK:
                 raise forms.ValidationError("选择不正确", code="invalid_pk_value")
         return super().clean(value)
 

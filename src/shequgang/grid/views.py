@@ -272,7 +272,7 @@ def workers(request: HttpRequest, grid_id: int) -> HttpResponse:
                 chosen = request.POST.get("assignment", "").strip()
                 assignment = (
                     grid_workers(grid).filter(pk=int(chosen)).first()
-                    if chosen.isdigit() and len(chosen) <= 18
+                    if chosen.isascii() and chosen.isdigit() and len(chosen) <= 18
                     else None
                 )
                 if assignment is None:
@@ -330,7 +330,7 @@ def patrol_start(request: HttpRequest) -> HttpResponse:
     if chosen:
         grid = (
             Grid.objects.filter(pk=int(chosen)).first()
-            if chosen.isdigit() and len(chosen) <= 18
+            if chosen.isascii() and chosen.isdigit() and len(chosen) <= 18
             else None
         )
         if grid is None:

@@ -12,7 +12,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -143,6 +143,10 @@ def _validate(data: ActivityInput, *, now: dt.datetime) -> dict[str, Any]:
         raise DomainError("invalid_kind", "类型应为活动或任务")
     if timezone.is_naive(data.starts_at) or timezone.is_naive(data.ends_at):
         raise DomainError("invalid_time", "时间须带时区")
+    try:  # the database stores UTC: 9999-12-31 at −12:00 is past its calendar
+        data.starts_at.astimezone(dt.UTC), data.ends_at.astimezone(dt.UTC)
+    except OverflowError:
+        raise DomainError("invalid_time", "时间超出范围") from None
     if data.ends_at <= data.starts_at:
         raise DomainError("invalid_time", "结束时间须晚于开始时间")
     if data.ends_at - data.starts_at > MAX_DURATION:
@@ -495,7 +499,12 @@ def hours_confirm(
         if signup.hours_confirmed_at is not None:
             return signup
         duration = computed_hours(activity, activity.starts_at, activity.ends_at)
-        final = signup.hours if hours is None else Decimal(hours).quantize(Decimal("0.01"))
+        try:
+            final = signup.hours if hours is None else Decimal(hours).quantize(Decimal("0.01"))
+        except InvalidOperation:  # infinity, a signalling NaN, or too many digits to round
+            final = Decimal("NaN")
+        if not final.is_finite():
+            raise DomainError("invalid_hours", "时长应为数字")
         if final < 0 or final > duration:
             raise DomainError("invalid_hours", f"时长应在0至{duration}小时之间")
         if hours is not None and final != signup.hours and not note.strip():

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from shequgang.apikit.schemas import MAX_PK
 from shequgang.errors import DomainError, NotFound
 from shequgang.party import activities as svc
 from shequgang.party.activity_models import ActivityKind, Grade, Signup, SignupStatus
@@ -51,6 +52,15 @@ def _activity(request: HttpRequest, pk: int) -> Any:
         raise Http404("活动不存在") from None
 
 
+def _id(value: str) -> int | None:
+    """A database id typed into a query string or form, or None. ``str.isdigit`` alone
+    lets through "²" (int() refuses it) and numbers SQLite cannot compare."""
+    value = value.strip()
+    if not (value.isascii() and value.isdigit()) or len(value) > 19 or int(value) > MAX_PK:
+        return None
+    return int(value)
+
+
 def _fail(request: HttpRequest, err: DomainError) -> None:
     messages.error(request, err.message)
 
@@ -58,11 +68,8 @@ def _fail(request: HttpRequest, err: DomainError) -> None:
 @login_required
 @require_GET
 def activity_index(request: HttpRequest) -> HttpResponse:
-    community = request.GET.get("community", "")
     qs = activity_list(
-        request.user,
-        community_id=int(community) if community.isdigit() and len(community) <= 18 else None,
-        upcoming=True,
+        request.user, community_id=_id(request.GET.get("community", "")), upcoming=True
     )
     return render(
         request,
@@ -99,7 +106,10 @@ def _publishable(request: HttpRequest) -> list[tuple[str, str]]:
 
 
 def _when(value: str) -> dt.datetime | None:
-    parsed = parse_datetime(value or "")
+    try:
+        parsed = parse_datetime(value or "")
+    except ValueError:  # well-formed but no such time, e.g. month 13
+        return None
     if parsed is None:
         return None
     return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
@@ -234,9 +244,8 @@ def activity_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 actor=user, activity=activity, reason=request.POST.get("reason", "")
             )
         elif action == "confirm":
-            signup_id = request.POST.get("signup", "")
             target = Signup.objects.filter(
-                pk=int(signup_id) if signup_id.isdigit() else 0, activity=activity
+                pk=_id(request.POST.get("signup", "")) or 0, activity=activity
             ).first()
             if target is None:
                 raise NotFound("报名")
@@ -260,10 +269,8 @@ def activity_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @require_GET
 def my_record(request: HttpRequest) -> HttpResponse:
     member = Member.objects.filter(user=_me(request)).first()
-    year = request.GET.get("year", "")
-    year_n = (
-        int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else timezone.localdate().year
-    )
+    year = _id(request.GET.get("year", ""))
+    year_n = year if year is not None and 2000 <= year <= 2100 else timezone.localdate().year
     if member is None:
         return render(request, "party/my_record.html", {"member": None, "year": year_n})
     fmt = request.GET.get("format", "")

@@ -14,7 +14,7 @@ from ninja.params import functions as param
 from pydantic import Field
 
 from shequgang.apikit.idempotency import run_idempotent
-from shequgang.apikit.schemas import ERRORS, ErrorOut
+from shequgang.apikit.schemas import ERRORS, ErrorOut, ValidationErrorOut
 from shequgang.people.exporting import register_export
 from shequgang.people.importing import ImportReport, read_upload, register_import
 from shequgang.people.register_sheet import XLSX_CONTENT_TYPE, register_template
@@ -50,8 +50,11 @@ class ImportReportOut(Schema):
     errors: list[RowErrorOut] = Field(description="问题明细（最多1000条）")
 
 
-class ImportRejectedOut(ErrorOut):
-    report: ImportReportOut
+class ImportRejectedOut(ValidationErrorOut):
+    """A 422: ``invalid_rows`` carries the report; a malformed request (no file, a bad
+    ``within``) is the usual validation error, with field ``errors`` and no report."""
+
+    report: ImportReportOut | None = Field(None, description="逐行校验结果（仅 invalid_rows）")
 
 
 def _report_out(report: ImportReport) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
+from shequgang.apikit.schemas import MAX_PK
 from shequgang.places.models import PARENT_KINDS, Grid, Kind, Place
 
 # The fields that apply to each kind of node (``name`` first). ``place_create`` and
@@ -67,6 +68,15 @@ class PlaceForm(forms.Form):
 
 
 class _BuildingChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    def clean(self, value: Any) -> Any:
+        # Ids that are no database id are refused before the query (SQLite cannot even
+        # compare an integer past 64 bits; "²" passes isdigit() but not int()).
+        for item in value if isinstance(value, list | tuple) else []:
+            text = str(item).strip()
+            if not (text.isascii() and text.isdigit()) or int(text) > MAX_PK:
+                raise forms.ValidationError("选择不正确", code="invalid_pk_value")
+        return super().clean(value)
+
     def label_from_instance(self, obj: Place) -> str:  # type: ignore[override]
         where = obj.parent.name if obj.parent is not None else ""
         grid = f"（现属{obj.grid.name}）" if obj.grid is not None else "（未划入网格）"

@@ -350,3 +350,16 @@ def test_inbox_shows_delivered_notifications_and_marks_them_read(client, world, 
     note.refresh_from_db()
     assert note.read_at is not None
     assert CaseEvent.objects.filter(case=case).count() == 2  # reading changes no case
+
+
+@pytest.mark.parametrize("value", ["²", "x", "99999999999999999999", "-1"])
+def test_a_garbage_place_in_the_picker_or_raise_form_is_no_500(client, world, value):
+    # "²" passes str.isdigit() but int() refuses it.
+    client.force_login(world.users["nobody"])
+
+    assert client.get(reverse("cases:place_picker"), {"place": value}, **HTMX).status_code == 200
+    assert client.get(reverse("cases:case_new"), {"place": value}).status_code == 200
+    response = raise_via_page(client, world, place=[value])
+    assert response.status_code == 400
+    assert "请选择到小区、楼栋或户" in response.content.decode()
+    assert not Case.objects.exists()

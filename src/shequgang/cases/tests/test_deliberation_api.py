@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from shequgang.cases.deliberation_models import Deliberation
 from shequgang.cases.models import EventKind
 from shequgang.people.services import api_token_issue
 
@@ -312,3 +313,15 @@ def test_the_openapi_document_describes_every_operation(db):
     for item in ours.values():
         for operation in item.values():
             assert operation["security"] and "401" in operation["responses"]
+
+
+def test_a_meeting_time_past_the_calendar_is_400_and_plans_nothing(world, case):
+    # 9999-12-31 23:00 at −12:00 is year 10000 in Beijing time and in UTC.
+    body = {"rung": 3, "title": "议事", "case_ids": [case.pk]}
+
+    far = Caller(world.users["branch_a"]).post(
+        "", {**body, "scheduled_at": "9999-12-31T23:00:00-12:00"}
+    )
+
+    assert far.status_code == 400 and far.json()["code"] == "invalid_time"
+    assert not Deliberation.objects.exists()

@@ -242,6 +242,11 @@ def test_unknown_or_inactive_integration(platform, key):
             b'{"alert_id": "A1", "camera_id": "CAM-001", "alert_type": "garbage_overflow", "latitude": 95}',
             "invalid_alert",
         ),
+        (  # year 10000 in UTC: past what the database can store
+            b'{"alert_id": "A1", "camera_id": "CAM-001", "alert_type": "garbage_overflow",'
+            b' "occurred_at": "9999-12-31T23:00:00-12:00"}',
+            "invalid_alert",
+        ),
     ],
 )
 def test_malformed_body(platform, raw, code):

@@ -207,7 +207,7 @@ def test_admin_shows_the_secret_once(world):
     assert new != secret and new in rotated.content.decode()
 
 
-@pytest.mark.parametrize("value", ["abc", "99999999", "-1", "1e5", "9" * 30])
+@pytest.mark.parametrize("value", ["abc", "99999999", "-1", "1e5", "9" * 30, "²", "٣"])
 def test_garbage_ids_are_404_not_500(world, value):
     worker = client_for(world.users["grid_a1"])
     assert worker.post(reverse("grid:patrol_start"), {"grid": value}).status_code == 404

@@ -407,3 +407,21 @@ def test_an_organiser_does_not_confirm_their_own_hours(world: World) -> None:
     # Another organiser of the community confirms them.
     svc.hours_confirm(actor=world.users["worker_a"], signup=own)
     assert balance_of(user_id=secretary.pk, community=world.community_a) == 5
+
+
+def test_a_time_past_the_end_of_the_calendar_in_utc_is_refused(world: World) -> None:
+    # 9999-12-31 20:00 at −12:00 is year 10000 in UTC, which no database stores.
+    secretary = api_client(world.users["secretary_a"], "token")
+    body = {
+        "community": world.community_a.pk,
+        "title": "跨年活动",
+        "location": "城东社区服务站",
+        "starts_at": "9999-12-31T20:00:00-12:00",
+        "ends_at": "9999-12-31T22:00:00-12:00",
+        "capacity": 1,
+    }
+
+    r = secretary.post("/party/activities", body)
+
+    assert r.status_code == 400 and r.json()["code"] == "invalid_time"
+    assert not Activity.objects.exists()

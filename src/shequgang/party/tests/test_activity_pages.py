@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
@@ -92,3 +93,85 @@ def test_my_record_page(world: World) -> None:
     pdf = c.get("/party/my-record/?year=2026&format=pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert svc.CODE_LENGTH == 6
+
+
+# Ids and numbers typed into a query string or a form: Unicode digits ("²" passes
+# str.isdigit() but not int()) and numbers past 64 bits (SQLite cannot compare them) are
+# a 404 or a message, never a 500.
+GARBAGE_IDS = ["²", "٣", "99999999999999999999", "-1", "x"]
+
+
+@pytest.mark.parametrize("value", GARBAGE_IDS)
+def test_garbage_community_and_year_filters_are_ignored(world: World, value: str) -> None:
+    c = client_for(world.users["secretary_a"])
+
+    assert c.get("/party/activities/", {"community": value}).status_code == 200
+    assert c.get("/party/my-record/", {"year": value}).status_code == 200
+
+
+def _finished(world: World) -> tuple[Activity, Signup]:
+    start = timezone.now() + dt.timedelta(hours=1)
+    activity = svc.activity_publish(
+        actor=world.users["secretary_a"],
+        community=world.community_a,
+        data=svc.ActivityInput(
+            title="楼道清扫",
+            location="滨东花园小区",
+            starts_at=start,
+            ends_at=start + dt.timedelta(hours=2),
+            capacity=2,
+            points=5,
+        ),
+    )
+    user = User.objects.create_user("jumin", password="x")
+    signup, _ = svc.signup_create(actor=user, activity=activity)
+    svc.check_in(actor=user, activity=activity, code=activity.code, now=activity.starts_at)
+    svc.check_out(actor=user, activity=activity, code=activity.code, now=activity.ends_at)
+    svc.activity_finish(actor=world.users["secretary_a"], activity=activity, now=activity.ends_at)
+    return activity, signup
+
+
+@pytest.mark.parametrize("value", GARBAGE_IDS)
+def test_confirm_hours_for_a_garbage_signup_id_is_not_found(world: World, value: str) -> None:
+    activity, signup = _finished(world)
+
+    r = client_for(world.users["secretary_a"]).post(
+        f"/party/activities/{activity.pk}/confirm/", {"signup": value}, follow=True
+    )
+
+    assert r.status_code == 200 and "报名不存在或无权访问" in r.content.decode()
+    signup.refresh_from_db()
+    assert signup.hours_confirmed_at is None
+
+
+@pytest.mark.parametrize("hours", ["NaN", "sNaN", "Infinity", "-Infinity", "1e999999"])
+def test_confirm_hours_that_are_not_a_finite_number_is_refused(world: World, hours: str) -> None:
+    activity, signup = _finished(world)
+
+    r = client_for(world.users["secretary_a"]).post(
+        f"/party/activities/{activity.pk}/confirm/",
+        {"signup": signup.pk, "hours": hours, "note": "补登"},
+        follow=True,
+    )
+
+    assert r.status_code == 200 and "时长" in r.content.decode()
+    signup.refresh_from_db()
+    assert signup.hours_confirmed_at is None
+
+
+@pytest.mark.parametrize("when", ["2026-13-45T10:00", "2026-02-30T10:00", "2026-12-01T25:00"])
+def test_publish_with_an_impossible_date_is_a_message(world: World, when: str) -> None:
+    r = client_for(world.users["secretary_a"]).post(
+        "/party/activities/new/",
+        {
+            "publisher": f"c:{world.community_a.pk}",
+            "title": "x",
+            "location": "y",
+            "starts_at": when,
+            "ends_at": when,
+            "capacity": "1",
+        },
+    )
+
+    assert r.status_code == 400 and "请填写开始和结束时间" in r.content.decode()
+    assert not Activity.objects.exists()

@@ -350,6 +350,18 @@ def test_secretary_moves_a_building_into_a_grid(client, world):
     assert client.get(detail(world.household_a2)).status_code == 200
 
 
+@pytest.mark.parametrize("value", ["99999999999999999999", "²", "x", "-1"])
+def test_a_garbage_building_id_is_a_form_error(client, world, value):
+    # SQLite cannot compare an integer past 64 bits; "²" passes isdigit() but not int().
+    client.force_login(world.users["secretary_a"])
+
+    response = client.post(grid_url(world.grid_a1), {"buildings": [value]})
+
+    assert response.status_code == 200 and "errorlist" in response.content.decode()
+    world.building_a2.refresh_from_db()
+    assert world.building_a2.grid_id == world.grid_a2.pk
+
+
 def test_a_building_of_another_community_cannot_be_assigned(client, world):
     client.force_login(world.users["city_admin"])
     building_b = world.household_b.parent

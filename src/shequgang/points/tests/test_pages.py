@@ -191,5 +191,5 @@ def test_garbage_ids_in_forms_are_no_500(client, world, resident, goods):
         assert response.status_code == 302, value
     assert not Order.objects.exists()
     signed_in(client, operator)
-    for value in ("99999999999999999999999", "abc"):
+    for value in ("99999999999999999999999", "abc", "x", "²", "1.5", "99999999999999999999"):
         assert client.post("/points/merchant/", {"order": value}).status_code == 404, value
