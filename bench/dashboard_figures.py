@@ -126,6 +126,8 @@ def setup_django(database_url: str, *, reuse: bool = False) -> None:
 
     django.setup()
     call_command("migrate", verbosity=0)
+    # The page is served with the manifest storage, as in production.
+    call_command("collectstatic", "--noinput", verbosity=0)
 
 
 def existing_world() -> dict[str, Any]:
@@ -492,6 +494,15 @@ def timings(world: dict[str, Any], args: argparse.Namespace) -> list[tuple[str, 
                 assert response.status_code == 200, response.content[:200]
 
             out.append((f"GET /api/v1/dashboard/figures, {label}", p50(get, args.repeat)))
+
+        # The command-centre page itself: figures, tables and the SVG map of open cases.
+        for label, place in (("city", world["city"]), ("county", world["county"])):
+
+            def page(place: object = place) -> None:
+                response = client.get(f"/dashboard/{place.pk}/")  # type: ignore[attr-defined]
+                assert response.status_code == 200, response.content[:200]
+
+            out.append((f"GET /dashboard/<id>/ page, {label}", p50(page, args.repeat)))
 
     def group_by(where: str) -> Callable[[], object]:
         def run() -> object:
