@@ -64,13 +64,25 @@ def patrol_start(request: HttpRequest, payload: PatrolStartIn) -> Status[PatrolO
     have one). 403 for an account that is no grid worker, 404 for a grid not theirs, 409
     ``patrol_open`` while another of their patrols is open."""
     user = request_user(request)
-    grid = None
-    if payload.grid is not None:
-        grid = Grid.objects.filter(pk=payload.grid).first()
-        if grid is None:
-            raise NotFound("网格")
-    patrol = patrols.patrol_start(actor=user, grid=grid)
-    return Status(201, PatrolOut.build(patrol))
+
+    def write() -> tuple[int, Any]:
+        grid = None
+        if payload.grid is not None:
+            grid = Grid.objects.filter(pk=payload.grid).first()
+            if grid is None:
+                raise NotFound("网格")
+        patrol = patrols.patrol_start(actor=user, grid=grid)
+        return 201, PatrolOut.build(patrol).model_dump(mode="json")
+
+    # A retried start (Idempotency-Key) gets the patrol it opened, not 409 patrol_open.
+    return Status(
+        *run_idempotent(
+            request,
+            operation="grid.patrol_start",
+            payload=payload.model_dump(mode="json"),
+            write=write,
+        )
+    )
 
 
 @router.get("/patrols/current", response={200: PatrolOut, **errors(404)}, summary="进行中的巡查")
@@ -99,14 +111,27 @@ def patrol_end(request: HttpRequest, patrol_id: PathId, payload: PatrolEndIn) ->
 )
 def patrol_track(request: HttpRequest, patrol_id: PathId, payload: TrackIn) -> TrackOut:
     """GPS fixes of an open patrol (all or none stored). A fix stamped outside the patrol
-    (more than two minutes before its start or after now) is 400 ``invalid_point``."""
+    (more than two minutes before its start or after now) is 400 ``invalid_point``. Send
+    an ``Idempotency-Key`` so a retried batch is not stored twice."""
     user = request_user(request)
     patrol = patrols.access_patrol(user, patrol_id)
     points = [
         patrols.TrackPoint(at=p.at, latitude=p.latitude, longitude=p.longitude, accuracy=p.accuracy)
         for p in payload.points
     ]
-    return TrackOut(added=patrols.patrol_track(actor=user, patrol=patrol, points=points))
+
+    def write() -> tuple[int, Any]:
+        added = patrols.patrol_track(actor=user, patrol=patrol, points=points)
+        return 200, {"added": added}
+
+    # With an Idempotency-Key a retried batch is stored once (its first answer comes back).
+    _, body = run_idempotent(
+        request,
+        operation=f"grid.patrol_track.{patrol.pk}",
+        payload=payload.model_dump(mode="json"),
+        write=write,
+    )
+    return TrackOut(**body)
 
 
 def _photo_digests(photos: list[Any]) -> list[str]:

@@ -176,3 +176,19 @@ def test_track_point_in_the_future_is_refused(world, worker):
         {"points": [{"at": later, "latitude": 37.52, "longitude": 111.14}]},
     )
     assert response.status_code == 400 and response.json()["code"] == "invalid_point"
+
+
+def test_retried_start_and_track_with_idempotency_keys_are_applied_once(world, worker):
+    first = worker.post("/grid/patrols", {}, headers={"Idempotency-Key": "start-1"})
+    again = worker.post("/grid/patrols", {}, headers={"Idempotency-Key": "start-1"})
+    assert first.status_code == again.status_code == 201
+    assert again.json()["id"] == first.json()["id"] and Patrol.objects.count() == 1
+    url = f"/grid/patrols/{first.json()['id']}/track"
+    body = {"points": [{"at": timezone.now().isoformat(), "latitude": 37.52, "longitude": 111.14}]}
+    for _ in range(2):
+        response = worker.post(url, body, headers={"Idempotency-Key": "track-1"})
+        assert response.status_code == 200 and response.json() == {"added": 1}
+    assert PatrolPoint.objects.count() == 1
+    # Without a key a second post is a second batch.
+    assert worker.post(url, body).json() == {"added": 1}
+    assert PatrolPoint.objects.count() == 2
