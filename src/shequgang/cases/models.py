@@ -74,6 +74,12 @@ BROAD_QUEUE_STATUSES: tuple[str, ...] = tuple(
         }
     )
 )
+# The same condition as literal SQL, for queries that should use that partial index on
+# SQLite: its planner proves a query implies an index's condition only from literal
+# values, never from bound parameters. Constants from this module, not user input.
+BROAD_QUEUE_SQL = '"cases_case"."status" IN ({})'.format(
+    ", ".join(f"'{status}'" for status in BROAD_QUEUE_STATUSES)
+)
 
 
 class Satisfaction(models.TextChoices):

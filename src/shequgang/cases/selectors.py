@@ -19,6 +19,7 @@ from shequgang.cases.dispatch import (
     may_verify,
 )
 from shequgang.cases.models import (
+    BROAD_QUEUE_SQL,
     BROAD_QUEUE_STATUSES,
     CLOCK_STATUSES,
     OPEN_STATUSES,
@@ -135,6 +136,10 @@ def work_queue(user: UserLike) -> QuerySet[Case]:
     overdue cases lead — then id. The keyset for paging is (rung, resolve_due_at, id)."""
     if not user.is_authenticated:
         return Case.objects.none()
+    if is_unrestricted(user):
+        # Literal SQL so SQLite walks the partial index case_queue_broad (in queue order)
+        # instead of scanning the table and sorting (126 ms → a few ms at 100,000 cases).
+        return Case.objects.extra(where=[BROAD_QUEUE_SQL]).order_by("rung", "resolve_due_at", "id")
     return Case.objects.filter(_queue_q(user)).order_by("rung", "resolve_due_at", "id")
 
 
