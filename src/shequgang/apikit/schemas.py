@@ -60,6 +60,16 @@ def _no_control_characters(value: str) -> str:
 SafeStr = Annotated[str, AfterValidator(_no_control_characters)]
 
 
+def parse_pk(value: object) -> int | None:
+    """A database id typed into a form or query string, or None: ASCII digits within
+    BIGINT. ``str.isdigit`` alone lets through "²" (``int()`` refuses it) and numbers
+    SQLite cannot even compare."""
+    text = str(value if value is not None else "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 19 or int(text) > MAX_PK:
+        return None
+    return int(text)
+
+
 # An object id in a path: positive and within BIGINT, so a garbage id is a 422 and a
 # probe with a huge number never reaches the database.
 PathId = Annotated[int, param_functions.Path(..., ge=1, le=MAX_PK)]

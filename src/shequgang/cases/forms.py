@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
+from shequgang.apikit.schemas import parse_pk
 from shequgang.cases.models import Case, Category, Rung, Satisfaction
 from shequgang.places.models import Department, Kind, Place
 from shequgang.places.selectors import place_ancestors
@@ -85,8 +86,9 @@ def picker_levels(chosen: Place | None) -> list[PickerLevel]:
 def picked_place(values: Sequence[str]) -> Place | None:
     """The deepest place chosen: the last non-empty ``place`` value."""
     for value in reversed(values):
-        if value.strip().isascii() and value.strip().isdigit():
-            return Place.objects.filter(pk=int(value)).first()
+        pk = parse_pk(value)
+        if pk is not None:
+            return Place.objects.filter(pk=pk).first()
     return None
 
 

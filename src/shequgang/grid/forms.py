@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.models import User
 
-from shequgang.apikit.schemas import MAX_PK
+from shequgang.apikit.schemas import parse_pk
 from shequgang.cases.forms import MultipleFileField, category_choices
 from shequgang.cases.models import Category
 from shequgang.places.models import Grid, Kind, Place
@@ -49,8 +49,7 @@ class _PlaceIdsField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
 
     def clean(self, value: Any) -> Any:
         for item in value if isinstance(value, list | tuple) else []:
-            text = str(item).strip()
-            if not (text.isascii() and text.isdigit()) or int(text) > MAX_PK:
+            if parse_pk(item) is None:
                 raise forms.ValidationError("选择不正确", code="invalid_pk_value")
         return super().clean(value)
 

@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from shequgang.apikit.schemas import parse_pk
 from shequgang.errors import DomainError, NotFound
 from shequgang.grid import patrols
 from shequgang.grid.forms import CutForm, GridForm, ReportForm, WorkerForm
@@ -269,11 +270,9 @@ def workers(request: HttpRequest, grid_id: int) -> HttpResponse:
     if request.method == "POST":
         try:
             if request.POST.get("action") == "revoke":
-                chosen = request.POST.get("assignment", "").strip()
+                chosen = parse_pk(request.POST.get("assignment"))
                 assignment = (
-                    grid_workers(grid).filter(pk=int(chosen)).first()
-                    if chosen.isascii() and chosen.isdigit() and len(chosen) <= 18
-                    else None
+                    grid_workers(grid).filter(pk=chosen).first() if chosen is not None else None
                 )
                 if assignment is None:
                     raise Http404("任命不存在")
@@ -326,13 +325,9 @@ def patrol(request: HttpRequest) -> HttpResponse:
 def patrol_start(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     grid = None
-    chosen = request.POST.get("grid", "").strip()
-    if chosen:
-        grid = (
-            Grid.objects.filter(pk=int(chosen)).first()
-            if chosen.isascii() and chosen.isdigit() and len(chosen) <= 18
-            else None
-        )
+    if request.POST.get("grid", "").strip():
+        chosen = parse_pk(request.POST.get("grid"))
+        grid = Grid.objects.filter(pk=chosen).first() if chosen is not None else None
         if grid is None:
             raise Http404("网格不存在")
     try:

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from shequgang.apikit.schemas import MAX_PK
+from shequgang.apikit.schemas import parse_pk
 from shequgang.errors import DomainError, NotFound
 from shequgang.party import activities as svc
 from shequgang.party.activity_models import ActivityKind, Grade, Signup, SignupStatus
@@ -52,15 +52,6 @@ def _activity(request: HttpRequest, pk: int) -> Any:
         raise Http404("活动不存在") from None
 
 
-def _id(value: str) -> int | None:
-    """A database id typed into a query string or form, or None. ``str.isdigit`` alone
-    lets through "²" (int() refuses it) and numbers SQLite cannot compare."""
-    value = value.strip()
-    if not (value.isascii() and value.isdigit()) or len(value) > 19 or int(value) > MAX_PK:
-        return None
-    return int(value)
-
-
 def _fail(request: HttpRequest, err: DomainError) -> None:
     messages.error(request, err.message)
 
@@ -69,7 +60,7 @@ def _fail(request: HttpRequest, err: DomainError) -> None:
 @require_GET
 def activity_index(request: HttpRequest) -> HttpResponse:
     qs = activity_list(
-        request.user, community_id=_id(request.GET.get("community", "")), upcoming=True
+        request.user, community_id=parse_pk(request.GET.get("community", "")), upcoming=True
     )
     return render(
         request,
@@ -245,7 +236,7 @@ def activity_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             )
         elif action == "confirm":
             target = Signup.objects.filter(
-                pk=_id(request.POST.get("signup", "")) or 0, activity=activity
+                pk=parse_pk(request.POST.get("signup", "")) or 0, activity=activity
             ).first()
             if target is None:
                 raise NotFound("报名")
@@ -269,7 +260,7 @@ def activity_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @require_GET
 def my_record(request: HttpRequest) -> HttpResponse:
     member = Member.objects.filter(user=_me(request)).first()
-    year = _id(request.GET.get("year", ""))
+    year = parse_pk(request.GET.get("year", ""))
     year_n = year if year is not None and 2000 <= year <= 2100 else timezone.localdate().year
     if member is None:
         return render(request, "party/my_record.html", {"member": None, "year": year_n})

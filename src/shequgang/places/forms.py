@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
-from shequgang.apikit.schemas import MAX_PK
+from shequgang.apikit.schemas import parse_pk
 from shequgang.places.models import PARENT_KINDS, Grid, Kind, Place
 
 # The fields that apply to each kind of node (``name`` first). ``place_create`` and
@@ -72,8 +72,7 @@ class _BuildingChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type
         # Ids that are no database id are refused before the query (SQLite cannot even
         # compare an integer past 64 bits; "²" passes isdigit() but not int()).
         for item in value if isinstance(value, list | tuple) else []:
-            text = str(item).strip()
-            if not (text.isascii() and text.isdigit()) or int(text) > MAX_PK:
+            if parse_pk(item) is None:
                 raise forms.ValidationError("选择不正确", code="invalid_pk_value")
         return super().clean(value)
 

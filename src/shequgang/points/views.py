@@ -22,6 +22,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from shequgang.apikit.schemas import parse_pk
 from shequgang.errors import DomainError, NotFound
 from shequgang.places.models import Place
 from shequgang.points import access
@@ -70,10 +71,10 @@ def _community(request: HttpRequest, community_id: int, perm: str = access.VIEW)
 def _id(value: str | None) -> int:
     """A form's id field: digits that fit a database id, else ValueError (never an
     overflow inside the database driver)."""
-    value = (value or "").strip()
-    if not value.isdigit() or len(value) > 18:
+    pk = parse_pk(value)
+    if pk is None:
         raise ValueError(value)
-    return int(value)
+    return pk
 
 
 def _person(username: str) -> User:
