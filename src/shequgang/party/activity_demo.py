@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from shequgang.party import activities as svc
 from shequgang.party.activity_models import Activity
-from shequgang.places.models import Kind, Place
+from shequgang.places.models import Place
+from shequgang.places.selectors import place_by_names
 
 COMMUNITY = ("离石区", "滨河街道", "城东社区")
 ORGANISER = "chengdong_worker"
@@ -20,12 +21,7 @@ VOLUNTEERS = ["bindong_central", "bindong_group1", "bindong_branch"]
 
 
 def _community() -> Place | None:
-    place = Place.objects.filter(kind=Kind.COUNTY, name=COMMUNITY[0]).first()
-    for name in COMMUNITY[1:]:
-        if place is None:
-            return None
-        place = Place.objects.filter(parent=place, name=name).first()
-    return place
+    return place_by_names(*COMMUNITY)
 
 
 @transaction.atomic

@@ -28,6 +28,17 @@ def place_ancestor_of_kind(*, place: Place, kind: Kind | str) -> Place | None:
     )
 
 
+def place_by_names(county: str, *names: str) -> Place | None:
+    """The place reached from the county named ``county`` by child names, e.g.
+    ``place_by_names("离石区", "滨河街道", "城东社区")``; None when any step is missing."""
+    place = Place.objects.filter(kind=Kind.COUNTY, name=county).first()
+    for name in names:
+        if place is None:
+            return None
+        place = Place.objects.filter(parent=place, name=name).first()
+    return place
+
+
 def place_children(*, place: Place) -> QuerySet[Place]:
     return Place.objects.filter(parent=place).order_by("path")
 

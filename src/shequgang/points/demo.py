@@ -10,7 +10,8 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from shequgang.places.models import Kind, Place
+from shequgang.places.models import Place
+from shequgang.places.selectors import place_by_names
 from shequgang.points.catalogue import GoodsInput, goods_create, merchant_create
 from shequgang.points.models import Goods, Merchant, Source
 from shequgang.points.redemptions import order_place
@@ -35,12 +36,7 @@ class DemoResult:
 
 
 def _community() -> Place | None:
-    place = Place.objects.filter(kind=Kind.COUNTY, name=COMMUNITY[0]).first()
-    for name in COMMUNITY[1:]:
-        if place is None:
-            return None
-        place = Place.objects.filter(parent=place, name=name).first()
-    return place
+    return place_by_names(*COMMUNITY)
 
 
 @transaction.atomic
