@@ -13,7 +13,8 @@ creation. The bodies need household ids: ``--places 1,2,3`` or ``--database-url`
 
 ``--serve`` starts ``shequgang serve`` on the dataset (as ``run.py`` does) for the run;
 ``--compare`` also measures the bare-INSERT ceiling and ``POST /api/v1/cases`` so the
-ratios come out of one run.
+ratios come out of one run. The server runs without a worker, so the intakes stay
+pending in the dataset; the next drain run raises them (``pending_before`` counts them).
 
 Drain: queue ``-n`` intakes in-process on a dataset database, then time the worker's
 rounds (``intake_process_due``) until the queue is empty: cases/s. It writes the
