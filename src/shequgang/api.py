@@ -36,6 +36,7 @@ def _mount() -> None:
     api.add_router("/points", "shequgang.points.api.router")
     api.add_router("/deliberations", "shequgang.cases.deliberation_api.router")
     api.add_router("/cases", "shequgang.cases.api.router")
+    api.add_router("/", "shequgang.cases.intake_api.router")  # POST /cases/intake (queued)
     api.add_router("/", "shequgang.cases.desk_api.router")  # categories, measures, inbox
     api.add_router("/grid", "shequgang.grid.api.router")
     api.add_router("/integrations", "shequgang.grid.api.integrations_router")

@@ -32,6 +32,34 @@ MAX_KEY_LENGTH = 200
 _KEY_RE = re.compile(r"^[\x21-\x7e]+$")
 
 
+def idempotency_key(request: HttpRequest) -> str | None:
+    """The request's ``Idempotency-Key``, or None without one. A malformed key is 400
+    ``invalid_idempotency_key``."""
+    key = request.headers.get(HEADER, "").strip()
+    if not key:
+        return None
+    if len(key) > MAX_KEY_LENGTH or not _KEY_RE.match(key):
+        raise DomainError(
+            "invalid_idempotency_key",
+            f"Idempotency-Key 应为不超过{MAX_KEY_LENGTH}个可见 ASCII 字符",
+        )
+    return key
+
+
+def request_fingerprint(payload: Any) -> str:
+    """What a retry must repeat: a hash of the request's JSON-able content."""
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def check_same_request(*, stored: tuple[str, str], given: tuple[str, str]) -> None:
+    """A key seen before with (operation, fingerprint) ``stored`` may only be replayed by
+    the same request; anything else is a client bug: 422 ``idempotency_key_reused``."""
+    if stored != given:
+        raise DomainError(
+            "idempotency_key_reused", "该 Idempotency-Key 已用于另一个请求", status=422
+        )
+
+
 def run_idempotent(
     request: HttpRequest,
     *,
@@ -40,15 +68,10 @@ def run_idempotent(
     write: Callable[[], tuple[int, Any]],
 ) -> tuple[int, Any]:
     """Run ``write`` (returning status and a JSON-able body) at most once per key."""
-    key = request.headers.get(HEADER, "").strip()
-    if not key:
+    key = idempotency_key(request)
+    if key is None:
         return write()
-    if len(key) > MAX_KEY_LENGTH or not _KEY_RE.match(key):
-        raise DomainError(
-            "invalid_idempotency_key",
-            f"Idempotency-Key 应为不超过{MAX_KEY_LENGTH}个可见 ASCII 字符",
-        )
-    digest = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+    digest = request_fingerprint(payload)
     if not request.user.is_authenticated:
         raise DomainError("unauthenticated", "请先登录", status=401)
     user_id = request.user.pk
@@ -81,10 +104,7 @@ def _replay(user_id: Any, key: str, operation: str, digest: str) -> tuple[int, A
     record = IdempotencyRecord.objects.filter(user_id=user_id, key=key).first()
     if record is None:
         return None
-    if record.operation != operation or record.request_hash != digest:
-        raise DomainError(
-            "idempotency_key_reused", "该 Idempotency-Key 已用于另一个请求", status=422
-        )
+    check_same_request(stored=(record.operation, record.request_hash), given=(operation, digest))
     return record.status_code, record.body
 
 

@@ -481,3 +481,6 @@ from shequgang.cases.dispatch_models import *  # noqa: E402,F403
 
 # Duplicate detection: followers ("me too") and the suggestion rules.
 from shequgang.cases.duplicate_models import *  # noqa: E402,F403
+
+# The queued intake: reports accepted with one INSERT, raised as cases by the worker.
+from shequgang.cases.intake_models import *  # noqa: E402,F403

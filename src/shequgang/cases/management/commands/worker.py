@@ -1,6 +1,7 @@
-"""``shequgang worker``: delivers the notifications outbox and runs the sweep (and forgets
-expired Idempotency-Key records) every minute. Several workers may run against PostgreSQL: every piece of work is claimed with a
-conditional UPDATE first."""
+"""``shequgang worker``: raises queued intakes and delivers the notifications outbox every
+round, and every minute runs the sweep and forgets expired Idempotency-Key records and
+finished intakes. Several workers may run against PostgreSQL: every piece of work is
+claimed with a conditional UPDATE first."""
 
 from __future__ import annotations
 
@@ -12,16 +13,19 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
 from shequgang.apikit.idempotency import purge_expired
+from shequgang.cases.intake import intake_process_due, intake_purge
 from shequgang.cases.notifications import deliver_due
 from shequgang.cases.sweep import run_sweep
 
 
 class Command(BaseCommand):
-    help = "Run background work: notifications and the deadline sweep"
+    help = "Run background work: queued intakes, notifications and the deadline sweep"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--sweep-every", type=float, default=60.0)
-        parser.add_argument("--poll", type=float, default=2.0)
+        # Idle rounds are two indexed reads; a short poll keeps a queued report's wait
+        # for its case number under a second.
+        parser.add_argument("--poll", type=float, default=0.5)
         parser.add_argument("--once", action="store_true", help="one round, then exit")
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -42,9 +46,15 @@ class Command(BaseCommand):
                 purged = purge_expired()
                 if purged:
                     self.stdout.write(f"idempotency: purged {purged}")
+                purged = intake_purge()
+                if purged:
+                    self.stdout.write(f"intake: purged {purged}")
                 next_sweep = time.monotonic() + opts["sweep_every"]
+            raised = intake_process_due()
+            if raised.done:
+                self.stdout.write(f"intake: {raised}")
             sent = deliver_due()
             if opts["once"]:
                 break
-            if not sent:
+            if not (sent or raised.done):
                 time.sleep(opts["poll"])
