@@ -1,7 +1,11 @@
+import datetime as dt
 import threading
+from unittest import mock
 
 import pytest
+from django.contrib.auth.models import User
 from django.db import connection
+from django.utils import timezone
 
 from shequgang.audit.models import AuditEntry
 from shequgang.errors import DomainError, Forbidden, NotFound
@@ -159,6 +163,31 @@ def test_api_tokens_hash_only_and_revoke(world):
     assert api_token_user(token) is None
     with pytest.raises(Forbidden):
         api_token_issue(actor=world.users["worker_a"], user=world.users["grid_a1"], name="x")
+
+
+def test_api_token_of_inactive_user_is_refused(world):
+    user = world.users["worker_a"]
+    _row, token = api_token_issue(actor=user, user=user, name="脚本")
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    assert api_token_user(token) is None
+
+
+def test_api_token_last_used_touched_at_most_once_a_minute(world):
+    user = world.users["worker_a"]
+    row, token = api_token_issue(actor=user, user=user, name="脚本")
+    start = timezone.now()
+    with mock.patch("django.utils.timezone.now", return_value=start):
+        got = api_token_user(token)
+    assert got == user and got.date_joined.tzinfo is not None
+    row.refresh_from_db()
+    assert row.last_used_at == start
+    # Exactly a minute later: not stale yet (touched when strictly older than a minute).
+    for offset, touched in ((dt.timedelta(seconds=60), start),
+                            (dt.timedelta(seconds=61), start + dt.timedelta(seconds=61))):  # fmt: skip
+        with mock.patch("django.utils.timezone.now", return_value=start + offset):
+            assert api_token_user(token) == user
+        row.refresh_from_db()
+        assert row.last_used_at == touched
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
