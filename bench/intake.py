@@ -172,7 +172,7 @@ def drain(args: argparse.Namespace) -> dict[str, Any]:
         "engine": benchdb.engine_of(args.database_url),
         "intakes": args.n,
         "pending_before": backlog,
-        "accept_in_process_per_s": round(args.n / accept_seconds, 1),
+        "accept_in_process_per_s": round(args.n / accept_seconds, 1) if args.n else None,
         "drain_seconds": round(seconds, 3),
         "cases_per_s": round(created / seconds, 1) if seconds else None,
         "ms_per_case": round(1000 * seconds / created, 2) if created else None,
