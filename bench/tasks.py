@@ -186,11 +186,17 @@ def sweep(*, open_cases: int, spread_hours: float) -> dict[str, Any]:
     }
 
 
-def profile_create(*, n: int) -> dict[str, Any]:
-    """Raise ``n`` cases through the API in-process (Django's test client) under
-    pyinstrument; writes the profile's text to bench/out/profile_case_create.txt."""
+def profile_create(*, n: int, show_queries: bool = False) -> dict[str, Any]:
+    """Raise ``n`` cases through the API in-process (Django's test client, a bearer
+    token, an ``Idempotency-Key``): first ``n`` timed ones counting queries
+    (``CaptureQueriesContext``) and CPU (``time.process_time``), then ``n`` under
+    pyinstrument, whose text goes to bench/out/profile_case_create.txt. With
+    ``show_queries`` the SQL of the last counted request goes to
+    bench/out/profile_case_create_queries.txt."""
     from django.contrib.auth.models import User
+    from django.db import connection
     from django.test import Client
+    from django.test.utils import CaptureQueriesContext
     from pyinstrument import Profiler
 
     from shequgang.cases.models import Category
@@ -203,20 +209,50 @@ def profile_create(*, n: int) -> dict[str, Any]:
     homes = list(Place.objects.filter(kind=Kind.HOUSEHOLD).values_list("id", flat=True)[:200])
     code = Category.objects.get(code="noise").code
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
-    profiler = Profiler(interval=0.0005)
+    sequence = iter(range(10 * n + 10))
+
+    def raise_one() -> None:
+        i = next(sequence)
+        response = client.post(
+            "/api/v1/cases",
+            {"category": code, "place": homes[i % len(homes)], "title": "楼上噪音"},
+            HTTP_IDEMPOTENCY_KEY=f"profile-{time.time_ns()}-{i}",
+        )
+        assert response.status_code == 201, response.content[:300]
+
+    for _ in range(5):  # warm up: imports, URL resolver, first token touch
+        raise_one()
+    queries = 0
+    last: list[str] = []
+    cpu = time.process_time()
     t = time.perf_counter()
-    with profiler:
-        for i in range(n):
-            response = client.post(
-                "/api/v1/cases",
-                {"category": code, "place": homes[i % len(homes)], "title": "楼上噪音"},
-                HTTP_IDEMPOTENCY_KEY=f"profile-{time.time_ns()}-{i}",
-            )
-            assert response.status_code == 201, response.content[:300]
+    for _ in range(n):
+        with CaptureQueriesContext(connection) as captured:
+            raise_one()
+        queries += len(captured.captured_queries)
+        last = [q["sql"] for q in captured.captured_queries]
     seconds = time.perf_counter() - t
+    cpu = time.process_time() - cpu
+    if show_queries:
+        (benchdb.OUT / "profile_case_create_queries.txt").write_text("\n\n".join(last) + "\n")
+    kinds: dict[str, int] = {}
+    for sql in last:
+        word = sql.split(None, 1)[0].upper() if sql.strip() else "?"
+        kinds[word] = kinds.get(word, 0) + 1
+    profiler = Profiler(interval=0.0005)
+    with profiler:
+        for _ in range(n):
+            raise_one()
     out = benchdb.OUT / "profile_case_create.txt"
     out.write_text(profiler.output_text(unicode=True, show_all=False))
-    return {"n": n, "ms_per_case": round(1000 * seconds / n, 2), "profile": str(out)}
+    return {
+        "n": n,
+        "queries_per_case": round(queries / n, 2),
+        "query_kinds_last": kinds,
+        "cpu_ms_per_case": round(1000 * cpu / n, 2),
+        "ms_per_case": round(1000 * seconds / n, 2),
+        "profile": str(out),
+    }
 
 
 def main() -> None:
@@ -226,6 +262,9 @@ def main() -> None:
     parser.add_argument("--open-cases", type=int, default=1_000_000)
     parser.add_argument("--spread-hours", type=float, default=120)
     parser.add_argument("-n", type=int, default=300)
+    parser.add_argument(
+        "--show-queries", action="store_true", help="profile: write one request's SQL"
+    )
     args = parser.parse_args()
     meta = benchdb.read_meta(args.database_url)
     assert meta is not None, "no dataset at " + args.database_url
@@ -235,7 +274,7 @@ def main() -> None:
     elif args.task == "sweep":
         result = sweep(open_cases=args.open_cases, spread_hours=args.spread_hours)
     else:
-        result = profile_create(n=args.n)
+        result = profile_create(n=args.n, show_queries=args.show_queries)
     print("RESULT " + json.dumps(result, ensure_ascii=False))
 
 

@@ -1,9 +1,10 @@
 """Client retries never duplicate: a POST carrying ``Idempotency-Key`` runs once per
 (user, key); every retry gets the first response back.
 
-The record is inserted in the same transaction as the write it guards. A concurrent retry
-blocks on the unique index (PostgreSQL) or the write lock (SQLite) until the first commits,
-then finds the record and replays it.
+The record is inserted in the same transaction as the write it guards, before it. A retry
+fails that INSERT on the unique index and replays the record; a concurrent retry blocks on
+the index (PostgreSQL) or the write lock (SQLite) until the first commits, then does the
+same.
 
 Keys are remembered for ``settings.IDEMPOTENCY_KEEP_HOURS`` (48 h by default, well past any
 client's retry window); ``purge_expired`` — run by the worker and by
@@ -68,18 +69,41 @@ def run_idempotent(
     write: Callable[[], tuple[int, Any]],
 ) -> tuple[int, Any]:
     """Run ``write`` (returning status and a JSON-able body) at most once per key."""
+    return run_idempotent_prepared(
+        request, operation=operation, payload=payload, prepare=lambda: write
+    )
+
+
+def run_idempotent_prepared(
+    request: HttpRequest,
+    *,
+    operation: str,
+    payload: Any,
+    prepare: Callable[[], Callable[[], tuple[int, Any]]],
+) -> tuple[int, Any]:
+    """``run_idempotent`` with the reads and checks split off the write: ``prepare``
+    runs first, outside the transaction (so the write lock on SQLite, or a hot row's lock
+    on PostgreSQL, is held only while writing), and returns the write to run once. A
+    retry whose first attempt succeeded still gets the first response, even when
+    ``prepare`` would refuse it now."""
     key = idempotency_key(request)
     if key is None:
-        return write()
+        return prepare()()
     digest = request_fingerprint(payload)
     if not request.user.is_authenticated:
         raise DomainError("unauthenticated", "请先登录", status=401)
     user_id = request.user.pk
     try:
+        write = prepare()
+    except DomainError:
+        found = _replay(user_id, key, operation, digest)
+        if found is None:
+            raise
+        return found
+    try:
         with transaction.atomic():
-            found = _replay(user_id, key, operation, digest)
-            if found is not None:
-                return found
+            # No look-up first: the unique index says whether the key is taken (by an
+            # earlier request, or by a concurrent one, which this INSERT waits for).
             record = IdempotencyRecord.objects.create(
                 user_id=user_id,
                 key=key,
@@ -93,7 +117,7 @@ def run_idempotent(
             record.save(update_fields=["status_code", "body"])
             return status, body
     except IntegrityError:
-        # Another request with this key committed first.
+        # The key was taken: a retry, or another request with this key committed first.
         found = _replay(user_id, key, operation, digest)
         if found is None:
             raise

@@ -23,12 +23,12 @@ from ninja import Form, Query, Router, Status, UploadedFile
 from ninja.params import functions as param_functions
 
 from shequgang.apikit.auth import request_user
-from shequgang.apikit.idempotency import HEADER, MAX_KEY_LENGTH, run_idempotent
+from shequgang.apikit.idempotency import HEADER, MAX_KEY_LENGTH, run_idempotent_prepared
 from shequgang.apikit.schemas import PathId, SafeStr, errors
 from shequgang.cases import services
 from shequgang.cases.access import access_case, access_case_by_number, may_see_raiser
 from shequgang.cases.keyset import keyset_page
-from shequgang.cases.models import Case, Category
+from shequgang.cases.models import Case, CaseEvent, CasePhoto, Category, children_exist
 from shequgang.cases.schemas import (
     CaseCreateIn,
     CaseDetailOut,
@@ -50,7 +50,7 @@ from shequgang.cases.schemas import (
 )
 from shequgang.cases.selectors import allowed_actions, case_search, case_timeline
 from shequgang.errors import DomainError, NotFound
-from shequgang.people.scope import access_place
+from shequgang.people.scope import access_place, active_assignments
 from shequgang.places.models import Department, Place
 
 router = Router(tags=["事项"])
@@ -91,20 +91,29 @@ def case_out(user: User, case: Case) -> CaseOut:
     )
 
 
-def case_detail_out(user: User, case: Case) -> CaseDetailOut:
-    photos = [
-        PhotoOut.build(
-            p, url=reverse("api:case_photo", kwargs={"case_id": case.pk, "photo_id": p.pk})
-        )
-        for p in case.photos.order_by("id")
-    ]
+def case_detail_out(
+    user: User,
+    case: Case,
+    *,
+    photos: Sequence[CasePhoto] | None = None,
+    events: Sequence[CaseEvent] | None = None,
+) -> CaseDetailOut:
+    """``photos`` and ``events``: all of the case's, oldest first, when the caller has
+    them (a case just created) — else they are read."""
+    if photos is None:
+        photos = list(case.photos.order_by("id"))
     return CaseDetailOut.build_detail(
         case,
         show_raiser=may_see_raiser(user, case),
         raised_by_me=case.raiser_id == user.pk,
         now=timezone.now(),
-        events=[EventOut.build(e.event, actor=e.actor) for e in case_timeline(user, case)],
-        photos=photos,
+        events=[EventOut.build(e.event, actor=e.actor) for e in case_timeline(user, case, events)],
+        photos=[
+            PhotoOut.build(
+                p, url=reverse("api:case_photo", kwargs={"case_id": case.pk, "photo_id": p.pk})
+            )
+            for p in photos
+        ],
         actions=allowed_actions(user, case),
     )
 
@@ -121,7 +130,11 @@ def case_page_out(
 
 
 def _category(code: str) -> Category:
-    category = Category.objects.filter(code=code, active=True).first()
+    category = (
+        Category.objects.filter(code=code, active=True)
+        .annotate(children_exist=children_exist())
+        .first()
+    )
     if category is None:
         raise DomainError("invalid_category", "请选择具体的事项小类")
     return category
@@ -230,8 +243,9 @@ def case_raise(
         raise NotFound("地点")
     category = _category(payload.category)
 
-    def write() -> tuple[int, Any]:
-        case = services.case_create(
+    def prepare() -> Callable[[], tuple[int, Any]]:
+        # Checks and reads, outside the writing transaction.
+        draft = services.case_draft(
             actor=user,
             source=payload.source,
             category=category,
@@ -245,11 +259,21 @@ def case_raise(
             anonymous=payload.anonymous,
             photos=files,
         )
-        return 201, case_detail_out(user, _reread(case)).model_dump(mode="json")
+        active_assignments(user)  # the body reads them: load them before the writes too
+
+        def write() -> tuple[int, Any]:
+            created = services.case_draft_save(draft)
+            # The body from what was just written (the GET of the case gives the same).
+            body = case_detail_out(user, created.case, photos=created.photos, events=created.events)
+            return 201, body.model_dump(mode="json")
+
+        return write
 
     fingerprint = {**payload.model_dump(mode="json"), "photos": _photo_digests(files)}
     return Status(
-        *run_idempotent(request, operation="case.create", payload=fingerprint, write=write)
+        *run_idempotent_prepared(
+            request, operation="case.create", payload=fingerprint, prepare=prepare
+        )
     )
 
 

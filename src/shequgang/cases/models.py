@@ -122,6 +122,17 @@ class Category(models.Model):
     def __str__(self) -> str:
         return f"{self.parent.name}/{self.name}" if self.parent_id and self.parent else self.name
 
+    def has_children(self) -> bool:
+        """A 大类 (cases are raised in leaves). A row read with the annotation
+        ``children_exist=children_exist()`` answers without another query."""
+        known = self.__dict__.get("children_exist")
+        return bool(known) if known is not None else self.children.exists()
+
+
+def children_exist() -> models.Exists:
+    """Annotate categories with it: ``has_children`` then needs no query."""
+    return models.Exists(Category.objects.filter(parent=models.OuterRef("pk")))
+
 
 class CaseRules(models.Model):
     """The admin-editable rules of the engine. One row (pk=1), created by a migration."""

@@ -7,29 +7,40 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 
 from shequgang.cases.models import CaseNumberCounter
 
 _SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 
+def _take(county_code: str, day: dt.date) -> int | None:
+    """Add one to the counter row and read it back, in one statement (``UPDATE …
+    RETURNING``, SQLite ≥ 3.35 and PostgreSQL); None when the row does not exist yet.
+    The row stays locked until the transaction ends."""
+    table = connection.ops.quote_name(CaseNumberCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'UPDATE {table} SET "last" = "last" + 1'
+            ' WHERE "county_code" = %s AND "day" = %s RETURNING "last"',
+            [county_code, connection.ops.adapt_datefield_value(day)],
+        )
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
+
+
 def next_case_number(*, county_code: str, at: dt.datetime) -> str:
     """Must run inside the creating transaction, so a rolled-back case frees nothing
     twice and a committed one keeps its number."""
     day = at.astimezone(_SHANGHAI).date()
-    updated = CaseNumberCounter.objects.filter(county_code=county_code, day=day).update(
-        last=F("last") + 1
-    )
-    if not updated:
+    last = _take(county_code, day)
+    if last is None:
         try:
             with transaction.atomic():
                 CaseNumberCounter.objects.create(county_code=county_code, day=day, last=1)
+            last = 1
         except IntegrityError:
             # Another transaction created today's row first; take the next number from it.
-            CaseNumberCounter.objects.filter(county_code=county_code, day=day).update(
-                last=F("last") + 1
-            )
-    last = CaseNumberCounter.objects.get(county_code=county_code, day=day).last
+            last = _take(county_code, day)
+            assert last is not None
     return f"{county_code}-{day:%Y%m%d}-{last:04d}"

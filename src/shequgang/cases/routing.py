@@ -52,37 +52,72 @@ class Route:
     # For a department: the node a 退单 goes back to (the county's command centre when
     # the ladder itself carried the case up; the dispatcher when one sent it).
     dispatcher: Place | None = None
+    # Who acts for ``place`` (``notifications.holders_of`` for a case held there), when
+    # the routing read already knows it: None for a department.
+    holder_ids: list[int] | None = None
 
     @property
     def holder_name(self) -> str:
         return str(self.department or self.place or "")
 
 
-def _has_holder(rung: int, node: Place) -> bool:
-    return RoleAssignment.objects.filter(
-        role__in=RUNG_ROLES[rung], place=node, revoked_at__isnull=True
-    ).exists()
+def _ladder_assignments(by_kind: dict[str, Place], rung: int) -> list[RoleAssignment]:
+    """In one query, the live assignments that could hold a case at ``rung`` or above in
+    the chain ``by_kind``, up to the first rung that always holds: the central households
+    in the case's building (or unit), and whoever acts for each rung's node. Ordered by
+    their place's path, then id."""
+    roles: set[str] = set()
+    places = Q(pk__in=[])
+    for candidate in range(max(rung, Rung.CENTRAL_HOUSEHOLD), Rung.DEPARTMENT):
+        if candidate == Rung.CENTRAL_HOUSEHOLD:
+            broadest = by_kind.get(Kind.BUILDING) or by_kind.get(Kind.UNIT)
+            if Kind.HOUSEHOLD in by_kind and broadest is not None:
+                places |= Q(path__descendant=broadest.path)
+                roles |= RUNG_ROLES[candidate]
+            continue
+        node = by_kind.get(RUNG_KIND[candidate])
+        if node is None:
+            continue
+        places |= Q(pk=node.pk)
+        roles |= RUNG_ROLES[candidate]
+        if candidate in _ALWAYS_HOLD:
+            break
+    if not roles:
+        return []
+    rows = RoleAssignment.objects.filter(
+        role__in=roles,
+        revoked_at__isnull=True,
+        place_id__in=Place.objects.filter(places).values("pk"),
+    ).select_related("place")
+    # Sorted here: a handful of rows, and an ORDER BY over a join costs Django more to
+    # compile than this.
+    return sorted(rows, key=lambda a: (a.place.path if a.place else "", a.pk))
 
 
-def _central_household_for(by_kind: dict[str, Place]) -> Place | None:
+def _holder_ids(assignments: list[RoleAssignment], rung: int, node: Place) -> list[int]:
+    return sorted(
+        {a.user_id for a in assignments if a.place_id == node.pk and a.role in RUNG_ROLES[rung]}
+    )
+
+
+def _central_household_for(
+    by_kind: dict[str, Place], assignments: list[RoleAssignment]
+) -> Place | None:
     """The party-member central household looking after the household in the chain
     ``by_kind`` (the case's ancestors by kind, already loaded): one appointed in the same
-    unit or building (the nearest), until 联系户 links say otherwise."""
+    unit or building (the nearest; the first by path), until 联系户 links say otherwise.
+    ``assignments`` are the ladder's, ordered by path."""
     unit, building = by_kind.get(Kind.UNIT), by_kind.get(Kind.BUILDING)
-    scope_paths = [p.path for p in (unit, building) if p is not None]
-    for path in scope_paths:
-        found = (
-            RoleAssignment.objects.filter(
-                role=Role.CENTRAL_HOUSEHOLD,
-                revoked_at__isnull=True,
-                place__path__descendant=path,
-            )
-            .select_related("place")
-            .order_by("place__path")
-            .first()
-        )
-        if found is not None:
-            return found.place
+    for scope in (unit, building):
+        if scope is None:
+            continue
+        for a in assignments:
+            if (
+                a.role == Role.CENTRAL_HOUSEHOLD
+                and a.place is not None
+                and a.place.path.startswith(scope.path)
+            ):
+                return a.place
     return None
 
 
@@ -128,6 +163,7 @@ def route(
     if chain is None:
         chain = place_ancestors(place=place)
     by_kind = {p.kind: p for p in chain}
+    assignments = _ladder_assignments(by_kind, rung)
     skipped: list[str] = []
     for candidate in range(max(rung, Rung.CENTRAL_HOUSEHOLD), Rung.DEPARTMENT + 1):
         label = Rung(candidate).label
@@ -142,16 +178,24 @@ def route(
                 )
             raise DomainError("no_department", "本县未设置该类事项的承办部门，无法继续提级")
         if candidate == Rung.CENTRAL_HOUSEHOLD:
-            node = _central_household_for(by_kind) if Kind.HOUSEHOLD in by_kind else None
+            node = (
+                _central_household_for(by_kind, assignments) if Kind.HOUSEHOLD in by_kind else None
+            )
             if node is not None:
-                return Route(rung=candidate, place=node, skipped=skipped)
+                return Route(
+                    rung=candidate,
+                    place=node,
+                    skipped=skipped,
+                    holder_ids=_holder_ids(assignments, candidate, node),
+                )
             skipped.append(f"{label}：无")
             continue
         node = by_kind.get(RUNG_KIND[candidate])
         if node is None:
             continue  # the case sits above this level (e.g. raised for a whole compound)
-        if candidate in _ALWAYS_HOLD or _has_holder(candidate, node):
-            return Route(rung=candidate, place=node, skipped=skipped)
+        holders = _holder_ids(assignments, candidate, node)
+        if candidate in _ALWAYS_HOLD or holders:
+            return Route(rung=candidate, place=node, skipped=skipped, holder_ids=holders)
         skipped.append(f"{label}：{node.name}未设置负责人")
     raise DomainError("no_route", "找不到承办节点")  # pragma: no cover - DEPARTMENT returns
 

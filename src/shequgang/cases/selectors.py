@@ -4,6 +4,7 @@ case now. (Written by the case pages; the cases API adds its selectors here.)"""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
@@ -269,16 +270,23 @@ class TimelineEntry:
     actor: str | None  # who acted, when the user may know it
 
 
-def case_timeline(user: UserLike, case: Case) -> list[TimelineEntry]:
+def case_timeline(
+    user: UserLike, case: Case, events: Sequence[CaseEvent] | None = None
+) -> list[TimelineEntry]:
     """The case's events, oldest first, as ``user`` may see them: a raiser who is not
     staff sees neither internal notes (comments) nor who acted; whoever may not see an
     anonymous raiser (``may_see_raiser``) does not see the raiser named on their own
-    steps (raising, rating)."""
+    steps (raising, rating). ``events``: all of the case's events, oldest first, when the
+    caller has them (just written, with their actors) — else they are read."""
     internal = case.raiser_id != user.pk or has_perm_anywhere(user, Perm.CASE_VIEW)
     show_raiser = may_see_raiser(user, case)
-    events = CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "id")
-    if not internal:
-        events = events.exclude(kind=EventKind.COMMENT)
+    if events is None:
+        read = CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "id")
+        if not internal:
+            read = read.exclude(kind=EventKind.COMMENT)
+        events = list(read)
+    elif not internal:
+        events = [e for e in events if e.kind != EventKind.COMMENT]
     entries = []
     for event in events:
         actor = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import IO, Any
 
 from django.contrib.auth.models import User
@@ -31,7 +32,7 @@ from shequgang.cases.models import (
     Source,
 )
 from shequgang.cases.numbering import next_case_number
-from shequgang.cases.photos import clean_photo
+from shequgang.cases.photos import CleanPhoto, clean_photo
 from shequgang.cases.routing import Route, is_handler, route
 from shequgang.cases.workflow import Change, transition
 from shequgang.errors import DomainError, Forbidden, NotFound
@@ -72,9 +73,11 @@ def _route_fields(r: Route, *, category: Category, start: dt.datetime) -> dict[s
         "handler_place": r.place,
         "handler_department": r.department,
         "assigned_at": start,
-        "ack_due_at": clocks.ack_due_at,
-        "warn_at": clocks.warn_at,
-        "resolve_due_at": clocks.resolve_due_at,
+        # In UTC, as the database gives them back (the calendar answers in Shanghai
+        # time): a case built in memory then serializes like the row read back.
+        "ack_due_at": clocks.ack_due_at.astimezone(dt.UTC),
+        "warn_at": clocks.warn_at.astimezone(dt.UTC),
+        "resolve_due_at": clocks.resolve_due_at.astimezone(dt.UTC),
         "acknowledged_at": None,
         "yellow_card_at": None,
         "ack_overdue_at": None,
@@ -91,9 +94,10 @@ def _route_note(r: Route) -> str:
     return note + ("（跳过 " + "；".join(r.skipped) + "）" if r.skipped else "")
 
 
-def _notify_holder(case: Case, title: str) -> None:
+def _notify_holder(case: Case, title: str, *, user_ids: list[int] | None = None) -> None:
+    """``user_ids``: the holder's people when the caller already knows them."""
     notifications.notify(
-        user_ids=notifications.holders_of(case),
+        user_ids=notifications.holders_of(case) if user_ids is None else user_ids,
         case=case,
         title=f"{title}：{case.number}",
         body=case.title,
@@ -114,7 +118,169 @@ def _notify_raisers(case: Case, title: str) -> None:
 # --- Creation -------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class CaseDraft:
+    """A case that passed every check and has been routed (``case_draft``); nothing is
+    written yet. ``case_draft_save`` writes it."""
+
+    user: User | None
+    source: str
+    category: Category
+    place: Place
+    route: Route
+    fields: dict[str, Any]  # the case's columns
+    photos: list[CleanPhoto]
+    now: dt.datetime
+
+
+@dataclass(frozen=True)
+class CaseCreated:
+    """What ``case_draft_save`` wrote: the case (its relations to category, place and
+    holder loaded), its report photos and its two events, oldest first."""
+
+    case: Case
+    photos: list[CasePhoto]
+    events: list[CaseEvent]
+
+
+def case_draft(
+    *,
+    actor: Actor,
+    source: str,
+    category: Category,
+    place: Place,
+    title: str,
+    description: str = "",
+    latitude: float | None = None,
+    longitude: float | None = None,
+    raiser_name: str = "",
+    raiser_phone: str = "",
+    anonymous: bool = False,
+    photos: Sequence[IO[bytes]] = (),
+    now: dt.datetime | None = None,
+) -> CaseDraft:
+    """The checks and reads of ``case_create``, without writing (so no transaction, and
+    on SQLite no write lock, is needed for them): raises what ``case_create`` raises."""
+    # UTC, as the database gives datetimes back, so the case in memory serializes the
+    # same as the row read back.
+    now = (now or timezone.now()).astimezone(dt.UTC)
+    if source not in Source.values:
+        raise DomainError("invalid_source", f"未知的来源：{source}")
+    if not category.active or category.has_children():
+        raise DomainError("invalid_category", "请选择具体的事项小类")
+    if place.kind not in CASE_PLACE_KINDS:
+        raise DomainError("invalid_place", "事项地点应为社区、小区、楼栋、单元或户")
+    if source in _STAFF_SOURCES and (
+        actor is None or not place_in_scope(actor, Perm.CASE_RAISE, place)
+    ):
+        raise NotFound("地点")
+    if source == Source.RESIDENT and (actor is None or not actor.is_authenticated):
+        raise DomainError("unauthenticated", "请先登录", status=401)
+    title = _text(title, field="title", label="标题", limit=100, required=True)
+    description = _text(description, field="description", label="描述", limit=4000)
+    raiser_name = _text(raiser_name, field="raiser_name", label="姓名", limit=50)
+    for value, low, high, label in ((latitude, -90, 90, "纬度"), (longitude, -180, 180, "经度")):
+        if value is not None and not low <= value <= high:
+            raise DomainError("invalid_coordinates", f"{label}超出范围")
+    cleaned: list[CleanPhoto] = []
+    if photos:  # the rules only limit photos: no need to read them for a case without
+        rules = CaseRules.current()
+        if len(photos) > rules.max_photos:
+            raise DomainError("too_many_photos", f"最多上传{rules.max_photos}张照片")
+        cleaned = [clean_photo(p, max_bytes=rules.max_photo_bytes) for p in photos]
+    phone_cipher = phone_masked = ""
+    if raiser_phone.strip():
+        e164 = normalize_phone(raiser_phone)
+        phone_cipher, phone_masked = pii.encrypt(e164), mask_phone(national_phone(e164))
+    chain = place_ancestors(place=place)  # one query: the county and the routing read it
+    county = next((p for p in reversed(chain) if p.kind == Kind.COUNTY), None)
+    if county is None or not county.code:
+        raise DomainError("invalid_place", "地点不属于任何县级区划")
+    r = route(place=place, category=category, rung=category.start_rung, chain=chain)
+    user = _user(actor)
+    return CaseDraft(
+        user=user,
+        source=source,
+        category=category,
+        place=place,
+        route=r,
+        fields={
+            "source": source,
+            "title": title,
+            "description": description,
+            "place_path": place.path,
+            "county_code": county.code[:6],
+            "grid_id": place.grid_id,
+            "latitude": latitude,
+            "longitude": longitude,
+            "raiser_name": raiser_name or (user.get_full_name() if user else ""),
+            "raiser_phone_cipher": phone_cipher,
+            "raiser_phone_masked": phone_masked,
+            "anonymous": anonymous,
+            "rung": r.rung,
+            "created_at": now,
+            **_route_fields(r, category=category, start=now),
+        },
+        photos=cleaned,
+        now=now,
+    )
+
+
+# No savepoint inside a caller's transaction: every refusal was raised by ``case_draft``
+# before, so only a database error can end this early, and that fails the caller's too.
+@transaction.atomic(savepoint=False)
+def case_draft_save(draft: CaseDraft) -> CaseCreated:
+    """Write a drafted case: number it (unique under concurrency: the county's counter
+    row is locked until commit), store its photos, write the created/assigned events and
+    the holder's notification."""
+    now, user, r = draft.now, draft.user, draft.route
+    case = Case(
+        number=next_case_number(county_code=draft.fields["county_code"], at=now),
+        category=draft.category,
+        place=draft.place,
+        raiser=user,
+        **draft.fields,
+    )
+    case.save(force_insert=True)
+    photos = [
+        CasePhoto.objects.create(
+            case=case,
+            image=photo.content,
+            content_type=photo.content_type,
+            width=photo.width,
+            height=photo.height,
+            size=photo.size,
+            uploaded_by=user,
+        )
+        for photo in draft.photos
+    ]
+    events = CaseEvent.objects.bulk_create(
+        [
+            CaseEvent(
+                case=case,
+                at=now,
+                actor=user,
+                kind=EventKind.CREATED,
+                to_status=case.status,
+                to_rung=case.rung,
+                data={"source": draft.source},
+            ),
+            CaseEvent(
+                case=case,
+                at=now,
+                actor=None,
+                kind=EventKind.ASSIGNED,
+                to_status=case.status,
+                to_rung=case.rung,
+                reason=_route_note(r),
+            ),
+        ]
+    )
+    legs_follow(case, via=LegVia.ESCALATION, at=now, ended=LegOutcome.REDISPATCHED)
+    _notify_holder(case, "新事项待签收", user_ids=r.holder_ids)
+    return CaseCreated(case=case, photos=photos, events=events)
+
+
 def case_create(
     *,
     actor: Actor,
@@ -135,96 +301,24 @@ def case_create(
     its category's starting rung, numbers it (unique under concurrency), sets its clocks,
     stores cleaned photos, and writes the created/assigned events and the holder's
     notification. Staff doors need ``case.raise`` over the place; anyone signed in may
-    raise a case as a resident; integrations pass ``actor=None``."""
-    now = now or timezone.now()
-    if source not in Source.values:
-        raise DomainError("invalid_source", f"未知的来源：{source}")
-    if not category.active or category.children.exists():
-        raise DomainError("invalid_category", "请选择具体的事项小类")
-    if place.kind not in CASE_PLACE_KINDS:
-        raise DomainError("invalid_place", "事项地点应为社区、小区、楼栋、单元或户")
-    if source in _STAFF_SOURCES and (
-        actor is None or not place_in_scope(actor, Perm.CASE_RAISE, place)
-    ):
-        raise NotFound("地点")
-    if source == Source.RESIDENT and (actor is None or not actor.is_authenticated):
-        raise DomainError("unauthenticated", "请先登录", status=401)
-    title = _text(title, field="title", label="标题", limit=100, required=True)
-    description = _text(description, field="description", label="描述", limit=4000)
-    raiser_name = _text(raiser_name, field="raiser_name", label="姓名", limit=50)
-    for value, low, high, label in ((latitude, -90, 90, "纬度"), (longitude, -180, 180, "经度")):
-        if value is not None and not low <= value <= high:
-            raise DomainError("invalid_coordinates", f"{label}超出范围")
-    rules = CaseRules.current()
-    if len(photos) > rules.max_photos:
-        raise DomainError("too_many_photos", f"最多上传{rules.max_photos}张照片")
-    cleaned = [clean_photo(p, max_bytes=rules.max_photo_bytes) for p in photos]
-    phone_cipher = phone_masked = ""
-    if raiser_phone.strip():
-        e164 = normalize_phone(raiser_phone)
-        phone_cipher, phone_masked = pii.encrypt(e164), mask_phone(national_phone(e164))
-    chain = place_ancestors(place=place)  # one query: the county and the routing read it
-    county = next((p for p in reversed(chain) if p.kind == Kind.COUNTY), None)
-    if county is None or not county.code:
-        raise DomainError("invalid_place", "地点不属于任何县级区划")
-    r = route(place=place, category=category, rung=category.start_rung, chain=chain)
-    user = _user(actor)
-    case = Case.objects.create(
-        number=next_case_number(county_code=county.code[:6], at=now),
+    raise a case as a resident; integrations pass ``actor=None``. The checks and reads
+    (``case_draft``) run before the writing transaction (``case_draft_save``)."""
+    draft = case_draft(
+        actor=actor,
         source=source,
         category=category,
+        place=place,
         title=title,
         description=description,
-        place=place,
-        place_path=place.path,
-        county_code=county.code[:6],
-        grid_id=place.grid_id,
         latitude=latitude,
         longitude=longitude,
-        raiser=user,
-        raiser_name=raiser_name or (user.get_full_name() if user else ""),
-        raiser_phone_cipher=phone_cipher,
-        raiser_phone_masked=phone_masked,
+        raiser_name=raiser_name,
+        raiser_phone=raiser_phone,
         anonymous=anonymous,
-        rung=r.rung,
-        created_at=now,
-        **_route_fields(r, category=category, start=now),
+        photos=photos,
+        now=now,
     )
-    for photo in cleaned:
-        CasePhoto.objects.create(
-            case=case,
-            image=photo.content,
-            content_type=photo.content_type,
-            width=photo.width,
-            height=photo.height,
-            size=photo.size,
-            uploaded_by=user,
-        )
-    CaseEvent.objects.bulk_create(
-        [
-            CaseEvent(
-                case=case,
-                at=now,
-                actor=user,
-                kind=EventKind.CREATED,
-                to_status=case.status,
-                to_rung=case.rung,
-                data={"source": source},
-            ),
-            CaseEvent(
-                case=case,
-                at=now,
-                actor=None,
-                kind=EventKind.ASSIGNED,
-                to_status=case.status,
-                to_rung=case.rung,
-                reason=_route_note(r),
-            ),
-        ]
-    )
-    legs_follow(case, via=LegVia.ESCALATION, at=now, ended=LegOutcome.REDISPATCHED)
-    _notify_holder(case, "新事项待签收")
-    return case
+    return case_draft_save(draft).case
 
 
 # --- Checks --------------------------------------------------------------------------------

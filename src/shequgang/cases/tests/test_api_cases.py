@@ -502,6 +502,81 @@ def test_concurrent_retries_raise_one_case():
     assert Case.objects.count() == 1
 
 
+# Queries of one creation through a bearer token (SQLite counts BEGIN and COMMIT; the
+# token's once-a-minute last_used_at touch comes on top): the token, the place, the
+# category, the place's ancestors, the ladder's role assignments, the caller's; then in
+# the transaction the idempotency record, the counter, the case, its events, the
+# holder's notification and the record's response.
+CREATE_QUERY_BUDGET = 14
+
+
+def test_raising_a_case_stays_within_its_query_budget(world, django_assert_max_num_queries):
+    """Given a resident with a token (already used this minute), when they raise a case
+    that the ladder routes to a central household, skipping nobody, with an
+    Idempotency-Key, then it costs at most the budget, and the case is written."""
+    resident = api(world, "nobody", "token")
+    assert raise_via_api(resident, world, category="noise").status_code == 201  # token touched
+    with django_assert_max_num_queries(CREATE_QUERY_BUDGET):
+        response = raise_via_api(
+            resident, world, category="noise", headers={"Idempotency-Key": "budget-1"}
+        )
+    assert response.status_code == 201, response.content
+    assert response.json()["handler_place"]["id"] == world.household_a1.pk  # central_a1
+
+
+def _department_category() -> Category:
+    parent = Category.objects.get(code="municipal")
+    return Category.objects.create(
+        parent=parent, code="dept_direct", name="直派部门", start_rung=6, department="城市管理"
+    )
+
+
+@pytest.mark.parametrize(
+    ("persona", "fields"),
+    [
+        # A resident, anonymous, with a phone and a photo: the central household holds it.
+        ("nobody", {"category": "noise", "anonymous": "true", "raiser_phone": RAISER_PHONE}),
+        # Staff of the community for a resident, with coordinates: the party group.
+        ("secretary_a", {"source": "staff", "latitude": "37.5", "longitude": "111.1"}),
+        # A branch with no party group: the event says the rung was skipped.
+        ("grid_a2", {"source": "grid_patrol", "place": "a2"}),
+        # Straight to a department of the county (dispatcher: the county).
+        ("nobody", {"category": "dept_direct"}),
+    ],
+)
+@pytest.mark.parametrize("via", VIAS)
+def test_the_201_body_is_what_reading_the_case_returns(world, via, persona, fields):
+    """Given a case just raised, when its raiser reads it back, then the body of the 201
+    (built from what was just written) is exactly what the read returns."""
+    _department_category()
+    fields = dict(fields)
+    if fields.get("place") == "a2":
+        fields["place"] = world.household_a2.pk
+    client = api(world, persona, via)
+    created = raise_via_api(client, world, photos=[jpeg_with_gps()], **fields)
+    assert created.status_code == 201, created.content
+    body = created.json()
+    assert len(body["events"]) == 2 and len(body["photos"]) == 1
+    assert client.get(f"/cases/{body['id']}").json() == body
+
+
+def test_a_retry_still_replays_when_the_request_would_now_be_refused(world):
+    """Given a case raised with a key, when its category gains 小类 (so raising in it is
+    now refused) and the client retries, then the retry gets the first response; a new
+    request is refused and raises nothing."""
+    resident = api(world, "nobody", "token")
+    key = {"Idempotency-Key": "retry-after-change"}
+    first = raise_via_api(resident, world, headers=key)
+    assert first.status_code == 201
+    light = Category.objects.get(code="stairwell_light")
+    Category.objects.create(parent=light, code="stairwell_light_led", name="LED")
+    again = raise_via_api(resident, world, headers=key)
+    assert (again.status_code, again.json()) == (201, first.json())
+    fresh = raise_via_api(resident, world, headers={"Idempotency-Key": "another"})
+    assert fresh.status_code == 400 and fresh.json()["code"] == "invalid_category"
+    assert Case.objects.count() == 1
+
+
 @pytest.mark.parametrize("via", VIAS)
 def test_photos_are_stored_without_exif_and_served_to_those_who_see_the_case(world, via):
     resident = api(world, "nobody", via)
