@@ -88,18 +88,21 @@ def test_track_points_are_stored_with_their_time(world, patrol):
     ]
 
 
+# Times are built when the test runs, not when pytest collects it: on a slow run
+# "ten minutes from now" at collection time had become the past.
 @pytest.mark.parametrize(
-    "point",
+    "make_point",
     [
-        TrackPoint(dt.datetime(2026, 1, 1, 8, 0), 37.5, 111.1),  # noqa: DTZ001  naive on purpose
-        TrackPoint(timezone.now(), 91.0, 111.1),
-        TrackPoint(timezone.now(), 37.5, 181.0),
-        TrackPoint(timezone.now() + dt.timedelta(minutes=10), 37.5, 111.1),
-        TrackPoint(timezone.now() - dt.timedelta(days=1), 37.5, 111.1),
-        TrackPoint(timezone.now(), float("nan"), 111.1),
+        lambda now: TrackPoint(dt.datetime(2026, 1, 1, 8, 0), 37.5, 111.1),  # noqa: DTZ001  naive on purpose
+        lambda now: TrackPoint(now, 91.0, 111.1),
+        lambda now: TrackPoint(now, 37.5, 181.0),
+        lambda now: TrackPoint(now + dt.timedelta(minutes=10), 37.5, 111.1),
+        lambda now: TrackPoint(now - dt.timedelta(days=1), 37.5, 111.1),
+        lambda now: TrackPoint(now, float("nan"), 111.1),
     ],
 )
-def test_bad_track_point_stores_nothing(world, patrol, point):
+def test_bad_track_point_stores_nothing(world, patrol, make_point):
+    point = make_point(timezone.now())
     good = TrackPoint(timezone.now(), 37.5, 111.1)
     with pytest.raises(DomainError) as err:
         patrol_track(actor=world.users["grid_a1"], patrol=patrol, points=[good, point])
