@@ -177,6 +177,28 @@ class MonthCategoryTally(models.Model):
         return f"{self.month} {self.category_id} {self.status}: {self.n}"
 
 
+class DueDayTally(models.Model):
+    """Cases whose resolution clock runs (``CLOCK_STATUSES``) by county and the day
+    (Asia/Shanghai) of their resolution deadline. The overdue count (``overdue.py``) sums
+    the days before today from here and counts only today's deadlines live. A case moves
+    between days when its deadline changes and leaves when its clock stops."""
+
+    county_code = models.CharField(max_length=6)
+    due_day = models.DateField()
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "到期日计数"
+        verbose_name_plural = "到期日计数"
+        constraints = [
+            models.UniqueConstraint(fields=["county_code", "due_day"], name="tally_due_day_key")
+        ]
+        indexes = [models.Index(fields=["due_day", "county_code"], name="tally_due_day_city")]
+
+    def __str__(self) -> str:
+        return f"{self.county_code} {self.due_day}: {self.n}"
+
+
 TALLY_MODELS: tuple[type[models.Model], ...] = (
     StateTally,
     GridTally,
@@ -184,4 +206,5 @@ TALLY_MODELS: tuple[type[models.Model], ...] = (
     WeekTally,
     MonthTally,
     MonthCategoryTally,
+    DueDayTally,
 )

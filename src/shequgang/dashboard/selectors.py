@@ -11,9 +11,10 @@ exactly in step with the cases by the triggers:
   and, for the dispute figure, ``MonthCategoryTally``.
 
 The exception is **overdue** (超期): a deadline passes without any row being written, so
-it is counted live over a small partial index of the open cases (``overdue.py``) — exact
-to the second. The sweep escalates overdue cases every minute (and red-cards them), so
-the count stays small and the index range short.
+it is split at the start of today (``overdue.py``): the cases due on earlier days are a
+sum over ``DueDayTally`` (clock-running cases by deadline day), those due today before
+now are counted live over a small partial index — exact to the second, and the live
+range is at most one day's deadlines however many cases are overdue.
 """
 
 from __future__ import annotations

@@ -11,17 +11,25 @@ turned into the SQL of both databases:
   instead of one per row. Keys are upserted in sorted order, so two writers lock tally
   rows in the same order. ``TRUNCATE`` of the cases empties the tallies.
 
+A tally may count only some cases (``Tally.where``, a condition over the row): the
+due-day tally counts the cases whose resolution clock runs. Its triggers add a case that
+enters the condition and take away one that leaves it; an UPDATE moves a case when a key
+or the condition's value changed.
+
 The same expressions rebuild the tallies from scratch (``recount_sql``), which is what
 ``shequgang recount_tallies`` runs. Dates are Asia/Shanghai (UTC+8 all year, no DST).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection as default_connection
 from django.db.backends.base.base import BaseDatabaseWrapper
+
+from shequgang.dashboard.overdue import CLOCK_IN
 
 CASES = "cases_case"
 
@@ -34,14 +42,35 @@ class Key:
 
 
 @dataclass(frozen=True)
+class Where:
+    """Which cases a tally counts: a condition over the row "{r}", true or false (never
+    NULL), the same SQL on both databases."""
+
+    sql: str
+
+    def over(self, row: str) -> str:
+        return "(" + self.sql.format(r=row) + ")"
+
+
+@dataclass(frozen=True)
 class Tally:
     name: str  # short name, used in trigger and function names
     table: str
     keys: tuple[Key, ...]
-    reads: tuple[str, ...]  # the case columns the keys are computed from
+    reads: tuple[str, ...]  # the case columns the keys (and ``where``) are computed from
+    where: Where | None = None  # None: every case
 
     def exprs(self, vendor: str, row: str) -> list[str]:
         return [getattr(k, vendor).format(r=row) for k in self.keys]
+
+    def counts(self, row: str) -> str | None:
+        """The condition for ``row`` to be counted, or None when every case is."""
+        return self.where.over(row) if self.where else None
+
+    def source(self, alias: str = "c") -> str:
+        """``FROM`` the cases (and ``WHERE`` the counted ones): a full recount's rows."""
+        where = self.counts(alias)
+        return f"FROM {CASES} {alias}" + (f" WHERE {where}" if where else "")
 
     @property
     def columns(self) -> list[str]:
@@ -95,6 +124,17 @@ MONTH = Key(
     "date(substr({r}.created_at, 1, 19), '+8 hours', 'start of month')",
     "date_trunc('month', {r}.created_at AT TIME ZONE 'Asia/Shanghai')::date",
 )
+
+# The resolution deadline's day: the overdue count sums whole past days from the tally
+# and counts only today's deadlines live (``overdue.py``).
+DUE_DAY = Key(
+    "due_day",
+    "date(substr({r}.resolve_due_at, 1, 19), '+8 hours')",
+    "({r}.resolve_due_at AT TIME ZONE 'Asia/Shanghai')::date",
+)
+# The statuses as literals, in the order of the overdue index's condition, so a recount
+# (and the live part of the overdue count) can read that partial index.
+CLOCK_RUNS = Where("{r}.status " + CLOCK_IN + " AND {r}.resolve_due_at IS NOT NULL")
 
 TALLIES: tuple[Tally, ...] = (
     Tally(
@@ -159,6 +199,13 @@ TALLIES: tuple[Tally, ...] = (
         ),
         ("county_code", "created_at", "category_id", "status", "resolved_rung"),
     ),
+    Tally(
+        "due_day",
+        "dashboard_duedaytally",
+        (_same("county_code"), DUE_DAY),
+        ("county_code", "status", "resolve_due_at"),
+        where=CLOCK_RUNS,
+    ),
 )
 
 
@@ -167,17 +214,26 @@ TALLIES: tuple[Tally, ...] = (
 
 def _sqlite_upsert(t: Tally, row: str, delta: int) -> str:
     cols = ", ".join(t.columns)
+    values = ", ".join(t.exprs("sqlite", row))
+    where = t.counts(row)
+    # With a condition: INSERT … SELECT … WHERE (the WHERE also keeps SQLite's parser
+    # from reading ON CONFLICT as a join constraint).
+    source = f"SELECT {values}, {delta} WHERE {where}" if where else f"VALUES ({values}, {delta})"
     return (
-        f"INSERT INTO {t.table} ({cols}, n) VALUES ({', '.join(t.exprs('sqlite', row))}, {delta})"
+        f"INSERT INTO {t.table} ({cols}, n) {source}"
         f" ON CONFLICT ({cols}) DO UPDATE SET n = n + excluded.n;"
     )
 
 
 def sqlite_create(t: Tally) -> list[str]:
-    changed = " OR ".join(
-        f"({new}) IS NOT ({old})"
-        for new, old in zip(t.exprs("sqlite", "NEW"), t.exprs("sqlite", "OLD"), strict=True)
-    )
+    pairs = list(zip(t.exprs("sqlite", "NEW"), t.exprs("sqlite", "OLD"), strict=True))
+    new_in, old_in = t.counts("NEW"), t.counts("OLD")
+    if new_in and old_in:
+        pairs.append((new_in, old_in))
+    changed = " OR ".join(f"({new}) IS NOT ({old})" for new, old in pairs)
+    if new_in and old_in:
+        # A case counted neither before nor after moves nothing.
+        changed = f"({old_in} OR {new_in}) AND ({changed})"
     base = f"dashboard_{t.name}"
     return [
         f"CREATE TRIGGER IF NOT EXISTS {base}_ai AFTER INSERT ON {CASES} BEGIN "
@@ -221,14 +277,25 @@ def pg_create(t: Tally) -> list[str]:
     base = f"dashboard_{t.name}"
     new = ", ".join(t.exprs("postgresql", "r"))
     old = ", ".join(t.exprs("postgresql", "o"))
-    # An UPDATE moves a case only when one of this tally's keys changed.
-    join = f"FROM old_rows o JOIN new_rows r ON r.id = o.id WHERE ({old}) IS DISTINCT FROM ({new})"
+    new_in, old_in = t.counts("r"), t.counts("o")
+    # An UPDATE moves a case only when one of this tally's keys (or whether it is
+    # counted) changed; each side then counts only if the case is counted on that side.
+    new_keys, old_keys = (f"{new}, {new_in}", f"{old}, {old_in}") if new_in else (new, old)
+    join = (
+        "FROM old_rows o JOIN new_rows r ON r.id = o.id"
+        f" WHERE ({old_keys}) IS DISTINCT FROM ({new_keys})"
+    )
+    and_old, and_new = (f" AND {old_in}", f" AND {new_in}") if new_in else ("", "")
+    where_old, where_new = (f" WHERE {old_in}", f" WHERE {new_in}") if new_in else ("", "")
     return [
-        _pg_function(f"{base}_ins", _pg_upsert(t, f"SELECT {new}, 1 FROM new_rows r")),
-        _pg_function(f"{base}_del", _pg_upsert(t, f"SELECT {old}, -1 FROM old_rows o")),
+        _pg_function(f"{base}_ins", _pg_upsert(t, f"SELECT {new}, 1 FROM new_rows r{where_new}")),
+        _pg_function(f"{base}_del", _pg_upsert(t, f"SELECT {old}, -1 FROM old_rows o{where_old}")),
         _pg_function(
             f"{base}_upd",
-            _pg_upsert(t, f"SELECT {old}, -1 {join} UNION ALL SELECT {new}, 1 {join}"),
+            _pg_upsert(
+                t,
+                f"SELECT {old}, -1 {join}{and_old} UNION ALL SELECT {new}, 1 {join}{and_new}",
+            ),
         ),
         f"CREATE OR REPLACE TRIGGER {base}_ins AFTER INSERT ON {CASES} "
         f"REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {base}_ins()",
@@ -240,10 +307,10 @@ def pg_create(t: Tally) -> list[str]:
     ]
 
 
-def pg_truncate_create() -> list[str]:
+def pg_truncate_create(tallies: Sequence[Tally] = TALLIES) -> list[str]:
     # DELETE, not TRUNCATE: a TRUNCATE of the cases and the tallies together (Django's
     # flush) may not truncate the tallies again from inside its own trigger.
-    body = "\n".join(f"DELETE FROM {t.table};" for t in TALLIES)
+    body = "\n".join(f"DELETE FROM {t.table};" for t in tallies)
     return [
         _pg_function("dashboard_tally_truncate", body),
         f"CREATE OR REPLACE TRIGGER dashboard_tally_truncate AFTER TRUNCATE ON {CASES} "
@@ -262,41 +329,48 @@ def pg_drop(t: Tally) -> list[str]:
 # --- Both -------------------------------------------------------------------------------
 
 
-def create_sql(vendor: str) -> list[str]:
+def tallies_named(*names: str) -> tuple[Tally, ...]:
+    """The tallies of these names (a migration's own, as they were when it was written)."""
+    return tuple(t for t in TALLIES if t.name in names)
+
+
+def create_sql(vendor: str, tallies: Sequence[Tally] = TALLIES) -> list[str]:
     if vendor == "sqlite":
-        return [s for t in TALLIES for s in sqlite_create(t)]
+        return [s for t in tallies for s in sqlite_create(t)]
     if vendor == "postgresql":
-        return [s for t in TALLIES for s in pg_create(t)] + pg_truncate_create()
+        return [s for t in tallies for s in pg_create(t)] + pg_truncate_create(tallies)
     raise NotImplementedError(f"tally triggers for {vendor}")
 
 
-def drop_sql(vendor: str) -> list[str]:
+def drop_sql(vendor: str, tallies: Sequence[Tally] = TALLIES) -> list[str]:
     if vendor == "sqlite":
-        return [s for t in TALLIES for s in sqlite_drop(t)]
+        return [s for t in tallies for s in sqlite_drop(t)]
     if vendor == "postgresql":
         return [
             "DROP TRIGGER IF EXISTS dashboard_tally_truncate ON cases_case",
             "DROP FUNCTION IF EXISTS dashboard_tally_truncate()",
-            *(s for t in TALLIES for s in pg_drop(t)),
+            *(s for t in tallies for s in pg_drop(t)),
         ]
     raise NotImplementedError(f"tally triggers for {vendor}")
 
 
 def recount_sql(t: Tally, vendor: str, *, into: str | None = None) -> str:
-    """An INSERT … SELECT that counts every case into ``into`` (default: the tally)."""
+    """An INSERT … SELECT that counts every (counted) case into ``into`` (default: the
+    tally)."""
     cols = ", ".join(t.columns)
     positions = ", ".join(str(i + 1) for i in range(len(t.keys)))
     return (
         f"INSERT INTO {into or t.table} ({cols}, n) "
-        f"SELECT {', '.join(t.exprs(vendor, 'c'))}, count(*) FROM {CASES} c GROUP BY {positions}"
+        f"SELECT {', '.join(t.exprs(vendor, 'c'))}, count(*) {t.source()} "
+        f"GROUP BY {positions}"
     )
 
 
-def install(conn: BaseDatabaseWrapper | None = None) -> None:
-    """(Re)create every trigger. Idempotent."""
+def install(conn: BaseDatabaseWrapper | None = None, tallies: Sequence[Tally] = TALLIES) -> None:
+    """(Re)create the triggers of ``tallies`` (default: all). Idempotent."""
     conn = conn or default_connection
     with conn.cursor() as cursor:
-        for statement in create_sql(conn.vendor):
+        for statement in create_sql(conn.vendor, tallies):
             cursor.execute(statement)
 
 
@@ -335,6 +409,9 @@ def ensure_triggers(using: str = "default", **kwargs: Any) -> None:
     conn = connections[using]
     if conn.vendor not in {"sqlite", "postgresql"}:
         return
-    if "dashboard_statetally" not in conn.introspection.table_names():
-        return  # migrating backwards, or before our first migration
-    install(conn)
+    # Only the tallies whose tables exist: migrating backwards, or before a tally's
+    # migration, a trigger must not write to a missing table.
+    tables = set(conn.introspection.table_names())
+    present = tuple(t for t in TALLIES if t.table in tables)
+    if present:
+        install(conn, present)

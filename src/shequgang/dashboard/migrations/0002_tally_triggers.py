@@ -8,19 +8,22 @@ from django.db.migrations.state import StateApps
 
 from shequgang.dashboard import triggers
 
+# The tallies of 0001 (later migrations add their own).
+TALLIES = triggers.tallies_named("state", "grid", "department", "week", "month", "month_category")
+
 
 def create(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     vendor = schema_editor.connection.vendor
-    for statement in triggers.create_sql(vendor):
+    for statement in triggers.create_sql(vendor, TALLIES):
         schema_editor.execute(statement, params=None)
     # Cases that exist before the triggers: count them once (same transaction).
-    for tally in triggers.TALLIES:
+    for tally in TALLIES:
         schema_editor.execute(f"DELETE FROM {tally.table}", params=None)
         schema_editor.execute(triggers.recount_sql(tally, vendor), params=None)
 
 
 def drop(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
-    for statement in triggers.drop_sql(schema_editor.connection.vendor):
+    for statement in triggers.drop_sql(schema_editor.connection.vendor, TALLIES):
         schema_editor.execute(statement, params=None)
 
 

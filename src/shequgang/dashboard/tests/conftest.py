@@ -4,10 +4,11 @@ from collections import Counter
 
 import pytest
 
-from shequgang.cases.models import Case, Category, Source
+from shequgang.cases.models import CLOCK_STATUSES, Case, Category, Source
 from shequgang.cases.services import case_create
 from shequgang.dashboard.models import (
     DepartmentTally,
+    DueDayTally,
     GridTally,
     MonthCategoryTally,
     MonthTally,
@@ -46,7 +47,8 @@ def expected_tallies():
     """The tallies recomputed in Python from every case: an oracle independent of the
     SQL the triggers and the recount share."""
     out: dict[str, Counter[tuple[str, ...]]] = {
-        name: Counter() for name in ("state", "grid", "department", "week", "month", "mc")
+        name: Counter()
+        for name in ("state", "grid", "department", "week", "month", "mc", "due_day")
     }
     for c in Case.objects.all():
         local = c.created_at.astimezone(SHANGHAI).date()
@@ -74,6 +76,8 @@ def expected_tallies():
             )
         ] += 1
         out["mc"][(cc, month, str(c.category_id), c.status, str(c.resolved_rung or 0))] += 1
+        if c.status in CLOCK_STATUSES and c.resolve_due_at is not None:
+            out["due_day"][(cc, str(c.resolve_due_at.astimezone(SHANGHAI).date()))] += 1
     return {k: {key: n for key, n in v.items() if n} for k, v in out.items()}
 
 
@@ -102,6 +106,7 @@ def stored_tallies():
         "mc": rows(
             MonthCategoryTally, "county_code", "month", "category_id", "status", "resolved_rung"
         ),
+        "due_day": rows(DueDayTally, "county_code", "due_day"),
     }
 
 

@@ -9,6 +9,7 @@ from django.db import connection, connections
 from shequgang.cases import services as s
 from shequgang.cases.models import Case
 from shequgang.dashboard import triggers
+from shequgang.dashboard.models import TALLY_MODELS
 from shequgang.dashboard.recount import tallies_check
 
 from .conftest import assert_in_step
@@ -62,7 +63,7 @@ def test_tally_tables_leave_room_for_hot_updates_on_postgresql() -> None:
             "SELECT relname, reloptions FROM pg_class WHERE relname LIKE 'dashboard_%%tally'"
         )
         options = dict(cursor.fetchall())
-    assert len(options) == 6
+    assert len(options) == len(TALLY_MODELS) == 7
     for table, opts in options.items():
         assert "fillfactor=50" in (opts or []), table
         assert "autovacuum_vacuum_threshold=1000" in opts, table

@@ -1,5 +1,6 @@
-"""The live overdue count (超期): exact at its boundaries for every status, and read from
-its partial index (dashboard.overdue)."""
+"""The overdue count (超期): exact at its boundaries for every status, and today's part
+read from its partial index (dashboard.overdue; the days before today from the due-day
+tally, test_due_day_tally)."""
 
 import datetime as dt
 
@@ -79,8 +80,10 @@ def test_sqlite_counts_from_the_partial_index(world, scopes):
         cursor.execute("EXPLAIN QUERY PLAN " + _overdue_query(scopes["city"]))
         plan = " | ".join(row[-1] for row in cursor.fetchall())
     # Statuses as literals: SQLite matches the query to the index condition; with bound
-    # parameters it scanned the county_code index instead.
-    assert f"COVERING INDEX {INDEX} (status=? AND resolve_due_at<?)" in plan, plan
+    # parameters it scanned the county_code index instead. Only today's range is read.
+    assert f"COVERING INDEX {INDEX} (status=? AND resolve_due_at>? AND resolve_due_at<?)" in plan, (
+        plan
+    )
 
 
 def test_postgresql_can_count_from_the_partial_index(world, scopes):
