@@ -536,6 +536,7 @@ def main() -> None:
         mode["duration"] = args.duration
     skip = set(filter(None, args.skip.split(",")))
     benchdb.OUT.mkdir(parents=True, exist_ok=True)
+    load.have_wrk()  # installs Debian's wrk if missing, before the machine is described
     results: dict[str, Any] = {
         "mode": args.mode,
         "command": " ".join(["python", "bench/run.py", *sys.argv[1:]]),
