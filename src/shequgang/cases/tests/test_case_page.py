@@ -28,7 +28,7 @@ from shequgang.cases.dispatch import dispatch_queue_q
 from shequgang.cases.keyset import keyset_page
 from shequgang.cases.models import Case, Rung, Source, Status
 from shequgang.cases.schemas import CaseOut, CasePageOut
-from shequgang.cases.selectors import case_search
+from shequgang.cases.selectors import case_search, work_queue
 from shequgang.grid.selectors import grid_queue
 from shequgang.testing import World
 
@@ -185,6 +185,18 @@ def test_every_page_of_the_list_is_what_the_model_path_renders(world, varied):
                     raise AssertionError(f"{persona} {query}") from failed
                 if cursor is None:
                     break
+
+
+def test_the_work_queue_is_the_queue_within_the_scope(world, varied):
+    """``mine=holder`` checks the scope as an expression the planner cannot search by;
+    the rows are those of the plain condition."""
+    held = 0
+    for persona, user in sorted(world.users.items()):
+        plain = work_queue(user).filter(case_scope_q(user)).order_by("resolve_due_at", "id")
+        got = list(case_search(user=user, mine="holder").values_list("id", flat=True))
+        assert got == list(plain.values_list("id", flat=True)), persona
+        held += len(got)
+    assert held >= len(varied)
 
 
 def test_the_world_covers_what_the_rows_can_show(world, varied):
