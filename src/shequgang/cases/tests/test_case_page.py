@@ -9,6 +9,7 @@ queries."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
@@ -57,8 +58,6 @@ def model_page(user: User, cases: QuerySet[Case], *, cursor: str | None, limit: 
 def assert_same_page(got: bytes, expected: bytes) -> str | None:
     """Equal bodies, cursors aside: a cursor is signed with the second it was made, so
     the two cursors must carry the same position instead. Returns the next cursor."""
-    import json
-
     got_body, expected_body = json.loads(got), json.loads(expected)
     for mine, theirs in zip(got_body["items"], expected_body["items"], strict=True):
         assert mine == theirs
