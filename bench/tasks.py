@@ -16,36 +16,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchdb
 
 
-def prepare() -> dict[str, Any]:
-    """Tables of the ceiling app, API tokens, the payloads for case creation and the
-    handlers whose work queues are the largest."""
+def _busiest_queues() -> dict[str, dict[str, Any]]:
+    """The work queues the benchmark reads: the community worker's and the department
+    handler's with the most open cases, and the city administrator's (every open case
+    of the city, the largest queue there is); each with its busiest 大类, the filter of
+    the deep page."""
     from django.contrib.auth.models import User
-    from django.core.management import call_command
     from django.db.models import Count
 
-    from shequgang.cases.models import OPEN_STATUSES, Case, Category
+    from shequgang.cases.models import OPEN_STATUSES, Case
     from shequgang.people.models import RoleAssignment
     from shequgang.people.roles import Role
-    from shequgang.people.services import api_token_issue
-    from shequgang.places.models import Kind, Place
 
-    call_command("migrate", verbosity=0)
-    admin = User.objects.get(username="bench_admin")
-
-    def token(user: User) -> str:
-        return api_token_issue(actor=admin, user=user, name="bench")[1]
-
-    raiser = User.objects.filter(username__startswith="resident").order_by("id").first()
-    assert raiser is not None
-    households = list(
-        Place.objects.filter(kind=Kind.HOUSEHOLD).order_by("?").values_list("id", flat=True)[:500]
-    )
-    categories = list(
-        Category.objects.filter(parent__isnull=False, active=True, start_rung__lte=4)
-        .order_by("id")
-        .values_list("code", flat=True)
-    )
-    queues: dict[str, Any] = {}
+    queues: dict[str, dict[str, Any]] = {}
     open_ = [str(s) for s in OPEN_STATUSES] + ["on_hold"]
     for label, field, role in (
         ("community", "handler_place_id", Role.COMMUNITY_WORKER),
@@ -70,21 +53,50 @@ def prepare() -> dict[str, Any]:
             .order_by("-n")[0]["category__parent__code"]
         )
         queues[label] = {
-            "user": assignment.user.username,
-            "token": token(assignment.user),
+            "user": assignment.user,
             "open_cases": top["n"],
             "filter_category": parent,
         }
-    # The city administrator's queue: every open case of the city (the largest there is).
     everything = Case.objects.filter(status__in=[*open_, "returned"])
     queues["city"] = {
-        "user": admin.username,
-        "token": token(admin),
+        "user": User.objects.get(username="bench_admin"),
         "open_cases": everything.count(),
         "filter_category": everything.values("category__parent__code")
         .annotate(n=Count("id"))
         .order_by("-n")[0]["category__parent__code"],
     }
+    return queues
+
+
+def prepare() -> dict[str, Any]:
+    """Tables of the ceiling app, API tokens, the payloads for case creation and the
+    handlers whose work queues are the largest."""
+    from django.contrib.auth.models import User
+    from django.core.management import call_command
+
+    from shequgang.cases.models import Case, Category
+    from shequgang.people.services import api_token_issue
+    from shequgang.places.models import Kind, Place
+
+    call_command("migrate", verbosity=0)
+    admin = User.objects.get(username="bench_admin")
+
+    def token(user: User) -> str:
+        return api_token_issue(actor=admin, user=user, name="bench")[1]
+
+    raiser = User.objects.filter(username__startswith="resident").order_by("id").first()
+    assert raiser is not None
+    households = list(
+        Place.objects.filter(kind=Kind.HOUSEHOLD).order_by("?").values_list("id", flat=True)[:500]
+    )
+    categories = list(
+        Category.objects.filter(parent__isnull=False, active=True, start_rung__lte=4)
+        .order_by("id")
+        .values_list("code", flat=True)
+    )
+    queues: dict[str, Any] = {}
+    for label, q in _busiest_queues().items():
+        queues[label] = {**q, "user": q["user"].username, "token": token(q["user"])}
     return {
         "raiser_token": token(raiser),
         "households": households,
@@ -255,9 +267,115 @@ def profile_create(*, n: int, show_queries: bool = False) -> dict[str, Any]:
     }
 
 
+def profile_queue(*, n: int) -> dict[str, Any]:
+    """The work-queue page ``GET /api/v1/cases?mine=holder&limit=50`` in-process (Django's
+    test client, a bearer token) for the busiest queues (``_busiest_queues``): the first
+    page, and the filtered queue's middle page as bench/run.py walks it. Each page is
+    answered ``n`` times by the endpoint as it is and ``n`` times with its page builder
+    swapped for the model path it replaced (``CaseOut.build`` per row, a ``CasePageOut``
+    that ninja dumps and renders), interleaved so that load on the machine weighs on both
+    alike: CPU ms (``time.process_time``) and wall ms per request, queries per request,
+    and whether the two bodies agree (cursors aside). Then ``n`` lean first pages of each
+    queue under pyinstrument, whose text goes to bench/out/profile_queue_<queue>.txt."""
+    import statistics
+    from urllib.parse import quote
+
+    from django.contrib.auth.models import User
+    from django.core import signing
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from pyinstrument import Profiler
+
+    from shequgang.cases import api as cases_api
+    from shequgang.cases.keyset import keyset_page
+    from shequgang.cases.schemas import CasePageOut
+    from shequgang.people.services import api_token_issue
+
+    lean = cases_api.case_page_out
+
+    def model_path(user: Any, cases: Any, *, cursor: str | None, limit: int) -> CasePageOut:
+        related = ("category", "place", "handler_place", "handler_department", "dispatcher_place")
+        page = keyset_page(cases.select_related(*related), cursor=cursor, size=limit)
+        items = [cases_api.case_out(user, c) for c in page.rows]
+        return CasePageOut(items=items, next_cursor=page.next_cursor)
+
+    def body(text: bytes) -> Any:
+        data = json.loads(text)
+        if data["next_cursor"]:
+            data["next_cursor"] = signing.loads(data["next_cursor"], salt="shequgang.keyset")
+        return data
+
+    admin = User.objects.get(username="bench_admin")
+    pages: list[tuple[str, Client, str]] = []
+    for label, q in _busiest_queues().items():
+        token = api_token_issue(actor=admin, user=q["user"], name="profile")[1]
+        client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+        first = "/api/v1/cases?mine=holder&limit=50"
+        pages.append((f"{label} first page ({q['open_cases']} open)", client, first))
+        filt = f"{first}&category={q['filter_category']}"
+        cursors, url = [], filt
+        for _ in range(400):
+            nxt = client.get(url).json()["next_cursor"]
+            if not nxt:
+                break
+            cursors.append(nxt)
+            url = f"{filt}&cursor={quote(nxt)}"
+        deep = f"{filt}&cursor={quote(cursors[len(cursors) // 2])}" if cursors else filt
+        where = f"{len(cursors) // 2 + 1}/{len(cursors) + 1}"
+        pages.append((f"{label} deep page {where} (category={q['filter_category']})", client, deep))
+
+    results: dict[str, Any] = {}
+    for label, client, url in pages:
+        runs: dict[str, dict[str, list[float]]] = {}
+        bodies: dict[str, Any] = {}
+        queries: dict[str, int] = {}
+        for i in range(n + 3):
+            for path, builder in (("model", model_path), ("lean", lean)):
+                cases_api.case_page_out = builder  # type: ignore[assignment]
+                try:
+                    cpu, wall = time.process_time(), time.perf_counter()
+                    with CaptureQueriesContext(connection) as captured:
+                        response = client.get(url)
+                    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+                finally:
+                    cases_api.case_page_out = lean
+                assert response.status_code == 200, response.content[:300]
+                if i < 3:  # warm-up
+                    bodies[path] = body(response.content)
+                    queries[path] = len(captured.captured_queries)
+                    continue
+                run = runs.setdefault(path, {"cpu": [], "wall": []})
+                run["cpu"].append(1000 * cpu)
+                run["wall"].append(1000 * wall)
+        results[label] = {
+            path: {
+                "cpu_ms_median": round(statistics.median(r["cpu"]), 2),
+                "cpu_ms_mean": round(statistics.fmean(r["cpu"]), 2),
+                "wall_ms_median": round(statistics.median(r["wall"]), 2),
+                "queries": queries[path],
+            }
+            for path, r in runs.items()
+        }
+        results[label]["rows"] = len(bodies["lean"]["items"])
+        results[label]["same_body"] = bodies["lean"] == bodies["model"]
+    profiles = []
+    for label, client, url in pages:
+        if " first page" not in label:
+            continue
+        profiler = Profiler(interval=0.0002)
+        with profiler:
+            for _ in range(n):
+                client.get(url)
+        out = benchdb.OUT / f"profile_queue_{label.split()[0]}.txt"
+        out.write_text(profiler.output_text(unicode=True, show_all=False))
+        profiles.append(str(out))
+    return {"n": n, "pages": results, "profiles": profiles}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("task", choices=["prepare", "sweep", "profile"])
+    parser.add_argument("task", choices=["prepare", "sweep", "profile", "queue"])
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--open-cases", type=int, default=1_000_000)
     parser.add_argument("--spread-hours", type=float, default=120)
@@ -273,6 +391,8 @@ def main() -> None:
         result = prepare()
     elif args.task == "sweep":
         result = sweep(open_cases=args.open_cases, spread_hours=args.spread_hours)
+    elif args.task == "queue":
+        result = profile_queue(n=args.n)
     else:
         result = profile_create(n=args.n, show_queries=args.show_queries)
     print("RESULT " + json.dumps(result, ensure_ascii=False))

@@ -79,6 +79,10 @@ def access_case_by_number(user: UserLike, number: str) -> Case:
 
 def supervisor_rung(user: UserLike, case: Case) -> int | None:
     """The highest rung from which ``user`` oversees ``case`` (None: does not)."""
+    return _supervisor_rung_over(user, case.place_path)
+
+
+def _supervisor_rung_over(user: UserLike, place_path: str) -> int | None:
     if is_unrestricted(user):
         return Rung.DEPARTMENT + 1
     best: int | None = None
@@ -86,14 +90,23 @@ def supervisor_rung(user: UserLike, case: Case) -> int | None:
         rung = _ROLE_RUNG.get(a.role)
         if rung is None or Perm.CASE_SUPERVISE not in ROLE_PERMS[a.role] or a.place is None:
             continue
-        if case.place_path.startswith(a.place.path):
+        if place_path.startswith(a.place.path):
             best = rung if best is None else max(best, rung)
     return best
 
 
 def may_see_raiser(user: UserLike, case: Case) -> bool:
     """A raiser who chose anonymity is hidden from handlers below the community."""
-    if not case.anonymous or case.raiser_id == user.pk:
+    return raiser_visible(
+        user, anonymous=case.anonymous, raiser_id=case.raiser_id, place_path=case.place_path
+    )
+
+
+def raiser_visible(
+    user: UserLike, *, anonymous: bool, raiser_id: int | None, place_path: str
+) -> bool:
+    """``may_see_raiser`` from a case's columns (a list read as ``.values()`` rows)."""
+    if not anonymous or raiser_id == user.pk:
         return True
-    rung = supervisor_rung(user, case)
+    rung = _supervisor_rung_over(user, place_path)
     return rung is not None and rung >= Rung.COMMUNITY

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from ninja import Form, Query, Router, Status, UploadedFile
@@ -27,7 +27,7 @@ from shequgang.apikit.idempotency import HEADER, MAX_KEY_LENGTH, run_idempotent_
 from shequgang.apikit.schemas import PathId, SafeStr, errors
 from shequgang.cases import services
 from shequgang.cases.access import access_case, access_case_by_number, may_see_raiser
-from shequgang.cases.keyset import keyset_page
+from shequgang.cases.case_page import case_page_response
 from shequgang.cases.models import Case, CaseEvent, CasePhoto, Category, children_exist
 from shequgang.cases.schemas import (
     CaseCreateIn,
@@ -120,10 +120,11 @@ def case_detail_out(
 
 def case_page_out(
     user: User, cases: QuerySet[Case], *, cursor: str | None, limit: int
-) -> CasePageOut:
-    """One keyset page of ``cases`` (ordered, ending with the id) after ``cursor``."""
-    page = keyset_page(cases.select_related(*_RELATED), cursor=cursor, size=limit)
-    return CasePageOut(items=[case_out(user, c) for c in page.rows], next_cursor=page.next_cursor)
+) -> HttpResponse:
+    """One keyset page of ``cases`` (ordered, ending with the id) after ``cursor``: the
+    body of a ``CasePageOut``, rendered without a model or a schema per row
+    (``case_page``). Endpoints returning it declare ``response={200: CasePageOut}``."""
+    return case_page_response(user, cases, cursor=cursor, limit=limit, now=timezone.now())
 
 
 # --- Looking things up ----------------------------------------------------------------------
@@ -167,7 +168,7 @@ def _photo_digests(photos: Sequence[Any]) -> list[str]:
 
 
 @router.get("", response={200: CasePageOut, **errors(400, 404)}, summary="事项列表")
-def case_list(request: HttpRequest, filters: Query[CaseFilters]) -> CasePageOut:
+def case_list(request: HttpRequest, filters: Query[CaseFilters]) -> HttpResponse:
     """The cases the caller may see, soonest resolution deadline first (so overdue cases
     lead), then by id. Keyset pages: pass ``next_cursor`` back as ``cursor``; a cursor
     this server did not issue is 400 ``invalid_cursor``. ``place`` must be a place the

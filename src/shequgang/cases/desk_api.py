@@ -5,7 +5,7 @@ caller's inbox of notifications."""
 from __future__ import annotations
 
 from django.db.models import BooleanField, ExpressionWrapper, Q
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Query, Router
 
@@ -68,7 +68,7 @@ def measures(request: HttpRequest, query: Query[PeriodQuery]) -> MeasuresOut:
 )
 def measure_drill_down(
     request: HttpRequest, name: MeasureName, part: MeasurePart, query: Query[DrillQuery]
-) -> CasePageOut:
+) -> HttpResponse:
     """The cases one figure of ``GET /measures`` counts, for the same place and period:
     its numerator or its denominator. Keyset pages, as ``GET /cases``."""
     user = request_user(request)

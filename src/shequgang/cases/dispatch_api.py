@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Annotated, Literal, get_args
 
 from django.contrib.auth.models import User
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Form, Query, Router, Schema, UploadedFile
 from ninja.params import functions as param_functions
@@ -266,7 +266,7 @@ def dispatch_targets(request: HttpRequest, case_id: PathId) -> list[DepartmentOu
 
 
 @router.get("/dispatch/queue", response={200: CasePageOut, **errors(400)}, summary="待派遣")
-def dispatch_queue(request: HttpRequest, query: Query[QueueQuery]) -> CasePageOut:
+def dispatch_queue(request: HttpRequest, query: Query[QueueQuery]) -> HttpResponse:
     """The cases waiting for the caller to dispatch them — returned by a department or
     handed up for dispatch to a node they dispatch from, and for a command centre the
     open cases at the town rung below it — longest waiting first. Keyset pages."""
@@ -301,7 +301,7 @@ def department_drill_down(
     figure: DepartmentFigure,
     part: MeasurePartName,
     query: Query[DrillQuery],
-) -> CasePageOut:
+) -> HttpResponse:
     """The cases behind one figure of a department's row in ``GET /dispatch/measures``
     for the same place and period (``verified``: turns with a passed / with any
     verification). Keyset pages, as ``GET /cases``."""

@@ -4,7 +4,8 @@ A page asks the index for the rows after the last one shown instead of counting 
 offset, so page 200 of a work queue costs what page 1 does, and rows that move between
 requests (a case acknowledged meanwhile) neither repeat nor vanish. The cursor is the
 last row's ordering values, signed: clients pass it back untouched, and a forged or
-stale-format cursor is refused rather than trusted."""
+stale-format cursor is refused rather than trusted. A ``.values()`` queryset pages the
+same way, its rows dicts that hold the ordering fields."""
 
 from __future__ import annotations
 
@@ -18,17 +19,17 @@ from django.db.models import Q, QuerySet
 
 from shequgang.errors import DomainError
 
-M = TypeVar("M", bound=models.Model)
+R = TypeVar("R")  # a row: a model instance, or a dict from ``.values()``
 _SALT = "shequgang.keyset"
 
 
 @dataclass(frozen=True)
-class KeysetPage(Generic[M]):
-    rows: list[M]
+class KeysetPage(Generic[R]):
+    rows: list[R]
     next_cursor: str | None  # None: this was the last page
 
 
-def _ordering(queryset: QuerySet[M]) -> list[tuple[str, bool]]:
+def _ordering(queryset: QuerySet[Any, Any]) -> list[tuple[str, bool]]:
     """(field, descending) for each ordering term; the last must be unique (the pk)."""
     terms = [str(t) for t in queryset.query.order_by]
     if not terms or terms[-1].lstrip("-") not in {"id", "pk"}:
@@ -36,10 +37,18 @@ def _ordering(queryset: QuerySet[M]) -> list[tuple[str, bool]]:
     return [(t.lstrip("-"), t.startswith("-")) for t in terms]
 
 
-def _encode(row: models.Model, order: list[tuple[str, bool]]) -> str:
+def ordering_fields(queryset: QuerySet[Any, Any]) -> list[str]:
+    """The fields a ``.values()`` row needs for its cursor (the pk as "id")."""
+    return ["id" if name == "pk" else name for name, _desc in _ordering(queryset)]
+
+
+def _encode(row: Any, order: list[tuple[str, bool]]) -> str:
     values: list[Any] = []
     for name, _desc in order:
-        value = getattr(row, "pk" if name == "id" else name)
+        if isinstance(row, dict):
+            value = row["id" if name == "pk" else name]
+        else:
+            value = getattr(row, "pk" if name == "id" else name)
         values.append(value.isoformat() if isinstance(value, dt.datetime) else value)
     return signing.dumps(values, salt=_SALT, compress=True)
 
@@ -71,9 +80,10 @@ def _after(order: list[tuple[str, bool]], values: list[Any]) -> Q:
     return cond
 
 
-def keyset_page(queryset: QuerySet[M], *, cursor: str | None, size: int) -> KeysetPage[M]:
-    """The ``size`` rows of ``queryset`` (ordered, ending with the id) after ``cursor``.
-    Raises ``DomainError("invalid_cursor")`` for a cursor this server did not issue."""
+def keyset_page(queryset: QuerySet[Any, R], *, cursor: str | None, size: int) -> KeysetPage[R]:
+    """The ``size`` rows of ``queryset`` (ordered, ending with the id) after ``cursor``;
+    rows of a ``.values()`` queryset must include the ordering fields (by name). Raises
+    ``DomainError("invalid_cursor")`` for a cursor this server did not issue."""
     order = _ordering(queryset)
     if cursor:
         queryset = queryset.filter(_after(order, _decode(cursor, queryset.model, order)))

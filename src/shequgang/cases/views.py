@@ -143,7 +143,8 @@ def place_picker(request: HtmxRequest) -> HttpResponse:
 
 def _page(request: HtmxRequest, cases: QuerySet[Case]) -> tuple[KeysetPage[Case], str]:
     """A keyset page of ``cases``; a cursor we did not issue restarts at the first page."""
-    cases = cases.select_related("category", "place", "handler_place", "handler_department")
+    # The rows show the place's parent too (a household's building).
+    cases = cases.select_related("category", "place__parent", "handler_place", "handler_department")
     try:
         return keyset_page(cases, cursor=request.GET.get("cursor"), size=settings.PAGE_SIZE), ""
     except DomainError as exc:

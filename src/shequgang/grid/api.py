@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Form, Query, Router, Schema, Status, UploadedFile
 from ninja.params import functions as param_functions
@@ -20,10 +20,9 @@ from pydantic import Field
 from shequgang.apikit.auth import request_user
 from shequgang.apikit.idempotency import HEADER, MAX_KEY_LENGTH, run_idempotent
 from shequgang.apikit.schemas import ErrorOut, PathId, errors
-from shequgang.cases.access import may_see_raiser
-from shequgang.cases.keyset import keyset_page
+from shequgang.cases.case_page import case_page_response
 from shequgang.cases.models import Category
-from shequgang.cases.schemas import CaseOut, CasePageOut
+from shequgang.cases.schemas import CasePageOut
 from shequgang.errors import DomainError, NotFound
 from shequgang.grid import camera_alerts, patrols
 from shequgang.grid.schemas import (
@@ -200,23 +199,12 @@ def patrol_report(
 
 
 @router.get("/queue", response={200: CasePageOut, **errors(400)}, summary="本网格事项")
-def queue(request: HttpRequest, params: Query[QueueParams]) -> CasePageOut:
+def queue(request: HttpRequest, params: Query[QueueParams]) -> HttpResponse:
     """The not yet closed cases of the caller's grids, soonest resolution deadline first
     (overdue lead). Keyset pages: pass ``next_cursor`` back as ``cursor``."""
     user = request_user(request)
-    cases = grid_queue(user).select_related(
-        "category", "place", "handler_place", "handler_department"
-    )
-    page = keyset_page(cases, cursor=params.cursor, size=params.limit)
-    now = timezone.now()
-    return CasePageOut(
-        items=[
-            CaseOut.build(
-                c, show_raiser=may_see_raiser(user, c), raised_by_me=c.raiser_id == user.pk, now=now
-            )
-            for c in page.rows
-        ],
-        next_cursor=page.next_cursor,
+    return case_page_response(
+        user, grid_queue(user), cursor=params.cursor, limit=params.limit, now=timezone.now()
     )
 
 

@@ -324,6 +324,28 @@ def test_the_queue_pages_by_keyset_overdue_first(client, world, raise_case, sett
     assert "翻页参数无效" in forged and _rows(forged)[0] == str(late.pk)
 
 
+def test_a_queue_page_costs_the_same_queries_however_many_rows(client, world, raise_case):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(world.users["secretary_a"])
+
+    def queries_for_the_page():
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get(reverse("cases:case_list"), **HTMX)
+        assert page.status_code == 200
+        return len(captured), page.content.decode()
+
+    raise_case(place=world.household_a1)
+    few, _ = queries_for_the_page()
+    for _ in range(4):
+        raise_case(place=world.household_a2)
+    many, body = queries_for_the_page()
+    # Each row names its place's parent (the building), read with the page.
+    assert "2号楼 201" in body
+    assert many == few
+
+
 def test_the_scoped_list_shows_the_supervisors_subtree(client, world, raise_case):
     here = raise_case()
     there = raise_case(place=world.household_b, title="汾阳的事")
