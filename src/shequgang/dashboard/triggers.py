@@ -387,13 +387,15 @@ def drop_sql(vendor: str, tallies: Sequence[Tally] = TALLIES) -> list[str]:
 
 def recount_sql(t: Tally, vendor: str, *, into: str | None = None) -> str:
     """An INSERT … SELECT that counts every (counted) case into ``into`` (default: the
-    tally)."""
+    tally), in key order: a county's rows of one month (or week, or day) then lie on
+    neighbouring pages, where a figure reads them. Inserted in the hash aggregate's
+    order, the current month's dispute rows lay on 2,113 pages for 6,167 rows (1M cases)."""
     cols = ", ".join(t.columns)
     positions = ", ".join(str(i + 1) for i in range(len(t.keys)))
     return (
         f"INSERT INTO {into or t.table} ({cols}, n) "
         f"SELECT {', '.join(t.exprs(vendor, 'c'))}, count(*) {t.source()} "
-        f"GROUP BY {positions}"
+        f"GROUP BY {positions} ORDER BY {positions}"
     )
 
 
