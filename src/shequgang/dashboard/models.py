@@ -199,6 +199,54 @@ class DueDayTally(models.Model):
         return f"{self.county_code} {self.due_day}: {self.n}"
 
 
+class GridOpenTally(models.Model):
+    """Open cases (``OPEN_STATUSES``) by county and grid: the grid load tables' roll-up of
+    ``GridTally``, read in index order (a county's busiest grids first)."""
+
+    county_code = models.CharField(max_length=6)
+    grid_id = models.IntegerField()
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "网格在办计数"
+        verbose_name_plural = "网格在办计数"
+        constraints = [
+            models.UniqueConstraint(fields=["county_code", "grid_id"], name="tally_grid_open_key")
+        ]
+        indexes = [
+            models.Index(fields=["county_code", "-n", "grid_id"], name="tally_grid_open_top")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.county_code} {self.grid_id}: {self.n}"
+
+
+class DepartmentOpenTally(models.Model):
+    """Open cases (``OPEN_STATUSES``) by county and handling department: the department
+    load table's roll-up of ``DepartmentTally``."""
+
+    county_code = models.CharField(max_length=6)
+    department_id = models.IntegerField()
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "部门在办计数"
+        verbose_name_plural = "部门在办计数"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county_code", "department_id"], name="tally_department_open_key"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["county_code", "-n", "department_id"], name="tally_department_open_top"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.county_code} {self.department_id}: {self.n}"
+
+
 TALLY_MODELS: tuple[type[models.Model], ...] = (
     StateTally,
     GridTally,
@@ -207,4 +255,6 @@ TALLY_MODELS: tuple[type[models.Model], ...] = (
     MonthTally,
     MonthCategoryTally,
     DueDayTally,
+    GridOpenTally,
+    DepartmentOpenTally,
 )

@@ -1,11 +1,14 @@
 """The command centre's figures for the city or one county, read from the tallies.
 
-Every figure but one is a sum over tally rows (a few thousand at most, city-wide), kept
-exactly in step with the cases by the triggers:
+Every figure but one is a sum over tally rows, kept exactly in step with the cases by
+the triggers, and summed in the database (``tally_reads.py``), so each read returns a
+handful of rows however many tally rows the city has:
 
 - live counts by status, by county or town/street, red cards (红牌), yellow cards and
   overdue acknowledgements (the sweep's stamps, which are row writes): ``StateTally``;
-- open cases by grid and by handling department: ``GridTally``, ``DepartmentTally``;
+- the grids and departments with the most open cases: their open-load roll-ups
+  ``GridOpenTally`` and ``DepartmentOpenTally`` (a county's ten busiest are the first
+  ten entries of an index);
 - cases raised per category this week and last: ``WeekTally``;
 - the 三率 and the ladder shares of ``cases.measures`` for whole months: ``MonthTally``
   and, for the dispute figure, ``MonthCategoryTally``.
@@ -25,7 +28,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from shequgang.cases.measures import MEASURES, Measures, Ratio
@@ -33,31 +36,19 @@ from shequgang.cases.models import (
     OPEN_STATUSES,
     CaseRules,
     Category,
-    Rung,
-    Satisfaction,
     Status,
 )
 from shequgang.dashboard.access import DashboardScope
 from shequgang.dashboard.models import (
-    ACK_OVERDUE,
-    RED,
-    YELLOW,
-    DepartmentTally,
-    GridTally,
-    MonthCategoryTally,
-    MonthTally,
-    StateTally,
-    WeekTally,
+    DepartmentOpenTally,
+    GridOpenTally,
 )
 from shequgang.dashboard.overdue import overdue_by_county
+from shequgang.dashboard.tally_reads import month_sums, state_sums, week_sums
 from shequgang.places.models import Department, Grid, Kind, Place
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 TOP = 10  # rows in the load tables
-
-# The statuses cases.measures counts as done, and the one it leaves out.
-_DONE = frozenset({Status.RESOLVED.value, Status.CLOSED.value})
-_NOT_COUNTED = Status.MERGED.value
 
 
 def status_label(status: str) -> str:
@@ -111,10 +102,6 @@ class Figures:
     measures: Measures
 
 
-def _county(qs: QuerySet, scope: DashboardScope) -> QuerySet:  # type: ignore[type-arg]
-    return qs if scope.county_code is None else qs.filter(county_code=scope.county_code)
-
-
 def local_today(now: dt.datetime) -> dt.date:
     return now.astimezone(SHANGHAI).date()
 
@@ -135,22 +122,16 @@ def _live(scope: DashboardScope) -> tuple[list[StatusCount], dict[str, int], lis
     flags: dict[str, int] = defaultdict(int)
     area_open: dict[str, int] = defaultdict(int)
     area_red: dict[str, int] = defaultdict(int)
-    rows = _county(StateTally.objects.exclude(n=0), scope).values_list(
-        "county_code", "area_path", "status", "flags", "n"
-    )
-    for county, area, status, bits, n in rows:
+    for area, status, n, red, yellow, ack in state_sums(scope.county_code):
         by_status[status] += n
         if status not in OPEN_STATUSES:
             continue
-        key = area if scope.county_code else county
-        area_open[key] += n
-        for bit, name in ((RED, "red"), (YELLOW, "yellow")):
-            if bits & bit:
-                flags[name] += n
-        if bits & ACK_OVERDUE and status == Status.SUBMITTED:
-            flags["ack_overdue"] += n
-        if bits & RED:
-            area_red[key] += n
+        area_open[area] += n
+        area_red[area] += red
+        flags["red"] += red
+        flags["yellow"] += yellow
+        if status == Status.SUBMITTED:
+            flags["ack_overdue"] += ack
     order = {s: i for i, s in enumerate(Status.values)}
     statuses = [
         StatusCount(s, status_label(s), n, s in OPEN_STATUSES)
@@ -165,48 +146,51 @@ def _live(scope: DashboardScope) -> tuple[list[StatusCount], dict[str, int], lis
         names = {p.code: p for p in places}
     areas = [
         Load(names[k].pk if k in names else 0, names[k].name if k in names else k, n, area_red[k])
-        for k, n in sorted(area_open.items(), key=lambda kv: -kv[1])
+        for k, n in sorted(area_open.items(), key=lambda kv: (-kv[1], kv[0]))
     ]
     return statuses, flags, areas
 
 
 def _loads(
-    model: type[GridTally] | type[DepartmentTally], column: str, scope: DashboardScope
+    model: type[GridOpenTally] | type[DepartmentOpenTally], column: str, scope: DashboardScope
 ) -> list[tuple[int, int]]:
-    qs = _county(model.objects.filter(status__in=OPEN_STATUSES), scope)
-    rows = (
-        qs.exclude(**{column: 0})
-        .values(column)
+    """The ``TOP`` busiest grids or departments: (id, open cases), busiest first."""
+    if scope.county_code:
+        # One row per grid of the county: its first entries of the (county, -n, id) index.
+        rows = (
+            model.objects.filter(county_code=scope.county_code, n__gt=0)
+            .order_by("-n", column)
+            .values_list(column, "n")[:TOP]
+        )
+        return list(rows)
+    # City-wide a grid's cases may (wrongly) carry two county codes: sum its rows.
+    summed = (
+        model.objects.values_list(column)
         .annotate(open=Sum("n"))
         .filter(open__gt=0)
         .order_by("-open", column)[:TOP]
     )
-    return [(r[column], r["open"]) for r in rows]
+    return [(pk, int(n)) for pk, n in summed]
 
 
 def _grid_loads(scope: DashboardScope) -> list[Load]:
-    loads = _loads(GridTally, "grid_id", scope)
+    loads = _loads(GridOpenTally, "grid_id", scope)
     grids = Grid.objects.select_related("community").in_bulk([g for g, _ in loads])
     return [Load(g, str(grids[g]) if g in grids else f"#{g}", n) for g, n in loads]
 
 
 def _department_loads(scope: DashboardScope) -> list[Load]:
-    loads = _loads(DepartmentTally, "department_id", scope)
+    loads = _loads(DepartmentOpenTally, "department_id", scope)
     departments = Department.objects.in_bulk([d for d, _ in loads])
     return [Load(d, departments[d].name if d in departments else f"#{d}", n) for d, n in loads]
 
 
 def _categories(scope: DashboardScope, monday: dt.date) -> list[CategoryWeek]:
-    last = monday - dt.timedelta(days=7)
-    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    rows = _county(WeekTally.objects.filter(week__in=[monday, last]), scope)
-    for category_id, week, n in rows.values_list("category_id", "week", "n"):
-        counts[category_id][0 if week == monday else 1] += n
+    counts = {c: (a, b) for c, a, b in week_sums(scope.county_code, monday) if a or b}
     categories = Category.objects.in_bulk(list(counts))
     out = [
         CategoryWeek(c, categories[c].name if c in categories else f"#{c}", a, b)
         for c, (a, b) in counts.items()
-        if a or b
     ]
     return sorted(out, key=lambda c: (-c.this_week, -c.last_week, c.id))
 
@@ -215,48 +199,19 @@ def measures_from_tallies(*, scope: DashboardScope, first: dt.date, last: dt.dat
     """``cases.measures.compute_measures`` for the cases raised in the months ``first``
     to ``last`` (their first days, both included), from the tallies: the same
     numerators, denominators, satisfaction and composite (a test holds them equal)."""
-    num: dict[str, int] = defaultdict(int)
-    den: dict[str, int] = defaultdict(int)
-    total = 0
-    rows = _county(MonthTally.objects.filter(month__gte=first, month__lte=last), scope)
-    for status, responded, on_time, satisfaction, rung, n in rows.values_list(
-        "status", "responded_on_time", "resolved_on_time", "satisfaction", "resolved_rung", "n"
-    ):
-        if status == _NOT_COUNTED:
-            continue
-        done = status in _DONE
-        total += n
-        den["response"] += n
-        num["response"] += n if responded == 1 else 0
-        den["resolution"] += n
-        num["resolution"] += n if done else 0
-        if done:
-            den["on_time"] += n
-            num["on_time"] += n if on_time == 1 else 0
-            for name, top in (("in_building", Rung.PARTY_GROUP), ("in_compound", Rung.BRANCH)):
-                den[name] += n
-                num[name] += n if 1 <= rung <= top else 0
-        if satisfaction:
-            den["satisfied"] += n
-            den["basic"] += n
-            num["satisfied"] += n if satisfaction == Satisfaction.SATISFIED else 0
-            num["basic"] += n if satisfaction == Satisfaction.BASIC else 0
-    disputes = list(Category.objects.filter(is_dispute=True).values_list("pk", flat=True))
-    rows = _county(
-        MonthCategoryTally.objects.filter(
-            month__gte=first, month__lte=last, category_id__in=disputes
-        ),
-        scope,
-    )
-    for status, rung, n in rows.values_list("status", "resolved_rung", "n"):
-        if status == _NOT_COUNTED:
-            continue
-        den["disputes_local"] += n
-        if status in _DONE and 1 <= rung <= Rung.COMMUNITY:
-            num["disputes_local"] += n
-    ratios = {
-        name: Ratio(label, num[name], den[name]) for name, (label, _n, _d) in MEASURES.items()
+    m = month_sums(scope.county_code, first, last)
+    total, done, rated = m["total"], m["done"], m["rated"]
+    parts = {  # name: (numerator, denominator)
+        "response": (m["response"], total),
+        "resolution": (done, total),
+        "on_time": (m["on_time"], done),
+        "satisfied": (m["satisfied"], rated),
+        "basic": (m["basic"], rated),
+        "in_building": (m["in_building"], done),
+        "in_compound": (m["in_compound"], done),
+        "disputes_local": (m["disputes_local"], m["disputes"]),
     }
+    ratios = {name: Ratio(label, *parts[name]) for name, (label, _n, _d) in MEASURES.items()}
     return _with_scores(total, ratios)
 
 

@@ -29,6 +29,7 @@ from typing import Any
 from django.db import connection as default_connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 
+from shequgang.cases.models import OPEN_STATUSES
 from shequgang.dashboard.overdue import CLOCK_IN
 
 CASES = "cases_case"
@@ -136,6 +137,17 @@ DUE_DAY = Key(
 # (and the live part of the overdue count) can read that partial index.
 CLOCK_RUNS = Where("{r}.status " + CLOCK_IN + " AND {r}.resolve_due_at IS NOT NULL")
 
+# The open statuses as literals (constants of the engine, not input). Changing
+# ``OPEN_STATUSES`` needs a migration that recreates the open roll-ups' triggers and
+# recounts them, as for ``CLOCK_STATUSES``.
+OPEN_IN = "IN ({})".format(", ".join(f"'{status}'" for status in sorted(OPEN_STATUSES)))
+
+
+def _open_with(column: str) -> Where:
+    """Open cases that have ``column`` (a grid, a handling department)."""
+    return Where(f"{{r}}.status {OPEN_IN} AND {{r}}.{column} IS NOT NULL")
+
+
 TALLIES: tuple[Tally, ...] = (
     Tally(
         "state",
@@ -205,6 +217,25 @@ TALLIES: tuple[Tally, ...] = (
         (_same("county_code"), DUE_DAY),
         ("county_code", "status", "resolve_due_at"),
         where=CLOCK_RUNS,
+    ),
+    # The open load of each grid and department: one row per county and grid (or
+    # department), so a county's ten busiest are the first ten entries of an index.
+    Tally(
+        "grid_open",
+        "dashboard_gridopentally",
+        (_same("county_code"), _same("grid_id")),
+        ("county_code", "status", "grid_id"),
+        where=_open_with("grid_id"),
+    ),
+    Tally(
+        "department_open",
+        "dashboard_departmentopentally",
+        (
+            _same("county_code"),
+            Key("department_id", "{r}.handler_department_id", "{r}.handler_department_id"),
+        ),
+        ("county_code", "status", "handler_department_id"),
+        where=_open_with("handler_department_id"),
     ),
 )
 
@@ -356,13 +387,15 @@ def drop_sql(vendor: str, tallies: Sequence[Tally] = TALLIES) -> list[str]:
 
 def recount_sql(t: Tally, vendor: str, *, into: str | None = None) -> str:
     """An INSERT … SELECT that counts every (counted) case into ``into`` (default: the
-    tally)."""
+    tally), in key order: a county's rows of one month (or week, or day) then lie on
+    neighbouring pages, where a figure reads them. Inserted in the hash aggregate's
+    order, the current month's dispute rows lay on 2,113 pages for 6,167 rows (1M cases)."""
     cols = ", ".join(t.columns)
     positions = ", ".join(str(i + 1) for i in range(len(t.keys)))
     return (
         f"INSERT INTO {into or t.table} ({cols}, n) "
         f"SELECT {', '.join(t.exprs(vendor, 'c'))}, count(*) {t.source()} "
-        f"GROUP BY {positions}"
+        f"GROUP BY {positions} ORDER BY {positions}"
     )
 
 

@@ -4,11 +4,13 @@ from collections import Counter
 
 import pytest
 
-from shequgang.cases.models import CLOCK_STATUSES, Case, Category, Source
+from shequgang.cases.models import CLOCK_STATUSES, OPEN_STATUSES, Case, Category, Source
 from shequgang.cases.services import case_create
 from shequgang.dashboard.models import (
+    DepartmentOpenTally,
     DepartmentTally,
     DueDayTally,
+    GridOpenTally,
     GridTally,
     MonthCategoryTally,
     MonthTally,
@@ -48,7 +50,10 @@ def expected_tallies():
     SQL the triggers and the recount share."""
     out: dict[str, Counter[tuple[str, ...]]] = {
         name: Counter()
-        for name in ("state", "grid", "department", "week", "month", "mc", "due_day")
+        for name in (
+            *("state", "grid", "department", "week", "month", "mc", "due_day"),
+            *("grid_open", "department_open"),
+        )
     }
     for c in Case.objects.all():
         local = c.created_at.astimezone(SHANGHAI).date()
@@ -78,6 +83,10 @@ def expected_tallies():
         out["mc"][(cc, month, str(c.category_id), c.status, str(c.resolved_rung or 0))] += 1
         if c.status in CLOCK_STATUSES and c.resolve_due_at is not None:
             out["due_day"][(cc, str(c.resolve_due_at.astimezone(SHANGHAI).date()))] += 1
+        if c.status in OPEN_STATUSES and c.grid_id is not None:
+            out["grid_open"][(cc, str(c.grid_id))] += 1
+        if c.status in OPEN_STATUSES and c.handler_department_id is not None:
+            out["department_open"][(cc, str(c.handler_department_id))] += 1
     return {k: {key: n for key, n in v.items() if n} for k, v in out.items()}
 
 
@@ -107,6 +116,8 @@ def stored_tallies():
             MonthCategoryTally, "county_code", "month", "category_id", "status", "resolved_rung"
         ),
         "due_day": rows(DueDayTally, "county_code", "due_day"),
+        "grid_open": rows(GridOpenTally, "county_code", "grid_id"),
+        "department_open": rows(DepartmentOpenTally, "county_code", "department_id"),
     }
 
 
