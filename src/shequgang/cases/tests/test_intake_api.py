@@ -24,28 +24,13 @@ from shequgang.cases.models import (
 from shequgang.people.roles import Perm
 from shequgang.testing import build_world
 
-from .conftest import jpeg_with_gps
+from .conftest import PHONE, form_post, intake_form, jpeg_with_gps
 
 pytestmark = pytest.mark.django_db
 
-PHONE = "13912345678"
-
-
-def form(world, **fields):
-    data = {"category": "stairwell_light", "place": world.household_a1.pk, "title": "楼道灯坏了"}
-    data.update(fields)
-    return {k: v for k, v in data.items() if v is not None}
-
-
-def post(client, path, data, headers=None):
-    """A form post (x-www-form-urlencoded unless a file is in it), as phones send."""
-    return client.client.post(
-        API_PREFIX + path, data, headers={**client.headers, **(headers or {})}
-    )
-
 
 def intake(client, world, headers=None, **fields):
-    return post(client, "/cases/intake", form(world, **fields), headers)
+    return form_post(client, "/cases/intake", intake_form(world, **fields), headers)
 
 
 def written():
@@ -107,7 +92,9 @@ def test_the_post_costs_four_queries():
 def test_photos_belong_to_the_synchronous_door(world):
     resident = api_client(world.users["nobody"])
     before = written()
-    response = post(resident, "/cases/intake", {**form(world), "photos": [jpeg_with_gps()]})
+    response = form_post(
+        resident, "/cases/intake", {**intake_form(world), "photos": [jpeg_with_gps()]}
+    )
     assert response.status_code == 400 and response.json()["code"] == "photos_not_accepted"
     assert written() == before
 
@@ -159,10 +146,10 @@ def test_bad_input_gets_the_synchronous_answer_and_writes_nothing(world, case):
     persona, change = BAD[case]
     fields = change(world) if callable(change) else change
     client = api_client(world.users[persona] if persona else None)
-    data = form(world, **fields)
+    data = intake_form(world, **fields)
     before = written()
-    sync = post(client, "/cases", data)
-    queued = post(client, "/cases/intake", data)
+    sync = form_post(client, "/cases", data)
+    queued = form_post(client, "/cases/intake", data)
     assert 400 <= queued.status_code < 500, queued.content
     assert (queued.status_code, queued.json()["code"]) == (sync.status_code, sync.json()["code"])
     assert written() == before
@@ -172,7 +159,7 @@ def test_a_malformed_key_is_refused_like_the_synchronous_door(world):
     resident = api_client(world.users["nobody"])
     before = written()
     for path in ("/cases", "/cases/intake"):
-        response = post(resident, path, form(world), {"Idempotency-Key": "two words"})
+        response = form_post(resident, path, intake_form(world), {"Idempotency-Key": "two words"})
         assert response.status_code == 400
         assert response.json()["code"] == "invalid_idempotency_key"
     assert written() == before
@@ -262,7 +249,7 @@ def test_a_file_upload_without_photos_field_is_still_refused(world):
     resident = api_client(world.users["nobody"])
     upload = io.BytesIO(b"hello")
     upload.name = "note.txt"
-    response = post(resident, "/cases/intake", {**form(world), "attachment": upload})
+    response = form_post(resident, "/cases/intake", {**intake_form(world), "attachment": upload})
     assert response.status_code == 400 and response.json()["code"] == "photos_not_accepted"
 
 
