@@ -9,8 +9,10 @@ one JSON line (``RESULT {...}``). Never imported by the project.
 
 The views are timed in alternating rounds of ``-n`` requests and the median round is
 kept, so both see the same machine. With ``--profile``, pyinstrument's text for ``-n``
-more requests of each goes to bench/out/profile_intake_<view>_<engine>.txt. The intakes
-stay pending in the dataset (no worker runs), as after ``bench/intake.py http``."""
+more requests of each goes to bench/out/profile_intake_<view>_<engine>.txt (every frame
+with ``--show-all``); with ``--cprofile``, cProfile's tables to
+bench/out/cprofile_intake_<view>_<engine>.txt. The intakes stay pending in the dataset
+(no worker runs), as after ``bench/intake.py http``."""
 
 from __future__ import annotations
 
