@@ -29,27 +29,23 @@ from shequgang.cases.models import (
 from shequgang.people.models import RoleAssignment
 from shequgang.testing import build_world
 
-pytestmark = pytest.mark.django_db
+from .conftest import PHONE, form_post, intake_form
 
-PHONE = "13912345678"
+pytestmark = pytest.mark.django_db
 
 
 def report(world, user="nobody", **fields):
-    data = {"category": "stairwell_light", "place": world.household_a1.pk, "title": "楼道灯坏了"}
-    data.update(fields)
-    return data, user
+    return intake_form(world, **fields), user
 
 
 def via_sync(world, data, user):
-    client = api_client(world.users[user])
-    response = client.client.post(f"{API_PREFIX}/cases", data, headers=client.headers)
+    response = form_post(api_client(world.users[user]), "/cases", data)
     assert response.status_code == 201, response.content
     return Case.objects.get(pk=response.json()["id"])
 
 
 def via_intake(world, data, user):
-    client = api_client(world.users[user])
-    response = client.client.post(f"{API_PREFIX}/cases/intake", data, headers=client.headers)
+    response = form_post(api_client(world.users[user]), "/cases/intake", data)
     assert response.status_code == 202, response.content
     return response.json()
 

@@ -190,6 +190,22 @@ def test_api_token_last_used_touched_at_most_once_a_minute(world):
         assert row.last_used_at == touched
 
 
+def test_the_token_user_is_the_user_as_the_orm_reads_it(world):
+    """Given a user who has signed in, when their token is looked up, then every field
+    reads as ``User.objects.get`` reads it: aware datetimes and booleans on SQLite too."""
+    user = world.users["worker_a"]
+    User.objects.filter(pk=user.pk).update(last_login=timezone.now(), is_staff=True)
+    _row, token = api_token_issue(actor=user, user=user, name="脚本")
+    got, orm = api_token_user(token), User.objects.get(pk=user.pk)
+    assert got is not None and not got._state.adding and got._state.db == orm._state.db
+    for field in User._meta.concrete_fields:
+        mine, theirs = getattr(got, field.attname), getattr(orm, field.attname)
+        assert (mine, type(mine)) == (theirs, type(theirs)), field.name
+    assert got.last_login is not None and got.last_login.tzinfo is not None
+    assert got.is_staff is True and got.is_superuser is False
+    assert got.check_password("wrong") is False  # the hash came through whole
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_duplicate_id_number_registers_once():
     from shequgang.testing import build_world
