@@ -54,7 +54,9 @@ MODES: dict[str, dict[str, Any]] = {
         "import_rows": 10_000,
         "tickets": [100_000],
         "sweep_open": 1_000_000,
-        "sweep_spread_hours": 120,
+        # The full mode's backlog window: 120 h made the first (backlog) run the
+        # slowest step of the quick mode (26 s SQLite, 48 s PostgreSQL, quiet host).
+        "sweep_spread_hours": 10,
     },
     "full": {
         "size": "full",
