@@ -46,48 +46,6 @@ class StateTally(models.Model):
         return f"{self.area_path} {self.status} {self.flags}: {self.n}"
 
 
-class GridTally(models.Model):
-    """Cases by grid (0: none) and status: the load of each grid."""
-
-    county_code = models.CharField(max_length=6)
-    grid_id = models.IntegerField()
-    status = models.CharField(max_length=32)
-    n = models.BigIntegerField(default=0)
-
-    class Meta:
-        verbose_name = "网格计数"
-        verbose_name_plural = "网格计数"
-        constraints = [
-            models.UniqueConstraint(
-                fields=["county_code", "grid_id", "status"], name="tally_grid_key"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.grid_id} {self.status}: {self.n}"
-
-
-class DepartmentTally(models.Model):
-    """Cases by handling department (0: none) and status: the load of each department."""
-
-    county_code = models.CharField(max_length=6)
-    department_id = models.IntegerField()
-    status = models.CharField(max_length=32)
-    n = models.BigIntegerField(default=0)
-
-    class Meta:
-        verbose_name = "部门计数"
-        verbose_name_plural = "部门计数"
-        constraints = [
-            models.UniqueConstraint(
-                fields=["county_code", "department_id", "status"], name="tally_department_key"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.department_id} {self.status}: {self.n}"
-
-
 class WeekTally(models.Model):
     """Cases raised per county, week (its Monday, Asia/Shanghai) and category."""
 
@@ -200,8 +158,8 @@ class DueDayTally(models.Model):
 
 
 class GridOpenTally(models.Model):
-    """Open cases (``OPEN_STATUSES``) by county and grid: the grid load tables' roll-up of
-    ``GridTally``, read in index order (a county's busiest grids first)."""
+    """Open cases (``OPEN_STATUSES``) by county and grid: the grid load tables, read in index
+    order (a county's busiest grids first)."""
 
     county_code = models.CharField(max_length=6)
     grid_id = models.IntegerField()
@@ -223,7 +181,7 @@ class GridOpenTally(models.Model):
 
 class DepartmentOpenTally(models.Model):
     """Open cases (``OPEN_STATUSES``) by county and handling department: the department
-    load table's roll-up of ``DepartmentTally``."""
+    load table."""
 
     county_code = models.CharField(max_length=6)
     department_id = models.IntegerField()
@@ -249,8 +207,6 @@ class DepartmentOpenTally(models.Model):
 
 TALLY_MODELS: tuple[type[models.Model], ...] = (
     StateTally,
-    GridTally,
-    DepartmentTally,
     WeekTally,
     MonthTally,
     MonthCategoryTally,

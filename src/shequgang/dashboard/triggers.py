@@ -156,22 +156,6 @@ TALLIES: tuple[Tally, ...] = (
         ("county_code", "place_path", "status", "ack_overdue_at", "yellow_card_at", "red_card_at"),
     ),
     Tally(
-        "grid",
-        "dashboard_gridtally",
-        (_same("county_code"), _or_zero("grid_id", "grid_id"), _same("status")),
-        ("county_code", "grid_id", "status"),
-    ),
-    Tally(
-        "department",
-        "dashboard_departmenttally",
-        (
-            _same("county_code"),
-            _or_zero("department_id", "handler_department_id"),
-            _same("status"),
-        ),
-        ("county_code", "handler_department_id", "status"),
-    ),
-    Tally(
         "week",
         "dashboard_weektally",
         (_same("county_code"), WEEK, _same("category_id")),
@@ -361,7 +345,8 @@ def pg_drop(t: Tally) -> list[str]:
 
 
 def tallies_named(*names: str) -> tuple[Tally, ...]:
-    """The tallies of these names (a migration's own, as they were when it was written)."""
+    """The tallies of these names (``recount_tallies --tally``); migrations use their own
+    list, ``migrations/_tallies_then.py``, which keeps retired tallies too."""
     return tuple(t for t in TALLIES if t.name in names)
 
 

@@ -7,9 +7,10 @@ from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.migrations.state import StateApps
 
 from shequgang.dashboard import triggers
+from shequgang.dashboard.migrations._tallies_then import tallies_named
 
 # The tallies of 0001 (later migrations add their own).
-TALLIES = triggers.tallies_named("state", "grid", "department", "week", "month", "month_category")
+TALLIES = tallies_named("state", "grid", "department", "week", "month", "month_category")
 
 
 def create(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:

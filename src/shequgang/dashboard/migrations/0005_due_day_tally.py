@@ -7,6 +7,7 @@ from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.migrations.state import StateApps
 
 from shequgang.dashboard import triggers
+from shequgang.dashboard.migrations._tallies_then import tallies_named
 
 BEFORE = ("state", "grid", "department", "week", "month", "month_category")
 TABLE = "dashboard_duedaytally"
@@ -18,12 +19,12 @@ SETTINGS = (  # as 0003_tally_storage
 
 def create(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     vendor = schema_editor.connection.vendor
-    [tally] = triggers.tallies_named("due_day")
+    [tally] = tallies_named("due_day")
     if vendor == "postgresql":
         schema_editor.execute(f"ALTER TABLE {TABLE} SET ({SETTINGS})", params=None)
     # Every tally's triggers (idempotent): on PostgreSQL the TRUNCATE trigger's function
     # now empties this table too.
-    for statement in triggers.create_sql(vendor, triggers.tallies_named(*BEFORE, "due_day")):
+    for statement in triggers.create_sql(vendor, tallies_named(*BEFORE, "due_day")):
         schema_editor.execute(statement, params=None)
     # Cases that exist before the triggers: count them once (same transaction).
     schema_editor.execute(f"DELETE FROM {TABLE}", params=None)
@@ -32,12 +33,12 @@ def create(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
 
 def drop(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     vendor = schema_editor.connection.vendor
-    [tally] = triggers.tallies_named("due_day")
+    [tally] = tallies_named("due_day")
     if vendor == "sqlite":
         statements = triggers.sqlite_drop(tally)
     else:
         statements = triggers.pg_drop(tally) + triggers.pg_truncate_create(
-            triggers.tallies_named(*BEFORE)
+            tallies_named(*BEFORE)
         )
     for statement in statements:
         schema_editor.execute(statement, params=None)

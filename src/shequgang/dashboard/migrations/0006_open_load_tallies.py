@@ -7,41 +7,22 @@ from django.db import migrations, models
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.migrations.state import StateApps
 
-from shequgang.dashboard import triggers
+from shequgang.dashboard.migrations._tallies_then import (
+    start_counting,
+    stop_counting,
+    tallies_named,
+)
 
 BEFORE = ("state", "grid", "department", "week", "month", "month_category", "due_day")
 NEW = ("grid_open", "department_open")
-SETTINGS = (  # as 0003_tally_storage
-    "fillfactor = 50, autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 1000,"
-    " autovacuum_analyze_scale_factor = 0, autovacuum_analyze_threshold = 1000"
-)
 
 
 def create(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
-    vendor = schema_editor.connection.vendor
-    tallies = triggers.tallies_named(*NEW)
-    for tally in tallies:
-        if vendor == "postgresql":
-            schema_editor.execute(f"ALTER TABLE {tally.table} SET ({SETTINGS})", params=None)
-    # Every tally's triggers (idempotent): on PostgreSQL the TRUNCATE trigger's function
-    # now empties these tables too.
-    for statement in triggers.create_sql(vendor, triggers.tallies_named(*BEFORE, *NEW)):
-        schema_editor.execute(statement, params=None)
-    # Cases that exist before the triggers: count them once (same transaction).
-    for tally in tallies:
-        schema_editor.execute(f"DELETE FROM {tally.table}", params=None)
-        schema_editor.execute(triggers.recount_sql(tally, vendor), params=None)
+    start_counting(schema_editor, tallies_named(*NEW), tallies_named(*BEFORE, *NEW))
 
 
 def drop(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
-    vendor = schema_editor.connection.vendor
-    statements: list[str] = []
-    for tally in triggers.tallies_named(*NEW):
-        statements += triggers.sqlite_drop(tally) if vendor == "sqlite" else triggers.pg_drop(tally)
-    if vendor == "postgresql":
-        statements += triggers.pg_truncate_create(triggers.tallies_named(*BEFORE))
-    for statement in statements:
-        schema_editor.execute(statement, params=None)
+    stop_counting(schema_editor, tallies_named(*NEW), tallies_named(*BEFORE))
 
 
 class Migration(migrations.Migration):

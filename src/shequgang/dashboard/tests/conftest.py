@@ -8,10 +8,8 @@ from shequgang.cases.models import CLOCK_STATUSES, OPEN_STATUSES, Case, Category
 from shequgang.cases.services import case_create
 from shequgang.dashboard.models import (
     DepartmentOpenTally,
-    DepartmentTally,
     DueDayTally,
     GridOpenTally,
-    GridTally,
     MonthCategoryTally,
     MonthTally,
     StateTally,
@@ -51,7 +49,7 @@ def expected_tallies():
     out: dict[str, Counter[tuple[str, ...]]] = {
         name: Counter()
         for name in (
-            *("state", "grid", "department", "week", "month", "mc", "due_day"),
+            *("state", "week", "month", "mc", "due_day"),
             *("grid_open", "department_open"),
         )
     }
@@ -66,8 +64,6 @@ def expected_tallies():
         )
         cc = c.county_code
         out["state"][(cc, _area(c.place_path), c.status, str(flags))] += 1
-        out["grid"][(cc, str(c.grid_id or 0), c.status)] += 1
-        out["department"][(cc, str(c.handler_department_id or 0), c.status)] += 1
         out["week"][(cc, week, str(c.category_id))] += 1
         out["month"][
             (
@@ -99,8 +95,6 @@ def stored_tallies():
 
     return {
         "state": rows(StateTally, "county_code", "area_path", "status", "flags"),
-        "grid": rows(GridTally, "county_code", "grid_id", "status"),
-        "department": rows(DepartmentTally, "county_code", "department_id", "status"),
         "week": rows(WeekTally, "county_code", "week", "category_id"),
         "month": rows(
             MonthTally,

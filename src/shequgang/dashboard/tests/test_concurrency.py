@@ -63,7 +63,7 @@ def test_tally_tables_leave_room_for_hot_updates_on_postgresql() -> None:
             "SELECT relname, reloptions FROM pg_class WHERE relname LIKE 'dashboard_%%tally'"
         )
         options = dict(cursor.fetchall())
-    assert len(options) == len(TALLY_MODELS) == 9
+    assert len(options) == len(TALLY_MODELS) == 7
     for table, opts in options.items():
         assert "fillfactor=50" in (opts or []), table
         assert "autovacuum_vacuum_threshold=1000" in opts, table
