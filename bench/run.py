@@ -53,7 +53,9 @@ MODES: dict[str, dict[str, Any]] = {
         "duration": 5,
         "import_rows": 10_000,
         "tickets": [100_000],
-        "sweep_open": 1_000_000,
+        # Resetting the clocks of every case took 28 s per engine: the quick mode's sweep
+        # works the newest 20,000 (the full mode measures the target, 1M open cases).
+        "sweep_open": 20_000,
         # The full mode's backlog window: 120 h made the first (backlog) run the
         # slowest step of the quick mode (26 s SQLite, 48 s PostgreSQL, quiet host).
         "sweep_spread_hours": 10,
