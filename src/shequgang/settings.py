@@ -268,3 +268,15 @@ IMPORT_MAX_BYTES = env_int("SHEQUGANG_IMPORT_MAX_BYTES", 50 * 1024 * 1024, minim
 # contact line the discovery document shows.
 OPEN311_MATCH_RADIUS_M = env_int("SHEQUGANG_OPEN311_RADIUS_M", 300, minimum=1)
 OPEN311_CONTACT = env_str("SHEQUGANG_OPEN311_CONTACT", "吕梁社区港平台运维组") or ""
+
+# --- Spreadsheet uploads ---------------------------------------------------------------
+# An uploaded .xlsx is refused before parsing when its members unzip to more than this
+# in total: a 100,000-row register sheet as openpyxl writes it unzips to 69 MiB
+# (bench/xlsx_bomb.py --measure), MAX_ROWS (200,000) to about 140 MiB; 256 MiB leaves
+# room for long notes and Excel's extra parts.
+IMPORT_MAX_UNZIPPED_BYTES = env_int(
+    "SHEQUGANG_IMPORT_MAX_UNZIPPED_BYTES", 256 * 1024 * 1024, minimum=1024 * 1024
+)
+# ... or when a member over 1 MiB unzips to more than this many times its packed size
+# (a zip bomb; Apache POI's rule is the same 100). Real sheets pack 5 to 15 to 1.
+IMPORT_MAX_ZIP_RATIO = env_int("SHEQUGANG_IMPORT_MAX_ZIP_RATIO", 100, minimum=10)

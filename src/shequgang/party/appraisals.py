@@ -35,6 +35,7 @@ from shequgang.party.models import Member, MemberReport, Unit, UnitPairing
 from shequgang.people.roles import Perm
 from shequgang.people.scope import place_in_scope, scoped_places
 from shequgang.places.models import Kind, Place
+from shequgang.spreadsheets.xlsx import XLSX_CONTENT_TYPE, XlsxBook
 
 DISCLAIMER = (
     "说明：本记录为社区港平台登记的服务记录，时长经活动组织方确认，不作为法定的志愿服务时长证明。"
@@ -276,7 +277,7 @@ def appraisal_record(
 
 # --- Exports --------------------------------------------------------------------------------
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_TYPE = XLSX_CONTENT_TYPE
 
 
 def _rows(record: ServiceRecord) -> list[list[Any]]:
@@ -297,26 +298,22 @@ _HEADERS = ["时间", "活动", "社区", "地点", "方式", "时长(小时)"]
 
 
 def export_xlsx(record: ServiceRecord) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook()
-    ws = book.active
-    assert ws is not None
-    ws.title = f"{record.year}年服务记录"
-    ws.append([f"{record.name}（{record.kind}）{record.year}年度服务记录"])
-    ws.append([])
-    ws.append(_HEADERS)
-    for row in _rows(record):
-        ws.append(row)
+    """The record as one sheet, through the shared writer (activity titles, places and
+    appraisal comments are typed by people: none of them runs as a formula)."""
+    book = XlsxBook()
+    ws = book.add_sheet(
+        f"{record.year}年服务记录",
+        _HEADERS,
+        above=[[f"{record.name}（{record.kind}）{record.year}年度服务记录"], []],
+    )
+    ws.extend(_rows(record))
     ws.append([])
     ws.append(["合计时长(小时)", float(record.hours), "活动数", record.activities])
     for a in record.appraisals:
         ws.append(["双评价", a.community.name, a.get_grade_display(), a.comment])
     ws.append([])
     ws.append([DISCLAIMER])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return book.to_bytes()
 
 
 def export_pdf(record: ServiceRecord) -> bytes:
@@ -364,7 +361,9 @@ def export_pdf(record: ServiceRecord) -> bytes:
 def record_export(
     *, actor: Actor, record: ServiceRecord, fmt: str, subject: Any
 ) -> tuple[bytes, str, str]:
-    """The export bytes, content type and file name; audited."""
+    """The export bytes, content type and file name. Writes one audit row
+    (``party.service_record_export``) with the year, format and number of activity rows;
+    the record holds no ID numbers or phones, so ``full`` is always false."""
     if fmt not in {"xlsx", "pdf"}:
         raise DomainError("invalid_format", "格式应为 xlsx 或 pdf")
     content = export_xlsx(record) if fmt == "xlsx" else export_pdf(record)
@@ -372,7 +371,12 @@ def record_export(
         actor=actor,
         action="party.service_record_export",
         obj=subject,
-        changes={"year": [None, record.year], "format": [None, fmt]},
+        changes={
+            "year": [None, record.year],
+            "format": [None, fmt],
+            "rows": [None, len(record.lines)],
+            "full": [None, False],
+        },
     )
     name = f"service-record-{record.year}-{subject._meta.model_name}-{subject.pk}.{fmt}"
     return content, XLSX_TYPE if fmt == "xlsx" else "application/pdf", name

@@ -3,11 +3,8 @@ layout, so an export with full values can be imported again."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from decimal import Decimal
-
-from openpyxl import Workbook
 
 from shequgang.actors import Actor
 from shequgang.audit.services import audit_record
@@ -20,6 +17,7 @@ from shequgang.people.roles import Perm
 from shequgang.people.scope import may_view_full_pii, place_in_scope, scoped_residents
 from shequgang.places.models import Kind, Place
 from shequgang.places.selectors import place_ancestors
+from shequgang.spreadsheets.xlsx import XlsxBook
 
 # Residents read per database round trip (their tags come in one query per chunk).
 _CHUNK = 900
@@ -34,12 +32,12 @@ def register_export(*, actor: Actor, within: Place) -> bytes:
     actor may view full personal data: those are decrypted. Raises NotFound unless the
     actor holds resident.export on ``within``. Writes one audit row (``resident.export``)
     with the number of residents and how many were shown in full. Streams rows from the
-    database in chunks and writes the sheet in openpyxl's write-only mode."""
+    database in chunks into the shared writer, which quotes any text a spreadsheet would
+    run as a formula (a note such as ``=HYPERLINK(…)`` beside full ID numbers)."""
     if actor is None or not place_in_scope(actor, Perm.RESIDENT_EXPORT, within):
         raise NotFound("地点")
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(SHEET_TITLE)
-    sheet.append(list(HEADERS))
+    book = XlsxBook()
+    sheet = book.add_sheet(SHEET_TITLE, HEADERS)
     names = _PlaceNames(within)
     tag_names = dict(ResidentTag.objects.values_list("id", "name"))
     count = full = 0
@@ -52,8 +50,7 @@ def register_export(*, actor: Actor, within: Place) -> bytes:
             )
             count += 1
             full += show_full
-    out = io.BytesIO()
-    book.save(out)
+    content = book.to_bytes()
     # Outside any transaction on purpose: a long export must not hold SQLite's write lock.
     audit_record(
         actor=actor,
@@ -65,7 +62,7 @@ def register_export(*, actor: Actor, within: Place) -> bytes:
             "full_count": [None, full],
         },
     )
-    return out.getvalue()
+    return content
 
 
 def _residents(actor: Actor, within: Place) -> Iterator[Resident]:

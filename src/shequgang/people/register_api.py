@@ -8,7 +8,6 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from ninja import File, Router, Schema, Status, UploadedFile
 from ninja.params import functions as param
 from pydantic import Field
@@ -20,6 +19,7 @@ from shequgang.people.importing import ImportReport, read_upload, register_impor
 from shequgang.people.register_sheet import XLSX_CONTENT_TYPE, register_template
 from shequgang.people.roles import Perm
 from shequgang.people.scope import access_place
+from shequgang.spreadsheets.xlsx import xlsx_response
 
 router = Router(tags=["居民台账"])
 
@@ -74,12 +74,6 @@ def _report_out(report: ImportReport) -> dict[str, Any]:
     }
 
 
-def _xlsx(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, filename) or ""
-    return response
-
-
 @router.post(
     "/residents/import",
     response={**ERRORS, 200: ImportReportOut, 413: ErrorOut, 422: ImportRejectedOut},
@@ -129,7 +123,7 @@ def residents_export(
     are masked unless the caller may view them in full there. Every export is audited."""
     place = access_place(request.user, within, Perm.RESIDENT_EXPORT)
     content = register_export(actor=request.user, within=place)
-    return _xlsx(content, f"居民台账-{place.name}-{timezone.localdate():%Y%m%d}.xlsx")
+    return xlsx_response(content, f"居民台账-{place.name}-{timezone.localdate():%Y%m%d}.xlsx")
 
 
 @router.get(
@@ -139,4 +133,4 @@ def residents_export(
     summary="下载台账导入模板",
 )
 def residents_import_template(request: HttpRequest) -> HttpResponse:
-    return _xlsx(register_template(), "居民台账导入模板.xlsx")
+    return xlsx_response(register_template(), "居民台账导入模板.xlsx")

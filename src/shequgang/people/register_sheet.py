@@ -3,22 +3,19 @@ downloadable template, and the reading of an uploaded .xlsx into rows of cells."
 
 from __future__ import annotations
 
-import io
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-
 from shequgang.errors import DomainError
 from shequgang.people.id_numbers import make_id_number
 from shequgang.people.models import Relation, ResidentTag
 from shequgang.people.xlsx_reader import XlsxError, iter_rows
+from shequgang.spreadsheets.cells import restore
+from shequgang.spreadsheets.xlsx import XLSX_CONTENT_TYPE, Column as SheetColumn, XlsxBook
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+__all__ = ["XLSX_CONTENT_TYPE", "read_sheet", "register_template"]
 SHEET_TITLE = "居民台账"
 # A guard against sheets that decompress to millions of rows; far above a real community.
 MAX_ROWS = 200_000
@@ -66,7 +63,8 @@ _HEADER_KEYS = {_header_key(c.header): c for c in COLUMNS}
 
 def cell_text(value: object) -> str:
     if type(value) is str:
-        return value.strip()
+        # Our export quotes text that would run as a formula; reading it back undoes that.
+        return restore(value).strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -91,7 +89,8 @@ def read_sheet(data: bytes, on_error: OnError) -> list[SheetRow]:
     """The non-blank data rows of the workbook's first sheet, keyed by column; the first
     non-blank row is the header. Header problems are passed to ``on_error`` (and then no
     rows come back). Raises DomainError ``invalid_file`` for anything that is not a
-    readable .xlsx, and ``too_many_rows`` past ``MAX_ROWS``."""
+    readable .xlsx, ``too_many_rows`` past ``MAX_ROWS``, and ``spreadsheets.archive``'s
+    refusals (a zip bomb, a cell past 32,767 characters) before anything is parsed."""
     if not data.startswith(b"PK"):
         raise DomainError("invalid_file", "文件不是有效的 .xlsx 表格（旧版 .xls 请另存为 .xlsx）")
     try:
@@ -154,16 +153,28 @@ def _header(number: int, cells: Sequence[str], on_error: OnError) -> list[str] |
     return None if bad else keys
 
 
+# Text format for columns whose digits must stay as typed (18 digits, leading zeros).
+_TEXT_COLUMNS = frozenset({"id_number", "phone", "household"})
+
+
 def register_template() -> bytes:
-    """An .xlsx with the header row and one example row, and a sheet of instructions
-    listing the relation labels and the tags in use."""
+    """An .xlsx with the header row (required columns in red) and one example row, and
+    a sheet of instructions listing the relation labels and the tags in use."""
     import datetime as dt
 
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = SHEET_TITLE
-    sheet.append(list(HEADERS))
+    book = XlsxBook()
+    sheet = book.add_sheet(
+        SHEET_TITLE,
+        [
+            SheetColumn(
+                c.header,
+                width=20 if c.key == "id_number" else 13,
+                text=c.key in _TEXT_COLUMNS,
+                required=c.required,
+            )
+            for c in COLUMNS
+        ],
+    )
     example = {
         "county": "离石区",
         "town": "滨河街道",
@@ -181,18 +192,9 @@ def register_template() -> bytes:
         "note": "示例行，导入前请删除",
     }
     sheet.append([example[c.key] for c in COLUMNS])
-    for index, column in enumerate(COLUMNS, start=1):
-        head = sheet.cell(row=1, column=index)
-        head.font = Font(bold=True, color="B71C1C" if column.required else "000000")
-        letter = get_column_letter(index)
-        sheet.column_dimensions[letter].width = 20 if column.key == "id_number" else 13
-        if column.key in {"id_number", "phone", "household"}:
-            # Text format, so Excel keeps all 18 digits (and leading zeros) as typed.
-            sheet.column_dimensions[letter].number_format = "@"
-            sheet.cell(row=2, column=index).number_format = "@"
-    sheet.freeze_panes = "A2"
-    notes = book.create_sheet("填写说明")
-    notes.append(["列", "是否必填", "说明"])
+    notes = book.add_sheet(
+        "填写说明", [SheetColumn("列", width=14), "是否必填", SheetColumn("说明", width=60)]
+    )
     for column in COLUMNS:
         notes.append([column.header, "必填" if column.required else "选填", column.hint])
     notes.append([])
@@ -205,8 +207,4 @@ def register_template() -> bytes:
     notes.append(
         ["说明", "只导入第一个工作表；第1行为表头，红色为必填列；任何一行有误则整个文件都不导入。"]
     )
-    notes.column_dimensions["A"].width = 14
-    notes.column_dimensions["C"].width = 60
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return book.to_bytes()

@@ -21,16 +21,16 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from shequgang.errors import DomainError, NotFound
 from shequgang.people.exporting import register_export
 from shequgang.people.importing import ImportReport, read_upload, register_import
-from shequgang.people.register_sheet import COLUMNS, XLSX_CONTENT_TYPE, register_template
+from shequgang.people.register_sheet import COLUMNS, register_template
 from shequgang.people.roles import Perm
 from shequgang.people.scope import access_place, has_perm_anywhere, scoped_places
 from shequgang.places.models import Kind, Place
+from shequgang.spreadsheets.xlsx import xlsx_response
 
 _SESSION_KEY = "register_import"
 _STASH_TTL = 2 * 3600
@@ -97,7 +97,7 @@ def register_import_confirm(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def register_template_download(request: HttpRequest) -> HttpResponse:
-    return _xlsx(register_template(), "居民台账导入模板.xlsx")
+    return xlsx_response(register_template(), "居民台账导入模板.xlsx")
 
 
 @login_required
@@ -108,7 +108,7 @@ def register_export_download(request: HttpRequest) -> HttpResponse:
         content = register_export(actor=request.user, within=place)
     except NotFound:
         raise Http404("地点不存在或无权访问") from None
-    return _xlsx(content, f"居民台账-{place.name}-{timezone.localdate():%Y%m%d}.xlsx")
+    return xlsx_response(content, f"居民台账-{place.name}-{timezone.localdate():%Y%m%d}.xlsx")
 
 
 def _page(
@@ -148,12 +148,6 @@ def _picker(request: HttpRequest, perm: Perm, kinds: list[Kind]) -> list[Place]:
     return list(
         scoped_places(request.user, perm).filter(kind__in=kinds).order_by("path")[:_PICKER_LIMIT]
     )
-
-
-def _xlsx(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, filename) or ""
-    return response
 
 
 def _stash_dir() -> Path:

@@ -14,19 +14,29 @@ and, if any cell in the part escaped it (rich text, no ``r`` attribute, namespac
 prefixes, CDATA …), the part is read again with expat callbacks, which handle any
 well-formed sheet at about a quarter of the speed.
 
-Only the parts needed are read, with their declared sizes checked first; a DOCTYPE is
-refused, so no entity expansion can happen."""
+The archive is opened through ``spreadsheets.archive.open_xlsx_archive``, which refuses
+zip bombs (total unzipped size, compression ratio, member count) before anything is
+parsed; only the parts needed are read, with their declared sizes checked first; a
+DOCTYPE is refused, so no entity expansion can happen; and no cell's text may pass
+``ArchiveLimits.max_cell_chars`` (Excel's 32,767): both readers count while they read and
+stop at the first cell past it, so a huge cell is never built."""
 
 from __future__ import annotations
 
 import html
-import io
 import posixpath
 import re
 import zipfile
 from collections.abc import Iterator
 from typing import IO
 from xml.parsers import expat
+
+from shequgang.spreadsheets.archive import (
+    MAX_CELL_CHARS,
+    ArchiveLimits,
+    cell_too_long,
+    open_xlsx_archive,
+)
 
 # Largest uncompressed part we agree to read (the sheet is streamed, shared strings are
 # held in memory): far above 200,000 register rows, far below a zip bomb.
@@ -60,24 +70,30 @@ def _names(local: str) -> set[str]:
 _ROW, _C, _V, _T, _SI, _RPH = (_names(n) for n in ("row", "c", "v", "t", "si", "rPh"))
 
 
-def iter_rows(data: bytes) -> Iterator[tuple[int, tuple[object, ...]]]:
+def iter_rows(
+    data: bytes, limits: ArchiveLimits | None = None
+) -> Iterator[tuple[int, tuple[object, ...]]]:
     """(row number, values) for each row of the first worksheet that holds a value, in
-    order. Values are str, int, float or bool; a missing cell is None. Raises XlsxError."""
+    order. Values are str, int, float or bool; a missing cell is None. Raises XlsxError
+    for a damaged file, ``spreadsheets.archive.ArchiveRefused`` for one past ``limits``
+    (by default the settings')."""
+    limits = limits or ArchiveLimits.from_settings()
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        archive = open_xlsx_archive(data, limits)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise XlsxError(str(exc)) from None
     # zipfile and expat fail in many ways on a damaged or hostile file (an encrypted
     # member is a RuntimeError, an unknown compression a NotImplementedError …).
     try:
         with archive:
-            shared = _shared_strings(archive)
+            shared = _shared_strings(archive, limits.max_cell_chars)
             sheet = _first_sheet(archive)
-            fast = _fast_rows(archive, sheet, shared)
+            fast = _fast_rows(archive, sheet, shared, limits.max_cell_chars)
             if fast is not None:
                 yield from fast
             else:
-                yield from _SheetReader(shared).rows(_open(archive, sheet))
+                reader = _SheetReader(shared, limits.max_cell_chars)
+                yield from reader.rows(_open(archive, sheet))
     except (
         zipfile.BadZipFile,
         OSError,
@@ -142,12 +158,12 @@ def _first_sheet(archive: zipfile.ZipFile) -> str:
     return target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
 
 
-def _shared_strings(archive: zipfile.ZipFile) -> list[str]:
+def _shared_strings(archive: zipfile.ZipFile, max_chars: int = MAX_CELL_CHARS) -> list[str]:
     if "xl/sharedStrings.xml" not in archive.namelist():
         return []
     strings: list[str] = []
     parts: list[str] = []
-    state = {"text": False, "phonetic": 0}
+    state = {"text": False, "phonetic": 0, "chars": 0}
     parser = _parser()
 
     def start(name: str, attrs: dict[str, str]) -> None:
@@ -157,6 +173,7 @@ def _shared_strings(archive: zipfile.ZipFile) -> list[str]:
             state["phonetic"] += 1
         elif name in _SI:
             parts.clear()
+            state["chars"] = 0
 
     def end(name: str) -> None:
         if name in _T:
@@ -168,6 +185,9 @@ def _shared_strings(archive: zipfile.ZipFile) -> list[str]:
 
     def text(data: str) -> None:
         if state["text"]:
+            state["chars"] += len(data)
+            if state["chars"] > max_chars:
+                raise cell_too_long(max_chars)
             parts.append(data)
 
     parser.StartElementHandler = start
@@ -180,8 +200,10 @@ def _shared_strings(archive: zipfile.ZipFile) -> list[str]:
 class _SheetReader:
     """Expat callbacks that turn <row>/<c> elements into tuples of values."""
 
-    def __init__(self, shared: list[str]) -> None:
+    def __init__(self, shared: list[str], max_chars: int = MAX_CELL_CHARS) -> None:
         self.shared = shared
+        self.max_chars = max_chars
+        self.length = 0
         self.done: list[tuple[int, tuple[object, ...]]] = []
         self.row_number = 0
         self.cells: dict[int, object] = {}
@@ -210,6 +232,7 @@ class _SheetReader:
             self.column = self.column_of(ref) if ref else self.column + 1
             self.kind = attrs.get("t", "n")
             self.text = []
+            self.length = 0
         elif name in _V or (name in _T and not self.phonetic):
             self.capture = True
         elif name in _RPH:
@@ -235,6 +258,9 @@ class _SheetReader:
 
     def chars(self, data: str) -> None:
         if self.capture:
+            self.length += len(data)
+            if self.length > self.max_chars:
+                raise cell_too_long(self.max_chars)
             self.text.append(data)
 
     def value(self) -> object:
@@ -263,11 +289,15 @@ class _SheetReader:
         return column
 
 
+# A cell's text as written: at most MAX_CELL_CHARS characters, each at most 10 long
+# (the character reference "&#1114111;"). A longer one is not matched, so the part goes
+# to expat, which stops at the first cell past the limit.
+_TEXT = "[^<]{0,%d}" % (10 * MAX_CELL_CHARS)
 # One <c> element as Excel and openpyxl write it: the reference first, then any other
 # attributes; an optional formula, then a value or an inline string (or nothing).
 _CELL = re.compile(
-    r'<c r="([A-Z]{1,3})([0-9]+)"([^>]*?)(?:/>|>(?:<f>[^<]*</f>|<f(?: [^>]*)?/>)?'
-    r"(?:<v>([^<]*)</v>|<v/>|<is><t(?: [^>]*)?>([^<]*)</t></is>)?</c>)"
+    rf'<c r="([A-Z]{{1,3}})([0-9]+)"([^>]*?)(?:/>|>(?:<f>{_TEXT}</f>|<f(?: [^>]*)?/>)?'
+    rf"(?:<v>({_TEXT})</v>|<v/>|<is><t(?: [^>]*)?>({_TEXT})</t></is>)?</c>)"
 )
 _TYPE = re.compile(r' t="([A-Za-z]+)"')
 _UNSUPPORTED = ("<![CDATA[", "<!DOCTYPE", "<rPh")
@@ -277,7 +307,7 @@ _PREFIXED_CELL = re.compile(r"<[A-Za-z_][\w.\-]*:c[\s/>]")
 
 
 def _fast_rows(
-    archive: zipfile.ZipFile, sheet: str, shared: list[str]
+    archive: zipfile.ZipFile, sheet: str, shared: list[str], max_chars: int = MAX_CELL_CHARS
 ) -> list[tuple[int, tuple[object, ...]]] | None:
     """Every row of the sheet, or None when some cell is written in a way the one
     expression does not cover (then the caller streams it through expat)."""
@@ -303,10 +333,15 @@ def _fast_rows(
         if column is None:
             column = columns[letters] = min(_column_number(letters), MAX_COLUMNS + 1)
         if inline:
-            cells[column] = _clean(inline) if "&" in inline or "\r" in inline else inline
+            value: object = _clean(inline) if "&" in inline or "\r" in inline else inline
         elif number:
             kind = _TYPE.search(attrs) if ' t="' in attrs else None
-            cells[column] = _value(kind.group(1) if kind else "n", number, shared)
+            value = _value(kind.group(1) if kind else "n", number, shared)
+        else:
+            continue
+        if type(value) is str and len(value) > max_chars:
+            raise cell_too_long(max_chars)
+        cells[column] = value
     if cells:
         rows.append((int(current), _padded(cells)))
     numbers = [n for n, _ in rows]

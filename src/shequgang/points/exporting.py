@@ -1,22 +1,23 @@
 """The staff ledger as an .xlsx workbook: the filtered entries of one community, each
-with its transaction's facts. Every export is audited with its row count."""
+with its transaction's facts, written through the shared writer (reasons, references and
+keys are typed by people and partners: none of them runs as a formula). Every export is
+audited with its row count."""
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
 from django.utils import timezone
-from openpyxl import Workbook
 
 from shequgang.actors import Actor
 from shequgang.audit.services import audit_record
 from shequgang.places.models import Place
 from shequgang.points.models import Entry
 from shequgang.points.rules import BEIJING
+from shequgang.spreadsheets.xlsx import XLSX_CONTENT_TYPE, XlsxBook
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_TYPE = XLSX_CONTENT_TYPE
 MAX_ROWS = 200_000
 HEADER = [
     "时间",
@@ -41,15 +42,9 @@ class LedgerFile:
     rows: int
 
 
-def _cell(value: str) -> str:
-    # Text that a spreadsheet would run as a formula is written as text.
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
-
-
 def ledger_export(*, actor: Actor, community: Place, entries: QuerySet[Entry]) -> LedgerFile:
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("积分台账")
-    sheet.append(HEADER)
+    book = XlsxBook()
+    sheet = book.add_sheet("积分台账", HEADER)
     rows = 0
     for e in entries[:MAX_ROWS].iterator(chunk_size=2000):
         t = e.transaction
@@ -60,24 +55,24 @@ def ledger_export(*, actor: Actor, community: Place, entries: QuerySet[Entry]) -
                 t.pk,
                 t.get_kind_display(),
                 t.get_source_display(),
-                _cell(t.source_ref),
-                _cell(t.reason),
+                t.source_ref,
+                t.reason,
                 a.get_kind_display(),
-                _cell(a.owner.username if a.owner else (a.merchant.name if a.merchant else "")),
+                a.owner.username if a.owner else (a.merchant.name if a.merchant else ""),
                 e.amount,
                 t.actor.username if t.actor else "",
                 t.approver.username if t.approver else "",
-                _cell(t.idempotency_key),
+                t.idempotency_key,
             ]
         )
         rows += 1
-    out = io.BytesIO()
-    book.save(out)
+    content = book.to_bytes()
     audit_record(
         actor=actor,
         action="points.ledger_export",
         obj=community,
-        changes={"rows": [None, rows]},
+        # Usernames and merchant names only: no ID numbers or phones.
+        changes={"rows": [None, rows], "full": [None, False]},
     )
     stamp = timezone.now().astimezone(BEIJING).strftime("%Y%m%d")
-    return LedgerFile(out.getvalue(), f"points-ledger-{community.pk}-{stamp}.xlsx", rows)
+    return LedgerFile(content, f"points-ledger-{community.pk}-{stamp}.xlsx", rows)

@@ -8,20 +8,18 @@ masked, writes an audit entry with the row count."""
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from shequgang.actors import Actor
 from shequgang.audit.services import audit_record
 from shequgang.errors import DomainError, Forbidden, NotFound
 from shequgang.people import pii
 from shequgang.people.phones import national_phone
+from shequgang.spreadsheets.xlsx import XLSX_CONTENT_TYPE, XlsxBook, XlsxSheet
 from shequgang.veterans.access import export_area_codes, may_export_full
 from shequgang.veterans.models import BEIJING, Application, Program, Status
 from shequgang.veterans.selectors import (
@@ -31,7 +29,7 @@ from shequgang.veterans.selectors import (
     program_budget,
 )
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_TYPE = XLSX_CONTENT_TYPE
 
 HEADER = [
     "序号",
@@ -70,12 +68,15 @@ def roster_queryset(*, program: Program, codes: list[str]) -> QuerySet[Applicati
     )
 
 
-def _roster_sheet(
-    sheet: WriteOnlyWorksheet, program: Program, rows: QuerySet[Application], full: bool
-) -> int:
-    sheet.append([f"{program.title}参保人员名单"])
-    sheet.append([f"承保机构：{program.insurer}", "", "", "", f"保费：{program.premium}元/人/年"])
-    sheet.append(HEADER)
+def _roster_sheet(book: XlsxBook, program: Program, rows: QuerySet[Application], full: bool) -> int:
+    sheet = book.add_sheet(
+        "参保人员名单",
+        HEADER,
+        above=[
+            [f"{program.title}参保人员名单"],
+            [f"承保机构：{program.insurer}", "", "", "", f"保费：{program.premium}元/人/年"],
+        ],
+    )
     count = 0
     for count, app in enumerate(rows.iterator(chunk_size=500), start=1):
         if full:
@@ -108,9 +109,12 @@ def _roster_sheet(
     return count
 
 
-def _summary_sheet(sheet: WriteOnlyWorksheet, counts: CountsTable, budget: Budget) -> None:
-    sheet.append(["按户籍所在县、人员类别统计（已受理）"])
-    sheet.append(["县（市、区）", "区划代码", *[g.name for g in counts.groups], "合计"])
+def _summary_sheet(book: XlsxBook, counts: CountsTable, budget: Budget) -> None:
+    sheet: XlsxSheet = book.add_sheet(
+        "统计与资金",
+        ["县（市、区）", "区划代码", *[g.name for g in counts.groups], "合计"],
+        above=[["按户籍所在县、人员类别统计（已受理）"]],
+    )
     for row in counts.rows:
         sheet.append([row.name, row.code, *row.cells, row.total])
     sheet.append(["合计", "", *counts.column_totals, counts.total])
@@ -146,17 +150,15 @@ def roster_export(
     rows = roster_queryset(program=program, codes=codes)
     counts = application_counts(program=program, applications=rows)
     budget = program_budget(program=program, applications=rows)
-    workbook = Workbook(write_only=True)
-    roster = workbook.create_sheet("参保人员名单")
-    written = _roster_sheet(roster, program, rows, full)
-    _summary_sheet(workbook.create_sheet("统计与资金"), counts, budget)
+    workbook = XlsxBook()
+    written = _roster_sheet(workbook, program, rows, full)
+    _summary_sheet(workbook, counts, budget)
     if written != counts.total:
         # Rows and counts read the same table; a concurrent write between the two reads
         # is the only way they differ. Refuse rather than hand out a roster that does
         # not add up.
         raise DomainError("roster_changed", "导出期间名单发生变化，请重新导出", status=409)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
+    content = workbook.to_bytes()
     stamp = timezone.now().astimezone(BEIJING).strftime("%Y%m%d-%H%M")
     scope = county or "all"
     filename = f"veterans-{program.year}-{scope}-{'full' if full else 'masked'}-{stamp}.xlsx"
@@ -171,7 +173,7 @@ def roster_export(
         },
     )
     return RosterFile(
-        content=buffer.getvalue(),
+        content=content,
         filename=filename,
         rows=written,
         full=full,
