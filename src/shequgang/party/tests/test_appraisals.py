@@ -26,6 +26,12 @@ from shequgang.party.activity_models import (
 )
 from shequgang.party.appraisals import DISCLAIMER, appraisal_record, member_record, unit_record
 from shequgang.party.models import Member, MemberReport, Unit, UnitKind, UnitPairing
+from shequgang.spreadsheets.inspection import (
+    HOSTILE_FORMULA,
+    cell_with,
+    formula_cells,
+    workbook_cells,
+)
 from shequgang.testing import World
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -269,3 +275,38 @@ def test_appraisal_api(world: World, member_setup: tuple[Member, User, Unit]) ->
     assert r.status_code == 403 and r.json()["code"] == "forbidden"
     assert secretary.post("/party/appraisals", {**body, "member": 999999}).status_code == 404
     assert Appraisal.objects.get().grade == "good"
+
+
+def test_the_xlsx_record_carries_typed_text_as_text_never_a_formula(
+    world: World, member_setup: tuple[Member, User, Unit]
+) -> None:
+    # Given a year with one activity whose place was typed as "-2+3", and an appraisal
+    # whose comment is a live link,
+    member, user, _ = member_setup
+    signup = served(world, user, member, at=dt.datetime(2025, 6, 1, 9, tzinfo=TZ), hours="4")
+    Activity.objects.filter(pk=signup.activity_id).update(location="-2+3")
+    appraisal_record(
+        actor=world.users["secretary_a"],
+        year=2025,
+        community=world.community_a,
+        member=member,
+        grade=Grade.EXCELLENT,
+        comment=HOSTILE_FORMULA,
+    )
+
+    # when the member downloads the year's record as .xlsx,
+    response = api_client(user, "token").get(
+        f"/party/service-records/members/{member.pk}", {"year": 2025, "format": "xlsx"}
+    )
+
+    # then no cell is a formula, both texts are quoted, the hours are still a number,
+    assert response.status_code == 200
+    content = response.content
+    assert formula_cells(content) == []
+    assert cell_with(content, "HYPERLINK").value == "'" + HOSTILE_FORMULA
+    assert cell_with(content, "-2+3").value == "'-2+3"
+    assert 4.0 in [c.value for c in workbook_cells(content)]
+    # and the export is audited with its row count, as holding no full personal data.
+    entry = AuditEntry.objects.get(action="party.service_record_export")
+    assert entry.actor == user
+    assert entry.changes["rows"] == [None, 1] and entry.changes["full"] == [None, False]

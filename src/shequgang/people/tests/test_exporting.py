@@ -1,5 +1,5 @@
 """The register export: masked unless the user may see full values there, always audited,
-and in the import's layout so a full export can be imported again."""
+in the import's layout so a full export can be imported again, and never a formula."""
 
 from __future__ import annotations
 
@@ -13,10 +13,11 @@ from shequgang.errors import NotFound
 from shequgang.people import pii
 from shequgang.people.exporting import register_export
 from shequgang.people.importing import register_import
-from shequgang.people.models import Resident
-from shequgang.people.register_sheet import HEADERS
+from shequgang.people.models import Resident, ResidentTag
+from shequgang.people.register_sheet import HEADERS, register_template
 from shequgang.people.services import ResidentInput, resident_update
 from shequgang.places.models import Place
+from shequgang.spreadsheets.inspection import HOSTILE_FORMULA, cell_with, formula_cells
 from shequgang.testing import World
 
 
@@ -143,3 +144,43 @@ def test_a_masked_export_cannot_be_imported(world: World) -> None:
     assert not report.imported
     assert {(e.column, e.code) for e in report.errors} >= {("身份证号", "id_number_format")}
     assert not Resident.objects.filter(household__path__descendant=world.community_a.path).exists()
+
+
+def test_a_formula_typed_into_a_note_is_exported_as_text(world: World) -> None:
+    # Given a worker who types a live link into a resident's note, beside which the
+    # secretary's export carries full ID numbers,
+    resident_update(
+        actor=world.users["worker_a"],
+        resident=world.residents["a1"],
+        data=ResidentInput(note=HOSTILE_FORMULA),
+    )
+
+    # when the secretary exports the register in full,
+    content = register_export(actor=world.users["secretary_a"], within=world.community_a)
+
+    # then no cell is a formula: the note is text, quoted as OWASP advises,
+    assert formula_cells(content) == []
+    note = cell_with(content, "HYPERLINK")
+    assert (note.value, note.data_type) == ("'" + HOSTILE_FORMULA, "s")
+    # while the floor area is still a number,
+    assert next(r for r in read(content) if r["姓名"] == "居民a1")["专有面积(㎡)"] == 89.5
+    # and importing the export back stores the note as it was typed.
+    Resident.objects.filter(household__path__descendant=world.community_a.path).delete()
+    report = register_import(
+        actor=world.users["secretary_a"], file=io.BytesIO(content), within=world.community_a
+    )
+    assert report.imported, report.errors
+    assert Resident.objects.get(name="居民a1").note == HOSTILE_FORMULA
+
+
+def test_the_template_lists_tag_names_as_text(world: World) -> None:
+    # Given a tag whose name looks like a formula (tags are named by administrators),
+    # the only one in use, so the list starts with it,
+    ResidentTag.objects.update(active=False)
+    ResidentTag.objects.create(code="formula", name="=1+1", active=True)
+
+    # when the import template is downloaded, then the tag list is text, not a formula.
+    content = register_template()
+    assert formula_cells(content) == []
+    tags = cell_with(content, "=1+1")
+    assert (tags.value, tags.data_type) == ("'=1+1", "s")

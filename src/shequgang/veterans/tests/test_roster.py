@@ -17,7 +17,15 @@ from shequgang.veterans.access import scoped_applications
 from shequgang.veterans.demo import DEMO_SIZE, veterans_demo_load
 from shequgang.veterans.models import Application, Status
 from shequgang.veterans.roster import HEADER, roster_export
+from shequgang.spreadsheets.inspection import (
+    HOSTILE_FORMULA,
+    cell_with,
+    formula_cells,
+    workbook_cells,
+)
 from shequgang.veterans.selectors import application_counts, program_budget
+from shequgang.veterans.services import application_submit
+from shequgang.veterans.tests.factories import IN_WINDOW, applicant
 
 
 @pytest.fixture
@@ -147,3 +155,25 @@ def test_demo_load_is_idempotent(program, demo):
     again = veterans_demo_load()
     assert (again.created, again.skipped) == (0, DEMO_SIZE)
     assert Application.objects.count() == DEMO_SIZE
+
+
+def test_typed_text_in_the_roster_is_text_never_a_formula(program, world):
+    # Given a program whose title and insurer (typed by an administrator; applicants'
+    # own fields are validated to letters and digits) start like formulas,
+    program.title = HOSTILE_FORMULA
+    program.insurer = "@承保公司"
+    program.save(update_fields=["title", "insurer"])
+    application_submit(actor=None, program=program, data=applicant(), now=IN_WINDOW)
+
+    # when the full roster is exported,
+    file = roster_export(actor=world.users["city_admin"], program=program, full=True)
+
+    # then no cell of either sheet is a formula and both texts are quoted,
+    assert formula_cells(file.content) == []
+    assert cell_with(file.content, "HYPERLINK").value == "'" + HOSTILE_FORMULA + "参保人员名单"
+    insurer = [c for c in workbook_cells(file.content) if c.value == "'@承保公司"]
+    assert [c.sheet for c in insurer] == ["统计与资金"]
+    # while the premiums stay numbers.
+    rows, total = roster_rows(file)
+    assert [Decimal(str(r["保费（元）"])) for r in rows] == [program.premium]
+    assert isinstance(total[-1], int | float)
