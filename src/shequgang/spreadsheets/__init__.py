@@ -8,6 +8,8 @@ the bounds an uploaded .xlsx must keep before anything parses it.
 - ``xlsx``: ``XlsxBook`` (sheets written row by row, header row in bold, column widths,
   the header frozen) and ``xlsx_bytes`` for a one-sheet file; ``xlsx_response`` serves it.
 - ``csv_files``: ``csv_bytes``, the same rules for .csv.
+- ``testing``: reading a written workbook back cell by cell, and building hostile
+  uploads, for the tests of every export and import.
 - ``archive``: ``open_xlsx_archive`` opens an upload only within ``ArchiveLimits``
   (total unzipped size, compression ratio, member count); ``MAX_CELL_CHARS`` bounds one
   cell's text for the readers.

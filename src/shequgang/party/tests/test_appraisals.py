@@ -26,7 +26,7 @@ from shequgang.party.activity_models import (
 )
 from shequgang.party.appraisals import DISCLAIMER, appraisal_record, member_record, unit_record
 from shequgang.party.models import Member, MemberReport, Unit, UnitKind, UnitPairing
-from shequgang.spreadsheets.inspection import (
+from shequgang.spreadsheets.testing import (
     HOSTILE_FORMULA,
     cell_with,
     formula_cells,

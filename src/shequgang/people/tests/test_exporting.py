@@ -17,7 +17,7 @@ from shequgang.people.models import Resident, ResidentTag
 from shequgang.people.register_sheet import HEADERS, register_template
 from shequgang.people.services import ResidentInput, resident_update
 from shequgang.places.models import Place
-from shequgang.spreadsheets.inspection import HOSTILE_FORMULA, cell_with, formula_cells
+from shequgang.spreadsheets.testing import HOSTILE_FORMULA, cell_with, formula_cells
 from shequgang.testing import World
 
 

@@ -13,6 +13,8 @@ from shequgang.people.models import Resident
 from shequgang.people.register_sheet import HEADERS, XLSX_CONTENT_TYPE
 from shequgang.people.tests.test_importing import new_id, row, sheet
 from shequgang.places.models import Place
+from shequgang.spreadsheets.archive import MAX_CELL_CHARS
+from shequgang.spreadsheets.testing import workbook_with_long_cell
 from shequgang.testing import World
 
 URL = "/api/v1/residents/import"
@@ -190,3 +192,46 @@ def test_a_malformed_import_request_answers_the_documented_422_shape(world: Worl
     body = response.json()
     assert set(spec["components"]["schemas"][name]["required"]) <= set(body)
     assert body["code"] and body["message"]
+
+
+def test_a_zip_bomb_is_refused_before_parsing_and_a_normal_file_still_imports(
+    world: World,
+) -> None:
+    # Given a register-shaped .xlsx of a few KB whose note cell unzips to 20 MB,
+    bomb = workbook_with_long_cell(HEADERS, length=20 << 20)
+    assert len(bomb) < 40_000
+    client = signed_in(world, "secretary_a")
+    before = counts()
+
+    # when it is uploaded, for a dry run or for real,
+    for dry_run in (True, False):
+        response = client.post(
+            URL, {"file": upload(bomb), "within": world.community_a.pk, "dry_run": dry_run}
+        )
+
+        # then it is a 400 with a stable code and a Chinese message, and nothing is written;
+        assert response.status_code == 400
+        assert response.json()["code"] == "suspicious_compression"
+        assert "压缩" in response.json()["message"]
+    assert counts() == before
+
+    # while an ordinary file still imports.
+    response = client.post(
+        URL, {"file": upload(sheet(row()).getvalue()), "within": world.community_a.pk}
+    )
+    assert response.status_code == 200 and response.json()["imported"]
+
+
+def test_a_cell_longer_than_excel_allows_is_refused(world: World, settings: object) -> None:
+    # Given the zip-bomb ratio raised out of the way, a note of 32,768 characters,
+    settings.IMPORT_MAX_ZIP_RATIO = 1 << 20  # type: ignore[attr-defined]
+    data = workbook_with_long_cell(HEADERS, length=MAX_CELL_CHARS + 1)
+    before = counts()
+
+    response = signed_in(world, "secretary_a").post(
+        URL, {"file": upload(data), "within": world.community_a.pk}
+    )
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "cell_too_long"
+    assert counts() == before

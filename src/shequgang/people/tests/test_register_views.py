@@ -10,8 +10,9 @@ from django.test import Client
 
 from shequgang.audit.models import AuditEntry
 from shequgang.people.models import Resident
-from shequgang.people.register_sheet import XLSX_CONTENT_TYPE
+from shequgang.people.register_sheet import HEADERS, XLSX_CONTENT_TYPE
 from shequgang.people.tests.test_importing import row, sheet
+from shequgang.spreadsheets.testing import workbook_with_long_cell
 from shequgang.testing import World
 
 
@@ -147,3 +148,20 @@ def test_htmx_gets_the_report_or_the_error_alone(world: World) -> None:
     assert broken.status_code == 200  # htmx swaps only 2xx answers: the error is the content
     assert "<html" not in broken.content.decode()
     assert "不是有效的 .xlsx" in broken.content.decode()
+
+
+def test_a_zip_bomb_is_refused_on_the_page_with_its_reason(world: World) -> None:
+    # Given a register-shaped .xlsx of a few KB that unzips to 20 MB,
+    bomb = workbook_with_long_cell(HEADERS, length=20 << 20)
+    before = Resident.objects.count()
+
+    # when a worker uploads it for checking,
+    response = signed_in(world, "worker_a").post(
+        "/register/validate/", {"within": world.community_a.pk, "file": upload(bomb)}
+    )
+
+    # then the page answers 400 with the reason, holds nothing and writes nothing.
+    assert response.status_code == 400
+    assert "压缩炸弹" in response.content.decode()
+    assert response.context["pending"] is None
+    assert Resident.objects.count() == before

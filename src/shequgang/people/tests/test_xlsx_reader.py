@@ -4,6 +4,7 @@ the same values, and whatever the fast one does not understand goes to the expat
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
 
 import pytest
@@ -11,6 +12,8 @@ from openpyxl import Workbook
 
 from shequgang.people import xlsx_reader
 from shequgang.people.xlsx_reader import XlsxError, iter_rows
+from shequgang.spreadsheets.archive import MAX_CELL_CHARS, ArchiveLimits, ArchiveRefused
+from shequgang.spreadsheets.testing import workbook_with_long_cell
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -158,3 +161,75 @@ def test_a_doctype_is_refused() -> None:
 def test_damaged_files_raise_xlsx_error(data: bytes) -> None:
     with pytest.raises(XlsxError):
         list(iter_rows(data))
+
+
+# --- Bounds ------------------------------------------------------------------------------
+
+WIDE_OPEN = ArchiveLimits(max_unzipped_bytes=1 << 30, max_ratio=1 << 20)
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        {},  # an inline string: the fast reader
+        {"references": False},  # cells without references: the expat reader
+        {"shared": True},  # a shared string
+        {"fill": b"&#20013;"},  # character references, counted as the characters they are
+    ],
+    ids=["inline", "expat", "shared", "charrefs"],
+)
+def test_a_cell_is_read_up_to_excels_limit_and_refused_past_it(layout: dict[str, object]) -> None:
+    # Given the zip-bomb checks out of the way, so only the cell's length is at stake,
+    def rows(length: int) -> list[tuple[int, tuple[object, ...]]]:
+        data = workbook_with_long_cell(["备注"], length=length, **layout)  # type: ignore[arg-type]
+        return list(iter_rows(data, WIDE_OPEN))
+
+    # a cell of exactly 32,767 characters is read,
+    assert len(str(rows(MAX_CELL_CHARS)[1][1][0])) == MAX_CELL_CHARS
+    # and one of 32,768 is refused.
+    with pytest.raises(ArchiveRefused) as refused:
+        rows(MAX_CELL_CHARS + 1)
+    assert (refused.value.code, refused.value.status) == ("cell_too_long", 400)
+
+
+def test_a_huge_cell_is_refused_while_streaming() -> None:
+    # Given an 8 MB cell in a sheet the expat reader streams (no references),
+    data = workbook_with_long_cell(["备注"], length=8 << 20, references=False)
+
+    # then the reader refuses it at the limit instead of assembling the value.
+    with pytest.raises(ArchiveRefused, match="cell_too_long"):
+        list(iter_rows(data, WIDE_OPEN))
+
+
+def test_a_member_that_lies_about_its_size_is_damaged() -> None:
+    # Given a sheet whose directory says 100 bytes but which inflates to 10 MB,
+    data = workbook_with_long_cell(["备注"], length=10 << 20)
+
+    # then the size checks see 100 bytes, and zipfile stops there: the CRC fails.
+    lying = _declare_size(data, "xl/worksheets/sheet1.xml", 100)
+    with pytest.raises(XlsxError):
+        list(iter_rows(lying, WIDE_OPEN))
+
+
+def _declare_size(data: bytes, name: str, size: int) -> bytes:
+    """``data`` with ``name``'s uncompressed size rewritten in the central directory (and
+    its zip64 extra field, which the builder writes)."""
+    out = bytearray(data)
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        info = z.getinfo(name)
+    entry = out.find(b"PK\x01\x02", out.rfind(b"PK\x05\x06") - 2000)
+    while entry >= 0:
+        name_length, extra_length = struct.unpack_from("<HH", out, entry + 28)
+        if out[entry + 46 : entry + 46 + name_length] == name.encode():
+            struct.pack_into("<I", out, entry + 24, size)
+            extra = entry + 46 + name_length
+            end = extra + extra_length
+            while extra < end:
+                tag, length = struct.unpack_from("<HH", out, extra)
+                if tag == 1:  # zip64: the real sizes live here
+                    struct.pack_into("<Q", out, extra + 4, size)
+                extra += 4 + length
+            assert info.file_size != size
+            return bytes(out)
+        entry = out.find(b"PK\x01\x02", entry + 4)
+    raise AssertionError(f"{name} not in the directory")

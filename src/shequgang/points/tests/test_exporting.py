@@ -8,7 +8,7 @@ from shequgang.audit.models import AuditEntry
 from shequgang.points.models import Source
 from shequgang.points.services import points_earn
 from shequgang.points.tests.factories import no_caps, resident_user
-from shequgang.spreadsheets.inspection import (
+from shequgang.spreadsheets.testing import (
     HOSTILE_FORMULA,
     cells_with,
     formula_cells,

@@ -17,7 +17,7 @@ from shequgang.veterans.access import scoped_applications
 from shequgang.veterans.demo import DEMO_SIZE, veterans_demo_load
 from shequgang.veterans.models import Application, Status
 from shequgang.veterans.roster import HEADER, roster_export
-from shequgang.spreadsheets.inspection import (
+from shequgang.spreadsheets.testing import (
     HOSTILE_FORMULA,
     cell_with,
     formula_cells,
