@@ -82,7 +82,9 @@ def measure(rows: int) -> None:
     import import_residents as bench
 
     per_building = bench.UNITS * bench.FLOORS * bench.FLATS * bench.PEOPLE
-    buildings = [(f"第{b // 20 + 1}小区", f"{b % 20 + 1}号楼") for b in range(-(-rows // per_building))]
+    buildings = [
+        (f"第{b // 20 + 1}小区", f"{b % 20 + 1}号楼") for b in range(-(-rows // per_building))
+    ]
     data = bench.make_sheet(rows, buildings)
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         unzipped = sum(m.file_size for m in archive.infolist())

@@ -13,7 +13,8 @@ from shequgang.people.id_numbers import make_id_number
 from shequgang.people.models import Relation, ResidentTag
 from shequgang.people.xlsx_reader import XlsxError, iter_rows
 from shequgang.spreadsheets.cells import restore
-from shequgang.spreadsheets.xlsx import XLSX_CONTENT_TYPE, Column as SheetColumn, XlsxBook
+from shequgang.spreadsheets.xlsx import XLSX_CONTENT_TYPE, XlsxBook
+from shequgang.spreadsheets.xlsx import Column as SheetColumn
 
 __all__ = ["XLSX_CONTENT_TYPE", "read_sheet", "register_template"]
 SHEET_TITLE = "居民台账"

@@ -292,7 +292,7 @@ class _SheetReader:
 # A cell's text as written: at most MAX_CELL_CHARS characters, each at most 10 long
 # (the character reference "&#1114111;"). A longer one is not matched, so the part goes
 # to expat, which stops at the first cell past the limit.
-_TEXT = "[^<]{0,%d}" % (10 * MAX_CELL_CHARS)
+_TEXT = f"[^<]{{0,{10 * MAX_CELL_CHARS}}}"
 # One <c> element as Excel and openpyxl write it: the reference first, then any other
 # attributes; an optional formula, then a value or an inline string (or nothing).
 _CELL = re.compile(

@@ -88,10 +88,8 @@ def open_xlsx_archive(data: bytes, limits: ArchiveLimits) -> zipfile.ZipFile:
             f"文件解压后超过{limits.max_unzipped_bytes // 2**20}MB，请拆分成几个文件分批导入",
         )
     for member in members:
-        if (
-            member.file_size > RATIO_GRACE_BYTES
-            and member.file_size > limits.max_ratio * max(member.compress_size, 1)
-        ):
+        packed = max(member.compress_size, 1)
+        if member.file_size > RATIO_GRACE_BYTES and member.file_size > limits.max_ratio * packed:
             archive.close()
             raise ArchiveRefused(
                 "suspicious_compression",

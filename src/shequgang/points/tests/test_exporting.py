@@ -51,4 +51,3 @@ def test_typed_text_in_the_ledger_is_text_never_a_formula(world: World) -> None:
     # and the export is audited with its row count, as holding no full personal data.
     entry = AuditEntry.objects.get(action="points.ledger_export")
     assert entry.changes == {"rows": [None, 2], "full": [None, False]}
-

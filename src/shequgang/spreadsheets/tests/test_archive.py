@@ -9,7 +9,6 @@ import zipfile
 
 import pytest
 
-from shequgang.spreadsheets import archive
 from shequgang.spreadsheets.archive import (
     MAX_MEMBERS,
     RATIO_GRACE_BYTES,
@@ -95,7 +94,7 @@ def test_a_huge_directory_is_refused_before_zipfile_lists_it(
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("zipfile parsed the directory")
 
-    monkeypatch.setattr(archive.zipfile, "ZipFile", refuse)
+    monkeypatch.setattr(zipfile, "ZipFile", refuse)
     with pytest.raises(ArchiveRefused) as refused:
         open_xlsx_archive(many, LIMITS)
     assert refused.value.code == "too_many_parts"

@@ -49,7 +49,7 @@ def test_the_triggers_are_exactly_the_characters_that_fold_to_one() -> None:
         for i in range(sys.maxunicode + 1)
         if unicodedata.normalize("NFKC", chr(i)) in {"=", "+", "-", "@"}
     }
-    assert LEADING_TRIGGERS == folding | {"\t", "\r"}
+    assert folding | {"\t", "\r"} == LEADING_TRIGGERS
 
 
 def test_control_characters_xml_cannot_carry_are_replaced() -> None:

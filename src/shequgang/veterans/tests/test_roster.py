@@ -13,16 +13,16 @@ from shequgang.errors import Forbidden, NotFound
 from shequgang.people import pii
 from shequgang.people.roles import Role
 from shequgang.people.services import role_grant
-from shequgang.veterans.access import scoped_applications
-from shequgang.veterans.demo import DEMO_SIZE, veterans_demo_load
-from shequgang.veterans.models import Application, Status
-from shequgang.veterans.roster import HEADER, roster_export
 from shequgang.spreadsheets.testing import (
     HOSTILE_FORMULA,
     cell_with,
     formula_cells,
     workbook_cells,
 )
+from shequgang.veterans.access import scoped_applications
+from shequgang.veterans.demo import DEMO_SIZE, veterans_demo_load
+from shequgang.veterans.models import Application, Status
+from shequgang.veterans.roster import HEADER, roster_export
 from shequgang.veterans.selectors import application_counts, program_budget
 from shequgang.veterans.services import application_submit
 from shequgang.veterans.tests.factories import IN_WINDOW, applicant
