@@ -9,7 +9,7 @@ WEB_WORKERS ?= 2
 export PYTHONDONTWRITEBYTECODE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run serve migrate demo test test-pg lint fmt lock bench bench-full bench-import bench-points bench-dashboard clean
+.PHONY: help venv run serve migrate demo test test-pg lint fmt lock bench bench-full bench-import bench-xlsx-bomb bench-points bench-dashboard clean
 
 help: ## Show every developer command
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -81,6 +81,9 @@ bench-full: venv ## Benchmarks, full mode (1,000,000 cases; takes about an hour)
 
 bench-import: venv ## Benchmark: validate and import 100,000 register rows
 	$(BIN)/python bench/import_residents.py --rows 100000
+
+bench-xlsx-bomb: venv ## Benchmark: CPU a hostile .xlsx (one huge cell) costs the import reader
+	$(BIN)/python bench/xlsx_bomb.py
 
 bench-points: venv ## Benchmark: points redemptions per second, PostgreSQL, 16 clients
 	$(BIN)/python bench/points_redeem.py --clients 16 --seconds 20
