@@ -34,6 +34,7 @@ What happens to each thing held about the person (``erase_resident``):
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -88,21 +89,21 @@ def anonymise_applications(applications: QuerySet[Application]) -> int:
     )
 
 
-def _live_applications(resident: Resident) -> QuerySet[Application]:
+def _live_applications(resident: Resident, now: dt.datetime) -> QuerySet[Application]:
     """Accepted applications for this year's programme or a later one: the insurer may
     still act on them."""
     return veterans_applications(resident).filter(
-        status=ApplicationStatus.ACCEPTED, program__year__gte=timezone.localdate().year
+        status=ApplicationStatus.ACCEPTED, program__year__gte=timezone.localdate(now).year
     )
 
 
-def erasure_blockers(resident: Resident) -> dict[str, int]:
+def erasure_blockers(resident: Resident, *, now: dt.datetime | None = None) -> dict[str, int]:
     """Why erasing now would destroy something still in use: open cases raised through
     a linked account, live insurance applications. Empty when nothing blocks."""
     user_ids = list(linked_users(resident).values_list("pk", flat=True))
     found = {
         "open_cases": raised_cases(user_ids).exclude(status__in=FINAL_STATUSES).count(),
-        "active_applications": _live_applications(resident).count(),
+        "active_applications": _live_applications(resident, now or timezone.now()).count(),
     }
     return {k: v for k, v in found.items() if v}
 
@@ -197,7 +198,12 @@ def erase_resident(
 
 @transaction.atomic
 def resident_anonymise(
-    *, resident: Resident, actor: Actor, reason: str, override_basis: str = ""
+    *,
+    resident: Resident,
+    actor: Actor,
+    reason: str,
+    override_basis: str = "",
+    now: dt.datetime | None = None,
 ) -> Erasure:
     """Anonymise one resident on request (PIPL Art. 47). Irreversible.
 
@@ -223,7 +229,7 @@ def resident_anonymise(
         raise DomainError("reason_too_long", f"原因不能超过{REASON_MAX}个字")
     if Erasure.objects.filter(resident=resident).exists():
         raise Conflict("already_anonymised", "该居民的个人信息已经匿名化")
-    blockers = erasure_blockers(resident)
+    blockers = erasure_blockers(resident, now=now)
     if blockers and not override_basis:
         parts = []
         if "open_cases" in blockers:

@@ -64,7 +64,9 @@ def due_applications(cutoff: dt.datetime) -> QuerySet[Application]:
     ).exclude(id_number_cipher="")
 
 
-def _purge_residents(rule: RetentionRule, cutoff: dt.datetime, dry_run: bool) -> Outcome:
+def _purge_residents(
+    rule: RetentionRule, cutoff: dt.datetime, now: dt.datetime, dry_run: bool
+) -> Outcome:
     out = Outcome(rule.category)
     ids = list(due_residents(rule.category, cutoff).values_list("pk", flat=True))
     out.due = len(ids)
@@ -74,7 +76,7 @@ def _purge_residents(rule: RetentionRule, cutoff: dt.datetime, dry_run: bool) ->
     for pk in ids:
         with transaction.atomic():
             resident = Resident.objects.select_for_update().filter(pk=pk).first()
-            if resident is None or erasure_blockers(resident):
+            if resident is None or erasure_blockers(resident, now=now):
                 out.skipped += 1
                 continue
             try:
@@ -112,7 +114,7 @@ def purge_personal_data(*, now: dt.datetime | None = None, dry_run: bool = False
     for rule in RetentionRule.objects.filter(active=True).order_by("category"):
         cutoff = now - dt.timedelta(days=rule.keep_days)
         if rule.category in _LEFT_STATUS:
-            outcomes.append(_purge_residents(rule, cutoff, dry_run))
+            outcomes.append(_purge_residents(rule, cutoff, now, dry_run))
         else:
             outcomes.append(_purge_rows(rule, cutoff, dry_run))
     if not dry_run:
