@@ -56,7 +56,9 @@ def subject_export(request: HttpRequest, resident_id: PathId) -> HttpResponse:
     resident = access_resident(user, resident_id)
     export = resident_subject_export(actor=user, resident=resident)
     response = HttpResponse(export.content, content_type="application/zip")
-    response["Content-Disposition"] = content_disposition_header(True, export.filename)
+    response["Content-Disposition"] = (
+        content_disposition_header(True, export.filename) or "attachment"
+    )
     response["Cache-Control"] = "no-store"
     return response
 

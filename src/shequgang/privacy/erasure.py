@@ -46,7 +46,7 @@ from django.utils import timezone
 from shequgang.actors import Actor
 from shequgang.apikit.models import IdempotencyRecord
 from shequgang.cases.deliberation_models import Attendee
-from shequgang.cases.models import FINAL_STATUSES, Case, Notification
+from shequgang.cases.models import FINAL_STATUSES, Notification
 from shequgang.errors import Conflict, DomainError, Forbidden, NotFound
 from shequgang.party.models import Member
 from shequgang.people import pii
@@ -62,7 +62,8 @@ from shequgang.people.services import (
 from shequgang.points.models import Account
 from shequgang.privacy.collect import linked_users, raised_cases, veterans_applications
 from shequgang.privacy.models import Erasure
-from shequgang.veterans.models import Application, Status as ApplicationStatus
+from shequgang.veterans.models import Application
+from shequgang.veterans.models import Status as ApplicationStatus
 
 ANONYMISED_APPLICANT = "已匿名#"
 
@@ -131,7 +132,13 @@ def erase_resident(
     ``resident_anonymise`` (which checks both) and the retention purge (which selects
     only residents nothing blocks). Run inside a transaction, the resident locked."""
     users = list(linked_users(resident))
-    staff = [u for u in users if u.is_staff or u.is_superuser or u.role_assignments.filter(revoked_at__isnull=True).exists()]
+    staff = [
+        u
+        for u in users
+        if u.is_staff
+        or u.is_superuser
+        or u.role_assignments.filter(revoked_at__isnull=True).exists()
+    ]
     if staff:
         raise Conflict(
             "linked_staff_account", "该居民关联的账号是工作人员账号，请先撤销其角色后再匿名化"
@@ -149,7 +156,9 @@ def erase_resident(
         "points_accounts": list(
             Account.objects.filter(resident=resident).values_list("pk", "balance")
         ),
-        "party_member": Member.objects.filter(resident=resident).values_list("pk", flat=True).first(),
+        "party_member": Member.objects.filter(resident=resident)
+        .values_list("pk", flat=True)
+        .first(),
     }
     withdrawn = anonymise_applications(applications.filter(status=ApplicationStatus.WITHDRAWN))
     raised_cases(user_ids).update(

@@ -58,13 +58,11 @@ def resident_subject_export(*, actor: Actor, resident: Resident) -> SubjectExpor
             "subject.json", json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
         )
         archive.writestr("README.txt", README)
-    counts = {
-        key: [None, len(value)] for key, value in data.items() if isinstance(value, list)
-    }
+    counts = {key: [None, len(value)] for key, value in data.items() if isinstance(value, list)}
     # Outside a transaction on purpose, like the register export: reading must not
     # hold SQLite's write lock; the row is written once the copy exists.
-    audit_resident(
-        actor=actor, action="resident.subject_export", resident=resident, changes=counts
-    )
+    audit_resident(actor=actor, action="resident.subject_export", resident=resident, changes=counts)
     stamp = timezone.localdate().strftime("%Y%m%d")
-    return SubjectExport(filename=f"personal-data-{resident.pk}-{stamp}.zip", content=buffer.getvalue())
+    return SubjectExport(
+        filename=f"personal-data-{resident.pk}-{stamp}.zip", content=buffer.getvalue()
+    )

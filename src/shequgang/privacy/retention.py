@@ -24,9 +24,10 @@ from shequgang.errors import Conflict
 from shequgang.people.models import Resident, ResidentStatus
 from shequgang.privacy.erasure import anonymise_applications, erase_resident, erasure_blockers
 from shequgang.privacy.models import Category, RetentionRule
-from shequgang.veterans.models import BEIJING, Application, Status as ApplicationStatus
+from shequgang.veterans.models import BEIJING, Application
+from shequgang.veterans.models import Status as ApplicationStatus
 
-_LEFT_STATUS = {
+_LEFT_STATUS: dict[str, str] = {
     Category.RESIDENT_MOVED_OUT: ResidentStatus.MOVED_OUT,
     Category.RESIDENT_DECEASED: ResidentStatus.DECEASED,
 }

@@ -59,7 +59,9 @@ def subject_export(request: HttpRequest, resident_id: int) -> HttpResponse:
     except Forbidden as exc:
         raise PermissionDenied(exc.message) from None
     response = HttpResponse(export.content, content_type="application/zip")
-    response["Content-Disposition"] = content_disposition_header(True, export.filename)
+    response["Content-Disposition"] = (
+        content_disposition_header(True, export.filename) or "attachment"
+    )
     return response
 
 

@@ -23,9 +23,7 @@ CORRECTIONS = {
 
 
 def _body(world, fields):
-    return {
-        k: (getattr(world, v).pk if k == "household_id" else v) for k, v in fields.items()
-    }
+    return {k: (getattr(world, v).pk if k == "household_id" else v) for k, v in fields.items()}
 
 
 @pytest.mark.parametrize("field", sorted(CORRECTIONS))
@@ -132,7 +130,12 @@ def test_the_edit_page_asks_for_the_reason(client, world):
     a1 = world.residents["a1"]
     url = f"/residents/{a1.pk}/edit/"
     assert "更正原因" in client.get(url).content.decode()
-    form = {"name": "居民甲", "household": world.household_a1.pk, "relation": "head", "status": "active"}
+    form = {
+        "name": "居民甲",
+        "household": world.household_a1.pk,
+        "relation": "head",
+        "status": "active",
+    }
 
     # when they change the name without a reason, then with one
     refused = client.post(url, form)

@@ -86,7 +86,11 @@ def test_finished_notifications_are_deleted_after_a_year(world, days_over, due):
     created = NOW - _keep("notifications") - dt.timedelta(days=days_over)
     rows = [
         Notification.objects.create(recipient=user, title=t, deliver_after=created, **kw)
-        for t, kw in [("送达", {"delivered_at": created}), ("失败", {"failed_at": created}), ("待发", {})]
+        for t, kw in [
+            ("送达", {"delivered_at": created}),
+            ("失败", {"failed_at": created}),
+            ("待发", {}),
+        ]
     ]
     Notification.objects.filter(pk__in=[n.pk for n in rows]).update(created_at=created)
 
@@ -139,7 +143,9 @@ def test_withdrawn_applications_are_anonymised_a_year_after_the_programme_year(w
 def test_a_dry_run_counts_and_changes_nothing(world):
     # given one resident due
     a2 = world.residents["a2"]
-    Resident.objects.filter(pk=a2.pk).update(status="moved_out", left_at=NOW - dt.timedelta(days=5000))
+    Resident.objects.filter(pk=a2.pk).update(
+        status="moved_out", left_at=NOW - dt.timedelta(days=5000)
+    )
     audits = AuditEntry.objects.count()
 
     # when the purge runs dry
@@ -155,7 +161,9 @@ def test_runs_are_idempotent_and_each_writes_one_audit_row(world, subject):
     # given a1 moved out long ago (case closed) and a2 too
     close_case(subject.case)
     for r in (subject.resident, world.residents["a2"]):
-        Resident.objects.filter(pk=r.pk).update(status="moved_out", left_at=NOW - dt.timedelta(days=5000))
+        Resident.objects.filter(pk=r.pk).update(
+            status="moved_out", left_at=NOW - dt.timedelta(days=5000)
+        )
     events = CaseEvent.objects.count()
     log = list(AuditEntry.objects.order_by("pk").values())
 
@@ -178,7 +186,9 @@ def test_runs_are_idempotent_and_each_writes_one_audit_row(world, subject):
 def test_an_inactive_rule_is_not_applied(world):
     RetentionRule.objects.filter(category="resident_moved_out").update(active=False)
     a2 = world.residents["a2"]
-    Resident.objects.filter(pk=a2.pk).update(status="moved_out", left_at=NOW - dt.timedelta(days=5000))
+    Resident.objects.filter(pk=a2.pk).update(
+        status="moved_out", left_at=NOW - dt.timedelta(days=5000)
+    )
 
     counts = _run()
 
