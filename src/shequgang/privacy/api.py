@@ -5,6 +5,8 @@ scope are the same 404). Correction is ``PATCH /residents/{id}`` with a ``reason
 
 from __future__ import annotations
 
+from typing import Literal
+
 from django.http import HttpRequest, HttpResponse
 from django.utils.http import content_disposition_header
 from ninja import Router, Schema
@@ -24,6 +26,12 @@ _ZIP_RESPONSE = {
     "description": "ZIP 压缩包：subject.json（全部个人信息）和 README.txt",
     "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
 }
+
+
+class SubjectExportIn(Schema):
+    requester: Literal["subject", "next_of_kin"] = Field(
+        description="谁申请的副本：本人（第45条）或死者的近亲属（第49条）；记入审计日志"
+    )
 
 
 class AnonymiseIn(Schema):
@@ -48,13 +56,15 @@ class AnonymiseOut(Schema):
     openapi_extra={"responses": {200: _ZIP_RESPONSE}},
     summary="导出本人全部个人信息（留痕）",
 )
-def subject_export(request: HttpRequest, resident_id: PathId) -> HttpResponse:
+def subject_export(
+    request: HttpRequest, resident_id: PathId, payload: SubjectExportIn
+) -> HttpResponse:
     """Everything held about the resident, decrypted, as a zip of JSON (PIPL Art. 45),
     for callers granted full view on the resident's household. POST because it writes an
     audit row; never cached."""
     user = request_user(request)
     resident = access_resident(user, resident_id)
-    export = resident_subject_export(actor=user, resident=resident)
+    export = resident_subject_export(actor=user, resident=resident, requester=payload.requester)
     response = HttpResponse(export.content, content_type="application/zip")
     response["Content-Disposition"] = (
         content_disposition_header(True, export.filename) or "attachment"

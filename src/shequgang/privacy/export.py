@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from shequgang.actors import Actor
-from shequgang.errors import Forbidden
+from shequgang.errors import DomainError, Forbidden
 from shequgang.people.models import Resident
 from shequgang.people.scope import may_view_full_pii
 from shequgang.people.services import audit_resident
@@ -38,18 +38,26 @@ class SubjectExport:
     content: bytes
 
 
-def resident_subject_export(*, actor: Actor, resident: Resident) -> SubjectExport:
+REQUESTERS = {"subject": "本人", "next_of_kin": "近亲属"}
+
+
+def resident_subject_export(
+    *, actor: Actor, resident: Resident, requester: str = "subject"
+) -> SubjectExport:
     """A zip with everything held about ``resident``, decrypted. Needs the full-view
     grant on the resident's household (``Forbidden`` otherwise, nothing logged); the
     copy is audited as ``resident.subject_export`` with the counts per section, never
-    the content. The caller has already reached the resident through ``access_resident``.
+    the content, with who asked (``requester``: the person, or a deceased person's next of
+    kin under Art. 49). The caller has already reached the resident through ``access_resident``.
 
     This is a reveal of full personal data: when re-authentication for reveals lands
-    (login/sessions branch), it must guard this service too.
-    # TODO(merge): require recent re-authentication here, as for resident_reveal_*.
-    """
+    (login/sessions branch), it must guard this service too (see the TODO below)."""
+    if requester not in REQUESTERS:
+        raise DomainError("invalid_requester", "申请人只能是本人或近亲属")
     if actor is None or not may_view_full_pii(actor, resident.household):
         raise Forbidden("无权导出完整个人信息")
+    # TODO(merge): require recent re-authentication here, exactly as the login/sessions
+    # branch does for resident_reveal_* (a subject export reveals every field at once).
     data = subject_data(resident)
     data["generated_at"] = timezone.now().isoformat()
     buffer = io.BytesIO()
@@ -58,7 +66,10 @@ def resident_subject_export(*, actor: Actor, resident: Resident) -> SubjectExpor
             "subject.json", json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
         )
         archive.writestr("README.txt", README)
-    counts = {key: [None, len(value)] for key, value in data.items() if isinstance(value, list)}
+    counts: dict[str, list[object]] = {
+        key: [None, len(value)] for key, value in data.items() if isinstance(value, list)
+    }
+    counts["requester"] = [None, requester]
     # Outside a transaction on purpose, like the register export: reading must not
     # hold SQLite's write lock; the row is written once the copy exists.
     audit_resident(actor=actor, action="resident.subject_export", resident=resident, changes=counts)

@@ -55,9 +55,14 @@ def subject_export(request: HttpRequest, resident_id: int) -> HttpResponse:
     """The zip download; POST because it writes an audit row."""
     resident = _resident_or_404(request.user, resident_id, Perm.RESIDENT_VIEW)
     try:
-        export = resident_subject_export(actor=request.user, resident=resident)
+        export = resident_subject_export(
+            actor=request.user, resident=resident, requester=request.POST.get("requester", "")
+        )
     except Forbidden as exc:
         raise PermissionDenied(exc.message) from None
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("people:resident_detail", resident.pk)
     response = HttpResponse(export.content, content_type="application/zip")
     response["Content-Disposition"] = (
         content_disposition_header(True, export.filename) or "attachment"

@@ -31,7 +31,9 @@ def test_export_holds_everything_decrypted_and_is_audited(world, subject, via):
     api = api_client(world.users["secretary_a"], via)
 
     # when the community secretary (full-view grant) exports their data
-    response = api.post(f"/residents/{subject.resident.pk}/subject-export")
+    response = api.post(
+        f"/residents/{subject.resident.pk}/subject-export", {"requester": "subject"}
+    )
 
     # then the zip holds the decrypted register entry and the data the other apps hold
     assert response.status_code == 200
@@ -61,6 +63,7 @@ def test_export_holds_everything_decrypted_and_is_audited(world, subject, via):
         str(subject.resident.pk),
     )
     assert entry.changes["cases_raised"] == [None, 1]
+    assert entry.changes["requester"] == [None, "subject"]
     dumped = json.dumps([entry.changes, entry.object_repr], ensure_ascii=False)
     assert not any(v in dumped for v in plaintexts(subject.resident))
     assert "居民a1" not in dumped
@@ -73,7 +76,7 @@ def test_export_without_the_full_view_grant_is_forbidden_and_not_logged(world, s
 
     # when they ask for the copy
     response = api_client(world.users[persona]).post(
-        f"/residents/{subject.resident.pk}/subject-export"
+        f"/residents/{subject.resident.pk}/subject-export", {"requester": "subject"}
     )
 
     # then 403 with the error shape, and nothing is logged
@@ -89,8 +92,8 @@ def test_export_outside_scope_is_the_same_404_as_missing(world, subject, persona
     missing = Resident.objects.order_by("-pk")[0].pk + 1000
 
     # when they ask for a1's copy, and for a resident that does not exist
-    outside = api.post(f"/residents/{subject.resident.pk}/subject-export")
-    absent = api.post(f"/residents/{missing}/subject-export")
+    outside = api.post(f"/residents/{subject.resident.pk}/subject-export", {"requester": "subject"})
+    absent = api.post(f"/residents/{missing}/subject-export", {"requester": "subject"})
 
     # then both answers are the same 404
     assert outside.status_code == absent.status_code == 404
@@ -105,12 +108,28 @@ def test_export_page_button_downloads_the_zip(client, world, subject):
 
     # when they press the export button (a POST: it writes an audit row)
     assert client.get(f"/residents/{subject.resident.pk}/subject-export/").status_code == 405
-    response = client.post(f"/residents/{subject.resident.pk}/subject-export/")
+    response = client.post(
+        f"/residents/{subject.resident.pk}/subject-export/", {"requester": "subject"}
+    )
 
     # then the zip comes back, audited
     assert response.status_code == 200
     assert _unzip(response.content)["resident"]["id_number"] == VETERAN_ID
     assert AuditEntry.objects.latest("id").action == "resident.subject_export"
+
+
+def test_export_needs_to_say_who_asked(world, subject):
+    # given the secretary
+    api = api_client(world.users["secretary_a"])
+    audits = AuditEntry.objects.count()
+
+    # when the request names no requester, or an unknown one
+    missing = api.post(f"/residents/{subject.resident.pk}/subject-export", {})
+    unknown = api.post(f"/residents/{subject.resident.pk}/subject-export", {"requester": "x"})
+
+    # then 422, nothing exported, nothing logged
+    assert missing.status_code == unknown.status_code == 422
+    assert AuditEntry.objects.count() == audits
 
 
 def test_export_page_hidden_and_refused_without_the_grant(client, world, subject):
@@ -119,7 +138,9 @@ def test_export_page_hidden_and_refused_without_the_grant(client, world, subject
 
     # when they open the page and try the export anyway
     page = client.get(f"/residents/{subject.resident.pk}/").content.decode()
-    response = client.post(f"/residents/{subject.resident.pk}/subject-export/")
+    response = client.post(
+        f"/residents/{subject.resident.pk}/subject-export/", {"requester": "subject"}
+    )
 
     # then no button, and the export is refused
     assert "subject-export" not in page
