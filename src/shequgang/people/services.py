@@ -237,9 +237,12 @@ def resident_update(*, actor: Actor, resident: Resident, data: ResidentInput) ->
     ``data.reason`` (``reason_required``, nothing saved); the audit row
     (``resident.update``) carries the reason, whether the person asked for it, and the
     changed fields with personal data masked. Leaving (moved out, deceased) stamps
-    ``left_at``, the start of the retention period."""
+    ``left_at``, the start of the retention period. An anonymised resident no longer
+    changes (``resident_anonymised``, 409)."""
     resident = Resident.objects.select_for_update().select_related("household").get(pk=resident.pk)
     _require(actor, Perm.RESIDENT_EDIT, resident.household)
+    if resident.anonymised_at is not None:
+        raise Conflict("resident_anonymised", "该居民的个人信息已匿名化，不能再修改")
     _check_plain(data, creating=False)
     if data.household is not None and data.household.pk != resident.household_id:
         _require(actor, Perm.RESIDENT_EDIT, data.household)

@@ -88,8 +88,6 @@ def _detail_context(user: UserLike, resident: Resident, revealed: dict[str, str]
         ],
         "may_reveal": may_view_full_pii(user, resident.household),
         "may_edit": place_in_scope(user, Perm.RESIDENT_EDIT, resident.household),
-        # Set by privacy.resident_anonymise (reverse one-to-one; None when not erased).
-        "erased": getattr(resident, "erasure", None),
     }
 
 

@@ -177,6 +177,7 @@ def erase_resident(
     if resident.status == ResidentStatus.ACTIVE:
         resident.status = ResidentStatus.MOVED_OUT
     resident.left_at = resident.left_at or timezone.now()
+    resident.anonymised_at = timezone.now()
     resident.save()
     resident.tags.clear()
     erasure = Erasure.objects.create(

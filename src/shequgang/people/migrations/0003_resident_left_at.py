@@ -23,5 +23,12 @@ class Migration(migrations.Migration):
                 blank=True, db_index=True, null=True, verbose_name="迁出/注销时间"
             ),
         ),
+        migrations.AddField(
+            model_name="resident",
+            name="anonymised_at",
+            field=models.DateTimeField(
+                blank=True, editable=False, null=True, verbose_name="匿名化时间"
+            ),
+        ),
         migrations.RunPython(backfill, migrations.RunPython.noop),
     ]

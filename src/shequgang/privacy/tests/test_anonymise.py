@@ -53,7 +53,7 @@ def test_anonymise_replaces_the_person_and_keeps_the_records(world, subject, via
     assert (r.id_number_cipher, r.id_number_index, r.id_number_masked) == ("", None, "")
     assert (r.phone_cipher, r.phone_index, r.address_cipher, r.note) == ("", "", "", "")
     assert (r.birth_date, r.sex, r.status) == (None, "", "moved_out")
-    assert r.left_at is not None and not r.tags.exists()
+    assert r.left_at is not None and r.anonymised_at is not None and not r.tags.exists()
     # and the audit log gained exactly one row and no earlier row changed
     assert _audit_rows()[: len(log)] == log
     [entry] = AuditEntry.objects.filter(pk__gt=log[-1]["id"])
@@ -145,16 +145,23 @@ def test_live_insurance_application_blocks(world, subject):
     assert caught.value.details == {"active_applications": 1}
 
 
-def test_second_anonymisation_is_a_conflict(world, subject):
+def test_an_anonymised_resident_cannot_be_anonymised_again_nor_edited(world, subject):
+    # given a1 has been anonymised
     close_case(subject.case)
     api = api_client(world.users["secretary_a"])
     url = f"/residents/{subject.resident.pk}/anonymise"
     assert api.post(url, BODY).status_code == 200
+    name = Resident.objects.get(pk=subject.resident.pk).name
 
+    # when staff anonymise again, or try to write a name back
     again = api.post(url, BODY)
+    edit = api.patch(f"/residents/{subject.resident.pk}", {"name": "居民a1", "reason": "恢复"})
 
-    assert again.status_code == 409
+    # then both are conflicts and the pseudonym stays
+    assert again.status_code == edit.status_code == 409
     assert again.json()["code"] == "already_anonymised"
+    assert edit.json()["code"] == "resident_anonymised"
+    assert Resident.objects.get(pk=subject.resident.pk).name == name
 
 
 @pytest.mark.parametrize(
