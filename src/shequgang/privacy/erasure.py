@@ -237,7 +237,7 @@ def resident_anonymise(
         raise DomainError("reason_required", "请填写匿名化的原因（如本人申请删除、撤回同意）")
     if len(reason) > REASON_MAX or len(override_basis) > REASON_MAX:
         raise DomainError("reason_too_long", f"原因不能超过{REASON_MAX}个字")
-    if Erasure.objects.filter(resident=resident).exists():
+    if resident.anonymised_at is not None:
         raise Conflict("already_anonymised", "该居民的个人信息已经匿名化")
     blockers = erasure_blockers(resident, now=now)
     if blockers and not override_basis:

@@ -5,7 +5,7 @@ the programme year); copies are deleted set-wise, records that others point at a
 anonymised. A row is due when its clock start plus ``keep_days`` is at or before now
 (so on the day the period ends, not the day after). Case history and audit rows are
 never touched. Idempotent: what was purged no longer matches (anonymised residents
-have an ``Erasure`` row, anonymised applications no ID number, deleted rows are gone).
+have ``anonymised_at``, anonymised applications no ID number, deleted rows are gone).
 One audit row per run (``privacy.purge``) with the counts; a dry run writes nothing."""
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ class Outcome:
 
 def due_residents(category: str, cutoff: dt.datetime) -> QuerySet[Resident]:
     return Resident.objects.filter(
-        status=_LEFT_STATUS[category], left_at__lte=cutoff, erasure__isnull=True
+        status=_LEFT_STATUS[category], left_at__lte=cutoff, anonymised_at__isnull=True
     ).order_by("pk")
 
 
@@ -76,7 +76,10 @@ def _purge_residents(
     reason = f"保存期限届满：{rule.get_category_display()}，{rule.keep_days}天"
     for pk in ids:
         with transaction.atomic():
-            resident = Resident.objects.select_for_update().filter(pk=pk).first()
+            # Due again under the lock: they may have come back since the ids were read.
+            resident = (
+                due_residents(rule.category, cutoff).select_for_update().filter(pk=pk).first()
+            )
             if resident is None or erasure_blockers(resident, now=now):
                 out.skipped += 1
                 continue

@@ -20,7 +20,6 @@ from shequgang.people.roles import Perm
 from shequgang.people.scope import access_resident, may_view_full_pii
 from shequgang.privacy.erasure import erasure_blockers, resident_anonymise
 from shequgang.privacy.export import resident_subject_export
-from shequgang.privacy.models import Erasure
 
 
 class AnonymiseForm(forms.Form):
@@ -78,7 +77,7 @@ def anonymise(request: HttpRequest, resident_id: int) -> HttpResponse:
     resident = _resident_or_404(request.user, resident_id, Perm.RESIDENT_EDIT)
     if not may_view_full_pii(request.user, resident.household):
         raise PermissionDenied("无权匿名化该居民的个人信息")
-    if Erasure.objects.filter(resident=resident).exists():
+    if resident.anonymised_at is not None:
         messages.info(request, "该居民的个人信息已经匿名化")
         return redirect("people:resident_detail", resident.pk)
     form = AnonymiseForm(request.POST or None)

@@ -4,13 +4,20 @@ is never rewritten. Refused while something still needs the person."""
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
+
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 
 from shequgang.apikit.testing import VIAS, api_client
 from shequgang.audit.models import AuditEntry
 from shequgang.cases.models import Case, CaseEvent, Notification
 from shequgang.errors import Conflict
+from shequgang.party.models import Member
+from shequgang.party.services import MemberInput, member_register
 from shequgang.people.models import ApiToken, Resident
 from shequgang.people.selectors import resident_search
 from shequgang.people.services import ResidentInput, resident_create, role_grant
@@ -248,3 +255,30 @@ def test_the_page_is_404_out_of_scope_and_403_without_full_view(client, world, s
     assert client.get(f"/residents/{subject.resident.pk}/anonymise/").status_code == 404
     client.force_login(world.users["worker_a"])
     assert client.get(f"/residents/{subject.resident.pk}/anonymise/").status_code == 403
+
+
+def test_a_party_member_record_is_exported_kept_and_its_account_stopped(world, subject):
+    # given a party member registered with a1's ID number and their own account "li"
+    close_case(subject.case)
+    li = User.objects.create_user("li", password="x")
+    member = member_register(
+        actor=world.admin,
+        data=MemberInput(name="居民a1", community=world.community_a, id_number=VETERAN_ID, user=li),
+    )
+    assert member.resident_id == subject.resident.pk
+    api = api_client(world.users["secretary_a"])
+
+    # when the secretary exports, then anonymises a1
+    export = api.post(f"/residents/{subject.resident.pk}/subject-export", {"requester": "subject"})
+    erased = api.post(f"/residents/{subject.resident.pk}/anonymise", BODY)
+
+    # then the copy holds the member record and both accounts; the member record is kept
+    # (the Party's own file) and listed, and "li" is deactivated too
+    with zipfile.ZipFile(io.BytesIO(export.content)) as archive:
+        data = json.loads(archive.read("subject.json"))
+    assert data["party_member"]["id_number"] == VETERAN_ID
+    assert sorted(a["username"] for a in data["accounts"]) == ["li", "zhang"]
+    assert erased.status_code == 200
+    assert erased.json()["kept"]["party_member"] == member.pk
+    assert Member.objects.filter(pk=member.pk).exists()
+    assert not User.objects.get(pk=li.pk).is_active
