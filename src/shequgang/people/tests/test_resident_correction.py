@@ -121,6 +121,7 @@ def test_moving_out_then_dying_keeps_the_first_leaving_date(world):
     resident_update(actor=world.admin, resident=a1, data=ResidentInput(status="moved_out"))
     left = Resident.objects.get(pk=a1.pk).left_at
     resident_update(actor=world.admin, resident=a1, data=ResidentInput(status="deceased"))
+    assert left is not None
     assert Resident.objects.get(pk=a1.pk).left_at == left
 
 
