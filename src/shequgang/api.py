@@ -46,6 +46,7 @@ def _mount() -> None:
     api.add_router("/", "shequgang.cases.dispatch_api.router")  # 派遣·核查
     api.add_router("/", "shequgang.cases.duplicates_api.router")  # similar, me too
     api.add_router("/dashboard", "shequgang.dashboard.api.router")
+    api.add_router("/", "shequgang.privacy.api.router")  # residents/{id}/subject-export …
     # Keep last: a JSON 404 for any path the routers above do not know.
     api.add_router("/", "shequgang.apikit.fallback.router")
 

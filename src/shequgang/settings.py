@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "shequgang.party",
     "shequgang.points",
     "shequgang.dashboard",
+    "shequgang.privacy",
 ]
 # The benchmark's ceiling views (bench/run.py sets it); never on in production.
 BENCH = env_bool("SHEQUGANG_BENCH", default=False)

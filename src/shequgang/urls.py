@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("shequgang.party.activity_urls")),
     path("", include("shequgang.cases.duplicates_urls")),
     path("", include("shequgang.dashboard.urls")),
+    path("", include("shequgang.privacy.urls")),
 ]
 
 if settings.BENCH:  # bench/run.py only: the ceiling views

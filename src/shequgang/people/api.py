@@ -173,7 +173,8 @@ def resident_change(
     request: HttpRequest, resident_id: PathId, payload: ResidentUpdateIn
 ) -> ResidentOut:
     """Changes the fields present. Moving to another household needs edit rights on
-    both households."""
+    both households. Correcting name, household, ID number, phone or registered address
+    needs a ``reason`` (400 ``reason_required``); the audit row keeps it."""
     user = request_user(request)
     resident = access_resident(user, resident_id)
     require_perm(user, Perm.RESIDENT_EDIT, resident.household, "无权修改该居民")
@@ -194,6 +195,8 @@ def resident_change(
             address=payload.address,
             note=payload.note,
             tags=list(payload.tags) if payload.tags is not None else None,
+            reason=payload.reason,
+            subject_request=payload.subject_request,
         ),
     )
     return ResidentOut.from_orm(resident)

@@ -35,6 +35,8 @@ _ERROR_FIELD = {
     "duplicate_id_number": "id_number",
     "invalid_phone": "phone",
     "unknown_tag": "tags",
+    "reason_required": "reason",
+    "reason_too_long": "reason",
 }
 
 
@@ -103,6 +105,14 @@ class ResidentForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     note = forms.CharField(label="备注", required=False, max_length=200)
+    # Only on an edit: a correction of personal fields (PIPL Art. 46) says why.
+    reason = forms.CharField(
+        label="更正原因",
+        required=False,
+        max_length=200,
+        help_text="修改姓名、所在户、身份证号、电话或户籍地址时必填；请勿在此填写身份证号等个人信息",
+    )
+    subject_request = forms.BooleanField(label="本人申请更正", required=False)
 
     field_order = ["name", "household", "relation", "id_number", "phone", "address"]
 
@@ -131,6 +141,8 @@ class ResidentForm(forms.Form):
         if resident is None:
             # New residents are registered as 在册.
             del self.fields["status"]
+            del self.fields["reason"]
+            del self.fields["subject_request"]
         else:
             for field, masked in (
                 ("id_number", resident.id_number_masked),
@@ -179,6 +191,8 @@ class ResidentForm(forms.Form):
             note=data["note"],
             status=data.get("status"),
             tags=[t.code for t in data["tags"]] if tags_changed else None,
+            reason=data.get("reason") or None,
+            subject_request=bool(data.get("subject_request")),
         )
 
     def add_service_error(self, exc: DomainError) -> None:

@@ -22,3 +22,11 @@ def mask_text(value: str, keep: int = 6) -> str:
     if len(value) <= keep:
         return value
     return value[:keep] + "*" * min(8, len(value) - keep)
+
+
+def mask_name(value: str) -> str:
+    """Names in the audit log, which is never rewritten: ``张三丰`` → ``张**``. The log
+    must not keep a person's name after their record is anonymised (PIPL Art. 47)."""
+    if not value:
+        return value
+    return value[0] + "*" * min(4, max(1, len(value) - 1))

@@ -90,6 +90,12 @@ class Resident(models.Model):
 
     tags = models.ManyToManyField(ResidentTag, verbose_name="标签", blank=True)
     note = models.CharField("备注", max_length=200, blank=True)
+    # When the person left the register (moved out or died): the retention clock of
+    # privacy.RetentionRule starts here. Cleared if they come back.
+    left_at = models.DateTimeField("迁出/注销时间", null=True, blank=True, db_index=True)
+    # Personal data erased (PIPL Art. 47, privacy.erasure): the row is a pseudonym now and
+    # no longer changes, so nobody re-identifies it by editing.
+    anonymised_at = models.DateTimeField("匿名化时间", null=True, blank=True, editable=False)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 

@@ -94,6 +94,11 @@ class ResidentUpdateIn(Schema):
     address: AddressText | None = None
     note: NoteText | None = None
     tags: list[TagCode] | None = Field(None, max_length=20, description="替换全部标签")
+    reason: NoteText | None = Field(
+        None,
+        description="更正原因：修改姓名、户、身份证号、电话或户籍地址时必填（个人信息保护法第46条）",
+    )
+    subject_request: bool = Field(False, description="本人申请更正")
 
 
 class RevealIn(Schema):

@@ -21,7 +21,7 @@ from shequgang.audit.services import audit_record, diff_fields
 from shequgang.errors import Conflict, DomainError, Forbidden, NotFound
 from shequgang.people import pii
 from shequgang.people.id_numbers import IdNumber, parse_id_number
-from shequgang.people.masking import mask_id_number, mask_phone, mask_text
+from shequgang.people.masking import mask_id_number, mask_name, mask_phone, mask_text
 from shequgang.people.models import (
     ApiToken,
     Relation,
@@ -54,6 +54,23 @@ _AUDITED = [
 ]
 
 
+def audit_resident(
+    *, actor: Actor, action: str, resident: Resident, changes: dict[str, Any] | None = None
+) -> None:
+    """An audit row about a resident that names them only masked: the object's text is
+    left empty (it would be the full name) and a ``name`` change is masked, because the
+    audit log outlives an anonymisation and is never rewritten."""
+    if changes and "name" in changes:
+        changes = {**changes, "name": [mask_name(v) if v else v for v in changes["name"]]}
+    audit_record(
+        actor=actor,
+        action=action,
+        object_type=Resident._meta.label_lower,
+        object_id=str(resident.pk),
+        changes=changes,
+    )
+
+
 @dataclass(frozen=True)
 class ResidentInput:
     """What a caller may say about a resident. ``None`` leaves a field unchanged on update."""
@@ -67,6 +84,17 @@ class ResidentInput:
     note: str | None = None
     status: str | None = None
     tags: list[str] | None = None  # tag codes
+    # Why personal fields are being corrected (PIPL Art. 46); required on update when
+    # name, household, ID number, phone or address change. Kept in the audit row.
+    reason: str | None = None
+    # The correction was asked for by the person themselves (a data-subject request).
+    subject_request: bool = False
+
+
+# Changing any of these on an existing resident is a correction of personal data: it
+# needs a reason, and the audit row carries the reason with masked before/after values.
+CORRECTED_FIELDS = ("name", "household_id", "id_number_masked", "phone_masked", "address_masked")
+REASON_MAX = 200
 
 
 def id_number_index(value: str) -> str:
@@ -135,6 +163,18 @@ def _check_plain(data: ResidentInput, *, creating: bool) -> None:
         raise DomainError("invalid_relation", f"未知的与户主关系：{data.relation}")
     if data.status is not None and data.status not in ResidentStatus.values:
         raise DomainError("invalid_status", f"未知的状态：{data.status}")
+    if data.reason is not None and len(data.reason.strip()) > REASON_MAX:
+        raise DomainError("reason_too_long", f"原因不能超过{REASON_MAX}个字")
+
+
+def _track_leaving(resident: Resident, old_status: str) -> None:
+    """Start (or stop) the retention clock when the person leaves (or returns)."""
+    if resident.status == old_status:
+        return
+    if resident.status == ResidentStatus.ACTIVE:
+        resident.left_at = None
+    elif old_status == ResidentStatus.ACTIVE or resident.left_at is None:
+        resident.left_at = timezone.now()
 
 
 def _tags(codes: Iterable[str]) -> list[ResidentTag]:
@@ -166,6 +206,7 @@ def resident_create(*, actor: Actor, data: ResidentInput) -> Resident:
         status=data.status or ResidentStatus.ACTIVE,
         note=(data.note or "").strip(),
     )
+    _track_leaving(resident, ResidentStatus.ACTIVE)
     _set_pii(resident, data)
     tags = _tags(data.tags) if data.tags else []
     if (
@@ -180,10 +221,10 @@ def resident_create(*, actor: Actor, data: ResidentInput) -> Resident:
         raise Conflict("duplicate_id_number", "该身份证号码已登记") from None
     if tags:
         resident.tags.set(tags)
-    audit_record(
+    audit_resident(
         actor=actor,
         action="resident.create",
-        obj=resident,
+        resident=resident,
         changes={f: [None, getattr(resident, f)] for f in _AUDITED},
     )
     return resident
@@ -191,13 +232,22 @@ def resident_create(*, actor: Actor, data: ResidentInput) -> Resident:
 
 @transaction.atomic
 def resident_update(*, actor: Actor, resident: Resident, data: ResidentInput) -> Resident:
-    """Change a resident. Moving to another household needs edit rights on both."""
+    """Change or correct a resident (PIPL Art. 46). Moving to another household needs edit
+    rights on both. Changing name, household, ID number, phone or address needs
+    ``data.reason`` (``reason_required``, nothing saved); the audit row
+    (``resident.update``) carries the reason, whether the person asked for it, and the
+    changed fields with personal data masked. Leaving (moved out, deceased) stamps
+    ``left_at``, the start of the retention period. An anonymised resident no longer
+    changes (``resident_anonymised``, 409)."""
     resident = Resident.objects.select_for_update().select_related("household").get(pk=resident.pk)
     _require(actor, Perm.RESIDENT_EDIT, resident.household)
+    if resident.anonymised_at is not None:
+        raise Conflict("resident_anonymised", "该居民的个人信息已匿名化，不能再修改")
     _check_plain(data, creating=False)
     if data.household is not None and data.household.pk != resident.household_id:
         _require(actor, Perm.RESIDENT_EDIT, data.household)
     before = {f: getattr(resident, f) for f in _AUDITED}
+    old_status = resident.status
     if data.name is not None:
         resident.name = data.name.strip()
     if data.household is not None:
@@ -208,6 +258,11 @@ def resident_update(*, actor: Actor, resident: Resident, data: ResidentInput) ->
     if data.note is not None:
         resident.note = data.note.strip()
     _set_pii(resident, data)
+    _track_leaving(resident, old_status)
+    corrected = [f for f in CORRECTED_FIELDS if before[f] != getattr(resident, f)]
+    reason = (data.reason or "").strip()
+    if corrected and not reason:
+        raise DomainError("reason_required", "更正姓名、户、身份证号、电话或地址时必须填写原因")
     if (
         resident.id_number_index
         and Resident.objects.filter(id_number_index=resident.id_number_index)
@@ -225,7 +280,11 @@ def resident_update(*, actor: Actor, resident: Resident, data: ResidentInput) ->
     changes: dict[str, Any] = diff_fields(before, {f: getattr(resident, f) for f in _AUDITED})
     if data.tags is not None:
         changes["tags"] = [None, sorted(data.tags)]
-    audit_record(actor=actor, action="resident.update", obj=resident, changes=changes)
+    if reason:
+        changes["reason"] = [None, reason]
+    if data.subject_request:
+        changes["subject_request"] = [None, True]
+    audit_resident(actor=actor, action="resident.update", resident=resident, changes=changes)
     return resident
 
 
@@ -235,7 +294,7 @@ def _reveal(actor: Actor, resident: Resident, field: str, cipher: str) -> str:
     if not cipher:
         return ""
     value = pii.decrypt(cipher)
-    audit_record(actor=actor, action=f"resident.reveal_{field}", obj=resident)
+    audit_resident(actor=actor, action=f"resident.reveal_{field}", resident=resident)
     return value
 
 

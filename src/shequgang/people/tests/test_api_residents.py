@@ -274,7 +274,7 @@ def test_change_resident(world):
 
     response = api.patch(
         f"/residents/{a1.pk}",
-        {"household_id": world.household_a2.pk, "phone": "", "note": "搬到2号楼"},
+        {"household_id": world.household_a2.pk, "phone": "", "note": "搬到2号楼", "reason": "搬家"},
     )
 
     assert response.status_code == 200
@@ -284,7 +284,7 @@ def test_change_resident(world):
     assert body["id_number_masked"] == a1.id_number_masked  # absent fields stay
     # a grid worker may not move a resident into another grid's household
     response = api_client(world.users["grid_a2"]).patch(
-        f"/residents/{a1.pk}", {"household_id": world.household_a1.pk}
+        f"/residents/{a1.pk}", {"household_id": world.household_a1.pk, "reason": "搬家"}
     )
     assert response.status_code == 404
     response = api.patch(f"/residents/{a1.pk}", {"status": "gone"})
@@ -296,7 +296,9 @@ def test_change_resident(world):
 def test_reveal_gives_the_full_value_once_audited(world, via, field):
     a1 = world.residents["a1"]
     resident_update(
-        actor=world.admin, resident=a1, data=ResidentInput(address="山西省吕梁市离石区滨河北路1号")
+        actor=world.admin,
+        resident=a1,
+        data=ResidentInput(address="山西省吕梁市离石区滨河北路1号", reason="补登户籍地址"),
     )
     a1.refresh_from_db()
     expected = {

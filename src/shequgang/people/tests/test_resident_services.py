@@ -103,7 +103,9 @@ def test_out_of_scope_household_is_not_found(world):
 def test_update_records_before_and_after(world):
     r = world.residents["a1"]
     resident_update(
-        actor=world.admin, resident=r, data=ResidentInput(phone="13700000009", note="新号码")
+        actor=world.admin,
+        resident=r,
+        data=ResidentInput(phone="13700000009", note="新号码", reason="换号"),
     )
     entry = AuditEntry.objects.filter(action="resident.update").latest("id")
     assert entry.changes["phone_masked"] == ["138****0001", "137****0009"]
