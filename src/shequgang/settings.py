@@ -135,6 +135,7 @@ if BENCH:
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -268,3 +269,23 @@ IMPORT_MAX_BYTES = env_int("SHEQUGANG_IMPORT_MAX_BYTES", 50 * 1024 * 1024, minim
 # contact line the discovery document shows.
 OPEN311_MATCH_RADIUS_M = env_int("SHEQUGANG_OPEN311_RADIUS_M", 300, minimum=1)
 OPEN311_CONTACT = env_str("SHEQUGANG_OPEN311_CONTACT", "吕梁社区港平台运维组") or ""
+
+# --- Content-Security-Policy ----------------------------------------------------------
+# django-csp sets the header on every response. Scripts, styles, images, fonts and fetches
+# come from our own origin only: no 'unsafe-inline', no 'unsafe-eval', no nonces (templates
+# keep every script and style in static files; web/tests/test_csp_templates.py fails when
+# an inline one comes back). Per-view relaxations: the API docs page (shequgang/api.py).
+CONTENT_SECURITY_POLICY: dict[str, Any] = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
