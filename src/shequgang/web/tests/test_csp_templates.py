@@ -97,12 +97,12 @@ def test_the_scan_catches_each_kind_of_inline_code(snippet):
 @pytest.mark.parametrize(
     "snippet",
     [
-        '<script src="{% static \'grid/patrol.js\' %}" defer></script>',
+        "<script src=\"{% static 'grid/patrol.js' %}\" defer></script>",
         '<link rel="stylesheet" href="{% static \'web/site.css\' %}">',
         '<a href="/cases/?only=open&onset=1">只看在办</a>',
         '<div hx-get="/x" hx-trigger="input delay:500ms from:input[type=search]">',
         '<svg viewBox="0 0 100 10"><rect class="met" width="{{ c.percent|cut:\'%\' }}"></rect></svg>',
-        "<p>请在 style 和 onclick 之外写说明：data-swap-errors=\"400\"</p>",
+        '<p>请在 style 和 onclick 之外写说明：data-swap-errors="400"</p>',
         '<body hx-headers=\'{"X-CSRFToken": "{{ csrf_token }}"}\'>',
         '<td class="{% if c.met %}met{% else %}unmet{% endif %}">',
     ],
