@@ -156,7 +156,9 @@ def given_a_community_at_work() -> tuple[World, dict[str, int]]:
     vote = owners_vote_open(actor=branch, deliberation=meeting, matter_type=7)
     roll = {e.household_id: e for e in vote.roll.all()}
     for household, choice in zip(
-        [world.household_a1, world.household_a2, *extra], ["for", "for", "for", "against", "for"]
+        [world.household_a1, world.household_a2, *extra],
+        ["for", "for", "for", "against", "for"],
+        strict=True,
     ):
         owners_ballot_record(
             actor=branch, deliberation=meeting, entry_id=roll[household.pk].pk, choice=choice
@@ -239,7 +241,7 @@ def test_the_pages_run_under_the_policy_without_a_violation(live_server, browser
 
 
 def test_htmx_works_without_inline_script_or_eval(live_server, browser):
-    world, ids = given_a_community_at_work()
+    _, ids = given_a_community_at_work()
     secretary = Visitor(browser, live_server.url, "secretary_a")
     page = secretary.page
 
