@@ -61,7 +61,7 @@ def main() -> int:
         page.fill("input[name=username]", args.username)
         page.fill("input[name=password]", args.password)
         page.click("button[type=submit]")
-        page.wait_for_load_state()
+        page.locator("form.logout").wait_for()  # signed in
 
         queue, seen, shapes = list(args.start), set(), Counter()
         while queue and len(seen) < args.limit:

@@ -101,7 +101,7 @@ class Visitor:
             self.page.fill("input[name=username]", username)
             self.page.fill("input[name=password]", PASSWORD)
             self.page.click("button[type=submit]")
-            self.page.wait_for_url("**/")
+            self.page.locator("form.logout").wait_for()  # signed in
 
     def _console(self, message: Any) -> None:
         # A refused form post (400) or a missing photo file is logged as "Failed to load
