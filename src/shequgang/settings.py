@@ -136,6 +136,7 @@ if BENCH:
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -281,3 +282,23 @@ IMPORT_MAX_UNZIPPED_BYTES = env_int(
 # ... or when a member over 1 MiB unzips to more than this many times its packed size
 # (a zip bomb; Apache POI's rule is the same 100). Real sheets pack 5 to 15 to 1.
 IMPORT_MAX_ZIP_RATIO = env_int("SHEQUGANG_IMPORT_MAX_ZIP_RATIO", 100, minimum=10)
+
+# --- Content-Security-Policy ----------------------------------------------------------
+# django-csp sets the header on every response. Scripts, styles, images, fonts and fetches
+# come from our own origin only: no 'unsafe-inline', no 'unsafe-eval', no nonces (templates
+# keep every script and style in static files; web/tests/test_csp_templates.py fails when
+# an inline one comes back). Per-view relaxations: the API docs page (shequgang/api.py).
+CONTENT_SECURITY_POLICY: dict[str, Any] = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
