@@ -12,11 +12,14 @@ that carries a body:
 - refuses a body without a length (``Transfer-Encoding: chunked``) with 411
   ``length_required``: no client of ours streams, and Django would read it as empty;
 - reads the body itself, into memory up to ``SPOOL_BYTES`` and a temporary file past that,
-  within ``settings.REQUEST_BODY_DEADLINE_SECONDS`` in all; a body still arriving then is
-  answered 408 ``body_timeout`` and the thread is free again. Under gunicorn each
-  ``recv`` is also bounded by ``settings.REQUEST_BODY_READ_TIMEOUT_SECONDS``, and a
-  watchdog shuts the socket's reading side at the deadline, since gunicorn's reader keeps
-  calling ``recv`` until it has every byte it was asked for.
+  at a steady pace: after ``settings.REQUEST_BODY_GRACE_SECONDS`` the bytes received must
+  keep up with ``settings.REQUEST_BODY_MIN_RATE`` bytes a second on average (a phone
+  sending nine photos over a weak mobile link does; a client trickling a few bytes does
+  not). A body that falls behind is answered 408 ``body_timeout`` and the thread is free
+  again. Under gunicorn no single ``recv`` waits longer than
+  ``settings.REQUEST_BODY_READ_TIMEOUT_SECONDS``, and a watchdog shuts the socket's
+  reading side when the pace is missed, since gunicorn's reader keeps calling ``recv``
+  until it has every byte it was asked for.
 
 Django then reads the buffered copy, so no view ever waits on a client. When a request is
 refused, the socket's reading side is shut so that gunicorn does not spend its own drain
@@ -63,7 +66,9 @@ def _too_large(limit: int) -> _Refused:
 
 _TIMEOUT = _Refused("408 Request Timeout", "body_timeout", "请求内容上传超时，请检查网络后重试")
 _INCOMPLETE = _Refused("400 Bad Request", "body_incomplete", "请求内容不完整，请重试")
-_BAD_LENGTH = _Refused("400 Bad Request", "bad_content_length", "请求的内容长度（Content-Length）无效")
+_BAD_LENGTH = _Refused(
+    "400 Bad Request", "bad_content_length", "请求的内容长度（Content-Length）无效"
+)
 _NO_LENGTH = _Refused(
     "411 Length Required", "length_required", "请求须注明内容长度（Content-Length），不支持分块上传"
 )
@@ -78,20 +83,18 @@ class BodyLimits:
         *,
         body_max: int | None = None,
         upload_max: int | None = None,
-        deadline: float | None = None,
+        grace: float | None = None,
+        min_rate: float | None = None,
         read_timeout: float | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.app = app
         self.body_max = body_max if body_max is not None else settings.REQUEST_BODY_MAX_BYTES
         self.upload_max = upload_max if upload_max is not None else settings.UPLOAD_MAX_BYTES
-        self.deadline = (
-            deadline if deadline is not None else settings.REQUEST_BODY_DEADLINE_SECONDS
-        )
+        self.grace = grace if grace is not None else settings.REQUEST_BODY_GRACE_SECONDS
+        self.min_rate = min_rate if min_rate is not None else settings.REQUEST_BODY_MIN_RATE
         self.read_timeout = (
-            read_timeout
-            if read_timeout is not None
-            else settings.REQUEST_BODY_READ_TIMEOUT_SECONDS
+            read_timeout if read_timeout is not None else settings.REQUEST_BODY_READ_TIMEOUT_SECONDS
         )
         self.clock = clock
 
@@ -126,33 +129,41 @@ class BodyLimits:
             raise _too_large(limit)
         return length
 
+    def allowed_until(self, started: float, received: int) -> float:
+        """When the next bytes are due: the grace period, plus the time the bytes so far
+        earned at the minimum rate."""
+        return started + self.grace + received / self.min_rate
+
     def buffer(self, environ: Environ, length: int) -> IO[bytes]:
-        """Read exactly ``length`` bytes of body within the deadline into a spooled file,
-        rewound for Django. Raises _Refused (408 past the deadline, 400 if the client
-        stopped short)."""
+        """Read exactly ``length`` bytes of body at the required pace into a spooled
+        file, rewound for Django. Raises _Refused (408 when the pace is missed, 400 if
+        the client stopped short)."""
         stream = environ["wsgi.input"]
         sock: socket.socket | None = environ.get("gunicorn.socket")
-        give_up = self.clock() + self.deadline
+        started = self.clock()
         spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115
         prior = sock.gettimeout() if sock is not None else None
-        watch = _WATCHDOG.watch(sock, time.monotonic() + self.deadline) if sock else None
+        watch = _WATCHDOG.watch(sock) if sock is not None else None
         try:
-            remaining = length
-            while remaining:
-                left = give_up - self.clock()
+            received = 0
+            while received < length:
+                allowed = self.allowed_until(started, received)
+                left = allowed - self.clock()
                 if left <= 0:
                     raise _TIMEOUT
-                if sock is not None:
+                if sock is not None and watch is not None:
                     sock.settimeout(min(self.read_timeout, left))
+                    _WATCHDOG.arm(watch, time.monotonic() + left)
                 try:
-                    chunk = stream.read(min(READ_BYTES, remaining))
+                    chunk = stream.read(min(READ_BYTES, length - received))
                 except (TimeoutError, OSError) as exc:
                     raise _TIMEOUT from exc
                 if not chunk:
-                    # The client stopped, or the watchdog shut the socket at the deadline.
-                    raise _TIMEOUT if self.clock() >= give_up else _INCOMPLETE
+                    # The client stopped, or the watchdog shut the socket.
+                    late = self.clock() >= allowed or (watch is not None and _WATCHDOG.fired(watch))
+                    raise _TIMEOUT if late else _INCOMPLETE
                 spool.write(chunk)
-                remaining -= len(chunk)
+                received += len(chunk)
         except BaseException:
             spool.close()
             raise
@@ -191,42 +202,59 @@ def _stop_reading(environ: Environ) -> None:
 
 
 class _Watchdog:
-    """One thread per process that shuts the reading side of sockets whose body deadline
-    has passed, which wakes a thread blocked in ``recv`` (it reads the end of the stream).
+    """One thread per process that shuts the reading side of sockets whose next bytes are
+    overdue, which wakes a thread blocked in ``recv`` (it reads the end of the stream).
     Started on first use in each process (gunicorn forks its workers after loading us)."""
 
     def __init__(self) -> None:
         self._lock = threading.Condition()
         self._heap: list[tuple[float, int]] = []
-        self._sockets: dict[int, socket.socket] = {}
+        # key -> (socket, when it is due); a key popped from here was released or fired.
+        self._watched: dict[int, tuple[socket.socket, float]] = {}
+        self._fired: set[int] = set()
         self._ids = itertools.count()
         self._pid = 0
 
-    def watch(self, sock: socket.socket, at: float) -> int:
+    def watch(self, sock: socket.socket) -> int:
         with self._lock:
             if self._pid != os.getpid():
                 self._pid = os.getpid()
-                self._heap, self._sockets = [], {}
-                threading.Thread(target=self._run, name="body-deadline", daemon=True).start()
+                self._heap, self._watched, self._fired = [], {}, set()
+                threading.Thread(target=self._run, name="body-pace", daemon=True).start()
             key = next(self._ids)
-            self._sockets[key] = sock
-            heapq.heappush(self._heap, (at, key))
-            self._lock.notify()
+            self._watched[key] = (sock, float("inf"))
             return key
+
+    def arm(self, key: int, at: float) -> None:
+        with self._lock:
+            if key in self._watched:
+                self._watched[key] = (self._watched[key][0], at)
+                heapq.heappush(self._heap, (at, key))
+                self._lock.notify()
+
+    def fired(self, key: int) -> bool:
+        with self._lock:
+            return key in self._fired
 
     def release(self, key: int) -> None:
         with self._lock:
-            self._sockets.pop(key, None)
+            self._watched.pop(key, None)
+            self._fired.discard(key)
 
     def _run(self) -> None:
         while True:
             with self._lock:
-                while self._heap and self._heap[0][1] not in self._sockets:
-                    heapq.heappop(self._heap)  # released before its deadline
+                # Entries of released keys, or superseded by a later arm(), are dropped.
+                while (
+                    self._heap
+                    and self._watched.get(self._heap[0][1], (None, -1.0))[1] != self._heap[0][0]
+                ):
+                    heapq.heappop(self._heap)
                 wait = self._heap[0][0] - time.monotonic() if self._heap else None
                 if wait is not None and wait <= 0:
                     _at, key = heapq.heappop(self._heap)
-                    sock = self._sockets.pop(key)
+                    sock, _due = self._watched.pop(key)
+                    self._fired.add(key)
                     try:
                         sock.shutdown(socket.SHUT_RD)
                     except OSError:

@@ -85,7 +85,13 @@ def call(app, env):
 
 
 def guard(inner, **limits):
-    defaults = {"body_max": 1024, "upload_max": 10 * 1024, "deadline": 30, "read_timeout": 10}
+    defaults = {
+        "body_max": 1024,
+        "upload_max": 10 * 1024,
+        "grace": 30,
+        "min_rate": 1000,
+        "read_timeout": 10,
+    }
     return BodyLimits(inner, **{**defaults, **limits})
 
 
@@ -151,14 +157,48 @@ def test_the_limits_cover_the_largest_upload_an_endpoint_accepts():
 # --- Time -----------------------------------------------------------------------------------
 
 
-def test_a_body_still_arriving_at_the_deadline_is_answered_408():
+def test_a_trickle_that_falls_behind_the_pace_is_answered_408():
     clock = FakeClock()
     inner = Recorder()
     trickle = Trickle(clock, step=4.0)  # three bytes every four seconds
     env = environ(trickle, length=1000)
-    status, body = call(guard(inner, deadline=30, clock=clock), env)
+    status, body = call(guard(inner, grace=30, min_rate=1000, clock=clock), env)
     assert (status, json.loads(body)["code"], inner.calls) == (408, "body_timeout", 0)
-    assert trickle.reads == 8  # gave up at the first read past 30 s
+    # Gave up at the first read past 30 s (plus the 24 ms its 24 bytes earned).
+    assert trickle.reads == 8
+
+
+class Steady:
+    """A slow but steady client: ``per_read`` bytes every ``step`` seconds."""
+
+    def __init__(self, data: bytes, clock: FakeClock, step: float, per_read: int) -> None:
+        self.data, self.clock, self.step, self.per_read = io.BytesIO(data), clock, step, per_read
+
+    def read(self, size: int = -1) -> bytes:
+        self.clock.now += self.step
+        return self.data.read(min(size, self.per_read))
+
+
+def test_a_slow_but_steady_upload_keeps_pace_well_past_the_grace():
+    # 2,000 bytes a second against a minimum of 1,000: 200 s for the whole body.
+    clock = FakeClock()
+    inner = Recorder()
+    data = b"p" * 400_000
+    env = environ(Steady(data, clock, step=1.0, per_read=2000), length=len(data))
+    status, _ = call(guard(inner, body_max=10**6, grace=10, min_rate=1000, clock=clock), env)
+    assert status == 200 and inner.body == data
+    assert clock.now - 1000.0 == 200.0
+
+
+def test_an_upload_just_below_the_pace_is_cut():
+    # 900 bytes a second against a minimum of 1,000: behind after 100 s.
+    clock = FakeClock()
+    inner = Recorder()
+    data = b"p" * 400_000
+    env = environ(Steady(data, clock, step=1.0, per_read=900), length=len(data))
+    status, _ = call(guard(inner, body_max=10**6, grace=10, min_rate=1000, clock=clock), env)
+    assert status == 408 and inner.calls == 0
+    assert 99.0 <= clock.now - 1000.0 <= 101.0
 
 
 def test_a_client_that_stops_short_is_refused():
@@ -188,15 +228,15 @@ def test_a_trickle_on_a_real_socket_is_cut_at_the_deadline():
         env = environ(stream, length=10_000, **{"gunicorn.socket": server})
         inner = Recorder()
         started = time.monotonic()
-        # When the guard reads it with a 0.3 s deadline
-        status, body = call(guard(inner, body_max=100_000, deadline=0.3, read_timeout=10), env)
+        # When the guard reads it with a 0.3 s grace at 1,000 bytes a second
+        status, body = call(guard(inner, body_max=100_000, grace=0.3, read_timeout=10), env)
         elapsed = time.monotonic() - started
     finally:
         stop.set()
         sender.join()
         server.close()
         client.close()
-    # Then the thread is free again at the deadline, not when the body ends
+    # Then the thread is free again when the pace is missed, not when the body ends
     assert (status, json.loads(body)["code"], inner.calls) == (408, "body_timeout", 0)
     assert elapsed < 2.0
 
@@ -207,7 +247,7 @@ def test_a_silent_client_is_cut_by_the_read_timeout():
         stream = Body(LengthReader(SocketUnreader(server), 100))
         env = environ(stream, length=100, **{"gunicorn.socket": server})
         client.send(b"first bytes, then nothing")
-        status, body = call(guard(Recorder(), deadline=30, read_timeout=0.2), env)
+        status, body = call(guard(Recorder(), grace=30, read_timeout=0.2), env)
     finally:
         server.close()
         client.close()
