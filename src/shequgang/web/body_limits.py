@@ -28,6 +28,7 @@ timeout on the rest of a body nobody will read. The reverse proxy in front
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import itertools
 import json
@@ -171,10 +172,8 @@ class BodyLimits:
             if watch is not None:
                 _WATCHDOG.release(watch)
             if sock is not None:
-                try:
+                with contextlib.suppress(OSError):
                     sock.settimeout(prior)
-                except OSError:
-                    pass
         spool.seek(0)
         return spool
 
@@ -195,10 +194,8 @@ def _stop_reading(environ: Environ) -> None:
     sock = environ.get("gunicorn.socket")
     if sock is None:
         return
-    try:
+    with contextlib.suppress(OSError):
         sock.shutdown(socket.SHUT_RD)
-    except OSError:
-        pass
 
 
 class _Watchdog:
@@ -255,10 +252,8 @@ class _Watchdog:
                     _at, key = heapq.heappop(self._heap)
                     sock, _due = self._watched.pop(key)
                     self._fired.add(key)
-                    try:
+                    with contextlib.suppress(OSError):
                         sock.shutdown(socket.SHUT_RD)
-                    except OSError:
-                        pass
                     continue
                 self._lock.wait(wait)
 
