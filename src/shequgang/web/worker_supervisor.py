@@ -76,7 +76,7 @@ class WorkerSupervisor:
             pause = self.first_pause if lived >= HEALTHY_AFTER else pause
             self.say(
                 f"worker (pid {process.pid}) exited with code {process.returncode} after "
-                f"{lived:.0f} s; restarting in {pause:.0f} s"
+                f"{lived:.0f} s; restarting in {pause:g} s"
             )
             if self._stop.wait(pause):
                 return
