@@ -38,13 +38,13 @@ def run(database_url: str | None) -> str:
         text=True,
         check=False,
     ).stdout
-    found = re.search(r"RECOVERY (\w+): every intake a case ([\d.]+) s .*\(([\d.]+) s", out)
+    found = re.search(r"RECOVERY (\w+): every intake a case ([\d.]+) s .*began ([\d.]+) s", out)
     if not found:
         raise SystemExit(out[-3000:])
     engine, total, own = found.groups()
     return (
         f"{engine}: {total} s from kill -9 to the last case; the new worker's first round "
-        f"took the batch over {own} s after it registered (the rest is process start-up)"
+        f"took the batch over {own} s after it registered (the rest: process start-up, raising)"
     )
 
 
