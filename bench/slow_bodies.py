@@ -64,8 +64,16 @@ def start_server(port: int, workdir: Path, workers: int, threads: int) -> subpro
         "SHEQUGANG_VAR_DIR": str(workdir),
     }
     server = subprocess.Popen(
-        [sys.executable, "-m", "shequgang.cli", "serve", "--no-worker"]
-        + [f"--bind=127.0.0.1:{port}", f"--workers={workers}", f"--threads={threads}"],
+        [
+            sys.executable,
+            "-m",
+            "shequgang.cli",
+            "serve",
+            "--no-worker",
+            f"--bind=127.0.0.1:{port}",
+            f"--workers={workers}",
+            f"--threads={threads}",
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

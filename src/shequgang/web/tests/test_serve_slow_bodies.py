@@ -45,8 +45,16 @@ def server(tmp_path):
         "SHEQUGANG_FIELD_KEY": Fernet.generate_key().decode(),
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "shequgang.cli", "serve", "--no-worker"]
-        + [f"--bind=127.0.0.1:{port}", "--workers=2", "--threads=4"],
+        [
+            sys.executable,
+            "-m",
+            "shequgang.cli",
+            "serve",
+            "--no-worker",
+            f"--bind=127.0.0.1:{port}",
+            "--workers=2",
+            "--threads=4",
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
