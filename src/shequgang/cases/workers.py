@@ -36,9 +36,6 @@ from shequgang.cases.worker_models import WorkerProcess
 
 log = logging.getLogger("shequgang.workers")
 
-# Rows of workers stopped this long ago are forgotten (their claims were taken long since).
-FORGET_AFTER = dt.timedelta(days=1)
-
 
 def host_name() -> str:
     return socket.gethostname()[:255]
@@ -74,9 +71,9 @@ def pid_alive(pid: int, started: str) -> bool:
 
 
 def worker_register(*, now: dt.datetime | None = None) -> WorkerProcess:
-    """Register this process as a worker (and forget workers stopped long ago)."""
+    """Register this process as a worker. The rows are kept (one per worker start, a few
+    a year): deleting one would have to find the outbox rows it once claimed."""
     now = now or timezone.now()
-    WorkerProcess.objects.filter(stopped_at__lt=now - FORGET_AFTER).delete()
     pid = os.getpid()
     return WorkerProcess.objects.create(
         hostname=host_name(),

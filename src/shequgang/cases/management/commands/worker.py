@@ -57,7 +57,7 @@ class Command(BaseCommand):
             raised = intake_process_due(worker=alive.worker)
             if raised.done:
                 self.stdout.write(f"intake: {raised}")
-            sent = deliver_due()
+            sent = deliver_due(worker=alive.worker)
             if opts["once"]:
                 break
             if not (sent or raised.done):
