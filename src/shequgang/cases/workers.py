@@ -129,14 +129,16 @@ def claimed_by_dead() -> Q:
 class Heartbeat:
     """This process as a registered worker (``worker``), beating from a thread until
     ``stop()`` marks it stopped. A process that dies without stopping is found by its pid
-    (same host) or its silence (any host)."""
+    (same host) or its silence (any host). ``beat=False`` registers without the thread,
+    for a single round that ends long before a beat is due."""
 
-    def __init__(self, *, beat_every: float | None = None) -> None:
+    def __init__(self, *, beat_every: float | None = None, beat: bool = True) -> None:
         self.worker = worker_register()
         self.every = beat_every if beat_every is not None else settings.WORKER_HEARTBEAT_SECONDS
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._beat, name="worker-heartbeat", daemon=True)
-        self._thread.start()
+        if beat:
+            self._thread.start()
 
     def _beat(self) -> None:
         try:
@@ -150,7 +152,8 @@ class Heartbeat:
 
     def stop(self) -> None:
         self._done.set()
-        self._thread.join()
+        if self._thread.is_alive():
+            self._thread.join()
         worker_stop(self.worker)
 
 
