@@ -174,7 +174,7 @@ def main() -> None:
     parser.add_argument("--probes", type=int, default=5, help="/healthz requests per phase")
     parser.add_argument("--probe-timeout", type=float, default=30.0, help="seconds per probe")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=16, help="as shequgang serve")
     print("RESULT " + json.dumps(measure(parser.parse_args()), ensure_ascii=False))
 
 

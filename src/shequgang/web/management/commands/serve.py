@@ -53,8 +53,8 @@ class Command(BaseCommand):
         parser.add_argument("--bind", default="127.0.0.1:8000")
         parser.add_argument("--workers", type=int, default=2)
         # 16 threads: measured with bench/slow_bodies.py, 16 slow uploads within the limits
-        # held 4 threads a worker until each was cut (a /healthz probe waited 30 s); with 16
-        # they leave threads free (/healthz in 7 ms). Each thread keeps one database
+        # held all 4 threads of a worker until each was cut at the 10 s grace (/healthz
+        # waited 9 to 30 s); with 16 they leave threads free (/healthz in 3 ms). Each thread keeps one database
         # connection (CONN_MAX_AGE): 2 workers x 16 stay well under PostgreSQL's 100.
         parser.add_argument("--threads", type=int, default=16)
         parser.add_argument("--no-worker", action="store_true", help="do not start the worker")
