@@ -302,3 +302,35 @@ CONTENT_SECURITY_POLICY: dict[str, Any] = {
         "frame-ancestors": ["'none'"],
     }
 }
+
+# --- Request bodies and the server (web/body_limits.py, serve) ----------------------------
+# Largest body of a request that is not an upload (JSON, urlencoded forms): Django's own
+# default, now also refused at the WSGI edge before it is read.
+REQUEST_BODY_MAX_BYTES = env_int("SHEQUGANG_BODY_MAX_BYTES", 2_621_440, minimum=1024)
+# Largest multipart/form-data body: the register import (IMPORT_MAX_BYTES) or nine photos
+# of a category's default 10 MB each, whichever is larger, plus room for the form fields.
+UPLOAD_MAX_BYTES = env_int(
+    "SHEQUGANG_UPLOAD_MAX_BYTES",
+    max(IMPORT_MAX_BYTES, 9 * 10 * 1024 * 1024) + 1024 * 1024,
+    minimum=1024,
+)
+# A body must keep pace (408 otherwise): after the grace period, at least MIN_RATE bytes
+# a second on average (16 KB/s: nine photos over a weak mobile link pass, a trickle does
+# not); under gunicorn no single read may wait longer than the read timeout.
+REQUEST_BODY_GRACE_SECONDS = env_int("SHEQUGANG_BODY_GRACE_SECONDS", 10, minimum=1)
+REQUEST_BODY_MIN_RATE = env_int("SHEQUGANG_BODY_MIN_RATE", 16 * 1024, minimum=1)
+REQUEST_BODY_READ_TIMEOUT_SECONDS = env_int("SHEQUGANG_BODY_READ_TIMEOUT_SECONDS", 10, minimum=1)
+# Django's own bounds, set deliberately: the non-file part of a request; files past
+# 2.5 MB are streamed to a temporary file, not held in memory; the largest form (an
+# admin change list's action over a page of rows) stays under 1,000 fields; a request
+# carries at most nine photos or one register file (20 leaves room for the admin).
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
+
+# --- Worker liveness (cases/workers.py) ---------------------------------------------------
+# A worker beats this often; one silent for WORKER_STALE_SECONDS is taken for dead on any
+# host and its claims are taken over (a dead pid on the same host is found at once).
+WORKER_HEARTBEAT_SECONDS = env_int("SHEQUGANG_WORKER_HEARTBEAT_SECONDS", 5, minimum=1)
+WORKER_STALE_SECONDS = env_int("SHEQUGANG_WORKER_STALE_SECONDS", 30, minimum=2)

@@ -15,8 +15,10 @@ Guarantees:
 - Each intake becomes at most one case. A worker claims rows with a conditional UPDATE
   (``SKIP LOCKED`` on PostgreSQL, so workers take disjoint batches) stamped with its
   token; it finishes a row only while the row still carries that token, in the same
-  transaction as the case. A claim older than ``LEASE`` may be taken over, so a crashed
-  worker's batch is raised by the next one.
+  transaction as the case. A claim whose holder is dead (``cases/workers.py``: its pid
+  gone from this host, or silent past the heartbeat limit) is taken over by the next
+  round, and any claim older than ``LEASE``, so a crashed worker's batch is raised by the
+  next one.
 - An intake whose case cannot be raised any more (the place or category changed since
   it was accepted, a missing routing rule) is ``rejected`` with the service's code and
   message, and the submitter is told through the notifications outbox."""
@@ -38,7 +40,8 @@ from django.utils import timezone
 
 from shequgang.apikit.idempotency import check_same_request, request_fingerprint
 from shequgang.cases import notifications, services
-from shequgang.cases.models import CaseIntake, Category, IntakeStatus, Source
+from shequgang.cases.models import CaseIntake, Category, IntakeStatus, Source, WorkerProcess
+from shequgang.cases.workers import claimed_by_dead, workers_reap
 from shequgang.errors import DomainError, NotFound
 from shequgang.people import pii
 from shequgang.people.phones import normalize_phone
@@ -49,7 +52,8 @@ from shequgang.places.models import Place
 log = logging.getLogger("shequgang.intake")
 
 OPERATION = "case.intake"
-# A claim older than this is taken to belong to a worker that died mid-batch.
+# A claim older than this is taken to belong to a worker that died mid-batch (the last
+# resort: a dead worker is usually found at once, see cases/workers.py).
 LEASE = dt.timedelta(minutes=5)
 # Claims after which an intake that keeps failing (not for its input) is given up.
 MAX_ATTEMPTS = 5
@@ -222,10 +226,17 @@ class _ClaimLost(Exception):
     """Another worker took the intake over; undo what this one wrote."""
 
 
-def _claim(*, batch: int, now: dt.datetime, lease: dt.timedelta) -> tuple[uuid.UUID, list[int]]:
+def _claim(
+    *,
+    batch: int,
+    now: dt.datetime,
+    lease: dt.timedelta,
+    worker: WorkerProcess | None = None,
+) -> tuple[uuid.UUID, list[int]]:
     token = uuid.uuid4()
+    workers_reap(now=now, me=worker)
     claimable = CaseIntake.objects.filter(status=IntakeStatus.PENDING).filter(
-        Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - lease)
+        Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - lease) | claimed_by_dead()
     )
     with transaction.atomic():
         # PostgreSQL: concurrent workers skip each other's rows and take disjoint
@@ -238,20 +249,28 @@ def _claim(*, batch: int, now: dt.datetime, lease: dt.timedelta) -> tuple[uuid.U
         if ids:
             # Still conditional: a row finished or taken since the SELECT stays out.
             claimable.filter(pk__in=ids).update(
-                claimed_by=token, claimed_at=now, attempts=F("attempts") + 1
+                claimed_by=token,
+                claimed_by_worker=worker,
+                claimed_at=now,
+                attempts=F("attempts") + 1,
             )
     return token, ids
 
 
 def intake_process_due(
-    *, batch: int = 100, now: dt.datetime | None = None, lease: dt.timedelta = LEASE
+    *,
+    batch: int = 100,
+    now: dt.datetime | None = None,
+    lease: dt.timedelta = LEASE,
+    worker: WorkerProcess | None = None,
 ) -> IntakeReport:
-    """Claim up to ``batch`` pending intakes and raise each as a case, each in its own
-    transaction. The case carries the intake's time as its creation time: the report
+    """Claim up to ``batch`` pending intakes (as ``worker``, the registered process, so
+    that they are taken over at once if it dies) and raise each as a case, each in its
+    own transaction. The case carries the intake's time as its creation time: the report
     was made then, and its clocks run from then."""
     now = now or timezone.now()
     report = IntakeReport()
-    token, ids = _claim(batch=batch, now=now, lease=lease)
+    token, ids = _claim(batch=batch, now=now, lease=lease, worker=worker)
     if not ids:
         return report
     intakes = list(

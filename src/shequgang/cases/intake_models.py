@@ -10,8 +10,9 @@ from django.db import models
 from django.db.models import Q
 
 from shequgang.cases.models import Case
+from shequgang.cases.worker_models import WorkerProcess
 
-__all__ = ["CaseIntake", "IntakeStatus"]
+__all__ = ["CaseIntake", "IntakeStatus", "WorkerProcess"]
 
 
 class IntakeStatus(models.TextChoices):
@@ -22,9 +23,9 @@ class IntakeStatus(models.TextChoices):
 
 class CaseIntake(models.Model):
     """One report waiting to become a case. The request writes it and nothing else; the
-    worker claims pending rows (``claimed_by`` / ``claimed_at``: a claim older than the
-    lease may be taken over, so a crashed worker's batch is not lost) and finishes each
-    exactly once."""
+    worker claims pending rows (``claimed_by`` / ``claimed_at`` / ``claimed_by_worker``: a
+    claim whose holder is dead, or older than the lease, may be taken over, so a crashed
+    worker's batch is not lost) and finishes each exactly once."""
 
     # No index of its own: reads go by id, retries by the unique (submitter, key) index,
     # and only deleting a user scans this table, which the purge keeps to recent days.
@@ -44,6 +45,17 @@ class CaseIntake(models.Model):
     created_at = models.DateTimeField("提交时间")
     claimed_by = models.UUIDField(null=True, blank=True, editable=False)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # The process holding the claim: when it is dead the claim is taken over at once,
+    # without waiting for the lease (cases/workers.py).
+    claimed_by_worker = models.ForeignKey(
+        WorkerProcess,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        editable=False,
+    )
     # Claims so far: an intake that keeps failing for reasons other than the input is
     # given up after a few rounds instead of being retried forever.
     attempts = models.PositiveSmallIntegerField(default=0)

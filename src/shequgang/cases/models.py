@@ -473,6 +473,17 @@ class Notification(models.Model):
     failed_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=200, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # The worker delivering it: when that process is dead the claim is released at once,
+    # without waiting for the lease (cases/workers.py).
+    claimed_by_worker = models.ForeignKey(
+        "cases.WorkerProcess",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        editable=False,
+    )
 
     class Meta:
         verbose_name = "通知"

@@ -1,6 +1,7 @@
 """The notifications outbox. Services write rows in their own transaction; the worker
 delivers them after commit (``deliver_due``), claiming each row with a conditional UPDATE
-so two workers never send one twice. The inbox channel delivers in place; SMS and WeChat
+so two workers never send one twice; a row claimed by a worker that died is released at
+the next round (``cases/workers.py``), the lease being the last resort. The inbox channel delivers in place; SMS and WeChat
 go through pluggable channel classes (a logging one here, no outside network)."""
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from django.utils.module_loading import import_string
 
 from shequgang.cases.models import Case, Notification
 from shequgang.cases.routing import RUNG_ROLES
+from shequgang.cases.worker_models import WorkerProcess
+from shequgang.cases.workers import claimed_by_dead, workers_reap
 from shequgang.errors import NotFound
 from shequgang.people.models import RoleAssignment
 
@@ -91,9 +94,21 @@ def notify(
     return len(rows)
 
 
-def deliver_due(*, now: dt.datetime | None = None, batch: int = 200) -> int:
-    """Deliver what is due; returns how many were delivered."""
+def deliver_due(
+    *, now: dt.datetime | None = None, batch: int = 200, worker: WorkerProcess | None = None
+) -> int:
+    """Deliver what is due, claiming each row as ``worker`` (the registered process);
+    returns how many were delivered. Rows a dead worker had claimed are due again."""
     now = now or timezone.now()
+    workers_reap(now=now, me=worker)
+    # Claimed rows wait at most LEASE ahead of now: a short range of the outbox index.
+    Notification.objects.filter(
+        claimed_by_dead(),
+        delivered_at__isnull=True,
+        failed_at__isnull=True,
+        deliver_after__gt=now,
+        deliver_after__lte=now + LEASE,
+    ).update(deliver_after=now, claimed_by_worker=None)
     due = list(
         Notification.objects.filter(
             delivered_at__isnull=True, failed_at__isnull=True, deliver_after__lte=now
@@ -106,7 +121,7 @@ def deliver_due(*, now: dt.datetime | None = None, batch: int = 200) -> int:
         # Claim: only the worker whose UPDATE matches the old lease gets the row.
         claimed = Notification.objects.filter(
             pk=pk, delivered_at__isnull=True, failed_at__isnull=True, deliver_after__lte=now
-        ).update(deliver_after=now + LEASE, attempts=F("attempts") + 1)
+        ).update(deliver_after=now + LEASE, attempts=F("attempts") + 1, claimed_by_worker=worker)
         if not claimed:
             continue
         note = Notification.objects.get(pk=pk)

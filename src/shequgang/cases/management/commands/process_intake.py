@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
 from shequgang.cases.intake import intake_process_due
+from shequgang.cases.workers import worker_running
 
 
 class Command(BaseCommand):
@@ -32,12 +33,13 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
-        while not stop:
-            close_old_connections()
-            report = intake_process_due(batch=opts["batch"])
-            if report.done:
-                self.stdout.write(f"intake: {report}")
-            if opts["once"] and report.done < opts["batch"]:
-                break
-            if not report.done:
-                time.sleep(opts["poll"])
+        with worker_running() as me:
+            while not stop:
+                close_old_connections()
+                report = intake_process_due(batch=opts["batch"], worker=me)
+                if report.done:
+                    self.stdout.write(f"intake: {report}")
+                if opts["once"] and report.done < opts["batch"]:
+                    break
+                if not report.done:
+                    time.sleep(opts["poll"])

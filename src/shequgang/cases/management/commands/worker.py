@@ -16,6 +16,7 @@ from shequgang.apikit.idempotency import purge_expired
 from shequgang.cases.intake import intake_process_due, intake_purge
 from shequgang.cases.notifications import deliver_due
 from shequgang.cases.sweep import run_sweep
+from shequgang.cases.workers import Heartbeat
 
 
 class Command(BaseCommand):
@@ -38,6 +39,9 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
         next_sweep = 0.0
+        # Registered and beating, so that if this process dies the next worker takes its
+        # claimed intakes over at once (cases/workers.py); a crash is found by its pid.
+        alive = Heartbeat(beat=not opts["once"])
         while not stop:
             close_old_connections()
             if time.monotonic() >= next_sweep:
@@ -50,11 +54,12 @@ class Command(BaseCommand):
                 if purged:
                     self.stdout.write(f"intake: purged {purged}")
                 next_sweep = time.monotonic() + opts["sweep_every"]
-            raised = intake_process_due()
+            raised = intake_process_due(worker=alive.worker)
             if raised.done:
                 self.stdout.write(f"intake: {raised}")
-            sent = deliver_due()
+            sent = deliver_due(worker=alive.worker)
             if opts["once"]:
                 break
             if not (sent or raised.done):
                 time.sleep(opts["poll"])
+        alive.stop()
