@@ -268,3 +268,12 @@ IMPORT_MAX_BYTES = env_int("SHEQUGANG_IMPORT_MAX_BYTES", 50 * 1024 * 1024, minim
 # contact line the discovery document shows.
 OPEN311_MATCH_RADIUS_M = env_int("SHEQUGANG_OPEN311_RADIUS_M", 300, minimum=1)
 OPEN311_CONTACT = env_str("SHEQUGANG_OPEN311_CONTACT", "吕梁社区港平台运维组") or ""
+
+# --- Rate limits (shared, in the database: apikit.ratelimit) ---------------------------
+# Requests per client address per window, for each anonymous action.
+RATE_WINDOW_SECONDS = env_int("SHEQUGANG_RATE_WINDOW_SECONDS", 60, minimum=1)
+RATE_LIMITS = {
+    "veterans.check": env_int("SHEQUGANG_RATE_VETERANS_CHECK", 30, minimum=1),
+    "veterans.apply": env_int("SHEQUGANG_RATE_VETERANS_APPLY", 10, minimum=1),
+    "veterans.status": env_int("SHEQUGANG_RATE_VETERANS_STATUS", 20, minimum=1),
+}
