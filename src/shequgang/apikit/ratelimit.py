@@ -24,7 +24,7 @@ from shequgang.errors import DomainError
 
 _TABLE = RateCount._meta.db_table
 _UPSERT = (
-    f"INSERT INTO {_TABLE} (bucket, window_start, count) VALUES (%s, %s, 1) "  # noqa: S608
+    f"INSERT INTO {_TABLE} (bucket, window_start, count) VALUES (%s, %s, 1) "
     f"ON CONFLICT (bucket, window_start) DO UPDATE SET count = {_TABLE}.count + 1 "
     "RETURNING count"
 )
