@@ -277,3 +277,8 @@ RATE_LIMITS = {
     "veterans.apply": env_int("SHEQUGANG_RATE_VETERANS_APPLY", 10, minimum=1),
     "veterans.status": env_int("SHEQUGANG_RATE_VETERANS_STATUS", 20, minimum=1),
 }
+
+# --- Audit log (audit/chain.py, audit/guard.py) -----------------------------------------
+# Database triggers refusing UPDATE/DELETE of audit rows, installed after every migrate.
+# Off in the test suite, which empties tables between transactional tests.
+AUDIT_GUARD = env_bool("SHEQUGANG_AUDIT_GUARD", default=not TESTING)
