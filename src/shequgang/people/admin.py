@@ -11,7 +11,7 @@ admin.site.unregister(Group)
 
 
 @admin.register(User)
-class AuditedUserAdmin(AuditedAdmin, UserAdmin):  # type: ignore[misc]
+class AuditedUserAdmin(AuditedAdmin, UserAdmin):  # type: ignore[misc,type-arg]
     pass
 
 

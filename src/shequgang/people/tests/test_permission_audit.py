@@ -10,12 +10,13 @@ from django.contrib.auth.models import Group, Permission, User
 from django.forms import MultiWidget
 
 from shequgang.audit.models import AuditEntry
-from shequgang.people.models import ApiToken, Role, RoleAssignment
+from shequgang.people.models import ApiToken, RoleAssignment
+from shequgang.people.roles import Role
 from shequgang.people.services import api_token_issue, api_token_revoke, role_grant, role_revoke
 
 
 def last(action: str) -> AuditEntry:
-    return AuditEntry.objects.filter(action=action).order_by("-id").first()
+    return AuditEntry.objects.filter(action=action).latest("id")
 
 
 def admin_form_data(client, url: str) -> dict[str, Any]:
@@ -27,7 +28,7 @@ def admin_form_data(client, url: str) -> dict[str, Any]:
             continue
         value = form[name].value()
         if isinstance(field.widget, MultiWidget):
-            for i, part in enumerate(field.widget.decompress(value)):
+            for i, part in enumerate(field.widget.decompress(value) or []):
                 data[f"{name}_{i}"] = "" if part is None else str(part)
         elif isinstance(value, bool):
             if value:
@@ -117,7 +118,7 @@ def test_groups_and_permissions_given_in_the_admin_are_logged(world, client):
 
 
 def test_a_role_assignments_pii_flag_changed_in_the_admin_is_logged(world, client):
-    assignment = RoleAssignment.objects.filter(user=world.users["secretary_a"]).first()
+    assignment = RoleAssignment.objects.filter(user=world.users["secretary_a"]).earliest("id")
     was = assignment.may_view_full_pii
     client.force_login(world.admin)
     url = f"/admin/people/roleassignment/{assignment.pk}/change/"
@@ -133,7 +134,7 @@ def test_a_role_assignments_pii_flag_changed_in_the_admin_is_logged(world, clien
 
 
 def test_deleting_a_role_assignment_and_a_token_in_the_admin_is_logged(world, client):
-    assignment = RoleAssignment.objects.filter(user=world.users["secretary_a"]).first()
+    assignment = RoleAssignment.objects.filter(user=world.users["secretary_a"]).earliest("id")
     token, _ = api_token_issue(actor=world.admin, user=world.admin, name="x")
     client.force_login(world.admin)
     url = f"/admin/people/roleassignment/{assignment.pk}/delete/"
