@@ -38,7 +38,7 @@ def test_the_next_window_starts_from_zero_and_other_clients_are_apart(settings):
     assert rate_count(bucket="veterans.check:203.0.113.7", at=T0 + 60) == 2
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_processes_share_one_count():
     # Two threads, each with its own database connection, as two web workers would be.
     barrier = threading.Barrier(2)

@@ -160,7 +160,7 @@ def test_rows_written_before_the_chain_are_chained_by_the_migration(world):
     assert verify()[0] == 0
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_writers_never_fork_the_chain():
     # Eight writers, each with its own connection, appending at the same moment inside
     # their own transactions (one in four rolls back).
