@@ -9,7 +9,7 @@ WEB_WORKERS ?= 2
 export PYTHONDONTWRITEBYTECODE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run serve migrate demo test test-pg lint fmt lock bench bench-full bench-import bench-xlsx-bomb bench-points bench-dashboard clean
+.PHONY: help venv run serve migrate demo test test-pg lint fmt lock bench bench-full bench-import bench-xlsx-bomb bench-points bench-dashboard bench-audit clean
 
 help: ## Show every developer command
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -89,6 +89,8 @@ bench-points: venv ## Benchmark: points redemptions per second, PostgreSQL, 16 c
 	$(BIN)/python bench/points_redeem.py --clients 16 --seconds 20
 bench-dashboard: venv ## Benchmark: command-centre figures (tallies vs GROUP BY), 1M cases
 	$(BIN)/python bench/dashboard_figures.py --cases 1000000 --http
+bench-audit: venv ## Benchmark: µs per audit_record with the hash chain vs without, both engines
+	$(BIN)/python bench/audit_record.py --rows 2000
 
 clean: ## Remove the venv, the local database and collected static files
 	rm -rf $(VENV) var/db.sqlite3* var/static

@@ -334,3 +334,17 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 20
 # host and its claims are taken over (a dead pid on the same host is found at once).
 WORKER_HEARTBEAT_SECONDS = env_int("SHEQUGANG_WORKER_HEARTBEAT_SECONDS", 5, minimum=1)
 WORKER_STALE_SECONDS = env_int("SHEQUGANG_WORKER_STALE_SECONDS", 30, minimum=2)
+
+# --- Rate limits (shared, in the database: apikit.ratelimit) ---------------------------
+# Requests per client address per window, for each anonymous action.
+RATE_WINDOW_SECONDS = env_int("SHEQUGANG_RATE_WINDOW_SECONDS", 60, minimum=1)
+RATE_LIMITS = {
+    "veterans.check": env_int("SHEQUGANG_RATE_VETERANS_CHECK", 30, minimum=1),
+    "veterans.apply": env_int("SHEQUGANG_RATE_VETERANS_APPLY", 10, minimum=1),
+    "veterans.status": env_int("SHEQUGANG_RATE_VETERANS_STATUS", 20, minimum=1),
+}
+
+# --- Audit log (audit/chain.py, audit/guard.py) -----------------------------------------
+# Database triggers refusing UPDATE/DELETE of audit rows, installed after every migrate.
+# Off in the test suite, which empties tables between transactional tests.
+AUDIT_GUARD = env_bool("SHEQUGANG_AUDIT_GUARD", default=not TESTING)

@@ -27,3 +27,25 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.operation} {self.key}"
+
+
+class RateCount(models.Model):
+    """How many requests one bucket (an action and a client address) made in one fixed
+    window. Shared by every process through the database; ``apikit.ratelimit`` bumps it
+    with a single atomic upsert and the worker deletes past windows."""
+
+    bucket = models.CharField(max_length=200)
+    # The window's start, in seconds since the epoch (a multiple of its length).
+    window_start = models.BigIntegerField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "限流计数"
+        verbose_name_plural = "限流计数"
+        constraints = [
+            models.UniqueConstraint(fields=["bucket", "window_start"], name="ratecount_unique")
+        ]
+        indexes = [models.Index(fields=["window_start"])]
+
+    def __str__(self) -> str:
+        return f"{self.bucket} @{self.window_start}: {self.count}"

@@ -1,6 +1,23 @@
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, User
 
+from shequgang.audit.admin_changes import AuditedAdmin
 from shequgang.people.models import ApiToken, Resident, ResidentTag, RoleAssignment
+
+# Staff flags, groups and permissions edited in the admin bypass our services: audited.
+admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+@admin.register(User)
+class AuditedUserAdmin(AuditedAdmin, UserAdmin):  # type: ignore[misc,type-arg]
+    pass
+
+
+@admin.register(Group)
+class AuditedGroupAdmin(AuditedAdmin, GroupAdmin):
+    pass
 
 
 @admin.register(ResidentTag)
@@ -35,7 +52,7 @@ class ResidentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(RoleAssignment)
-class RoleAssignmentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class RoleAssignmentAdmin(AuditedAdmin):
     list_display = ["user", "role", "node_name", "may_view_full_pii", "granted_at", "revoked_at"]
     list_filter = ["role", "may_view_full_pii"]
     search_fields = ["user__username"]
@@ -43,6 +60,6 @@ class RoleAssignmentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ApiTokenAdmin(AuditedAdmin):
     list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
     readonly_fields = ["prefix", "created_at", "last_used_at"]

@@ -380,21 +380,21 @@ def role_grant(
         may_view_full_pii=may_view_full_pii,
         granted_by=actor if isinstance(actor, User) else None,
     )
+    changes: dict[str, list[Any]] = {
+        "user": [None, user.pk],
+        "role": [None, role],
+        "may_view_full_pii": [None, may_view_full_pii],
+    }
     if role == Role.CITY_ADMIN:
+        # The staff and superuser flags are permission changes of their own: logged.
+        for flag in ("is_staff", "is_superuser"):
+            if not getattr(user, flag):
+                changes[f"user.{flag}"] = [False, True]
         user.is_staff = True
         user.is_superuser = True
         user.save(update_fields=["is_staff", "is_superuser"])
     forget_assignments(user)
-    audit_record(
-        actor=actor,
-        action="role.grant",
-        obj=assignment,
-        changes={
-            "user": [None, user.pk],
-            "role": [None, role],
-            "may_view_full_pii": [None, may_view_full_pii],
-        },
-    )
+    audit_record(actor=actor, action="role.grant", obj=assignment, changes=changes)
     return assignment
 
 
@@ -411,7 +411,16 @@ def role_revoke(*, actor: Actor, assignment: RoleAssignment) -> RoleAssignment:
     if assignment.revoked_at is None:
         assignment.revoked_at = timezone.now()
         assignment.save(update_fields=["revoked_at"])
-        audit_record(actor=actor, action="role.revoke", obj=assignment)
+        audit_record(
+            actor=actor,
+            action="role.revoke",
+            obj=assignment,
+            changes={
+                "user": [assignment.user_id, None],
+                "role": [assignment.role, None],
+                "may_view_full_pii": [assignment.may_view_full_pii, None],
+            },
+        )
     forget_assignments(assignment.user)
     return assignment
 

@@ -17,8 +17,9 @@ from shequgang.veterans.models import (
     Program,
     ProgramArea,
     ProgramGroup,
+    RepeatSubmission,
 )
-from shequgang.veterans.services import program_roll_over
+from shequgang.veterans.programs import program_roll_over
 
 
 @admin.register(Group)
@@ -96,6 +97,35 @@ class ApplicationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         not in {"id", "id_number_cipher", "id_number_index", "phone_cipher", "certificate_cipher"}
     ]
     inlines = [ApplicationEventInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(RepeatSubmission)
+class RepeatSubmissionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Read-only: anonymous submissions for a person already enrolled (a resident who
+    pressed twice, or someone using their ID number). Search by reference."""
+
+    list_display = [
+        "reference",
+        "program",
+        "name_masked",
+        "id_number_masked",
+        "phone_masked",
+        "group",
+        "registration_name",
+        "submitted_at",
+    ]
+    list_filter = ["program", "group"]
+    search_fields = ["reference"]
+    exclude = ["id_number_index", "id_tail_digest"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -4,11 +4,12 @@ Public operations (``auth=None``, rate-limited per address): program details, th
 eligibility check, a resident's own application, and the status lookup. Everything else
 is for staff and scoped to them (see ``access``).
 
-Retries: a resident's submission is keyed by the person, not the request: repeating an
-accepted application exactly returns it again (200 instead of 201), anything else for the
-same ID number is ``already_applied`` (409, without the original's reference, which would
-let anyone holding an ID number open the person's status page). Staff submissions also
-honour ``Idempotency-Key``."""
+Nothing public tells whether a person has applied (that would reveal who is a veteran or
+a martyr's family member to anyone holding an ID number): the check judges only the facts
+given, and a resident's submission that passes every rule is always answered 202 with a
+receipt, whether it enrolled the person or repeated a live application (see
+``receipts``). Staff submissions say ``already_applied`` (409) and honour
+``Idempotency-Key``."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from shequgang.errors import NotFound
 from shequgang.places.models import Place
 from shequgang.veterans import access
 from shequgang.veterans.ratelimit import public_rate_limit
+from shequgang.veterans.receipts import application_submit_anonymous, receipt_lookup
 from shequgang.veterans.roster import XLSX_TYPE, roster_export
 from shequgang.veterans.schemas import (
     ApplicationDetailOut,
@@ -38,6 +40,7 @@ from shequgang.veterans.schemas import (
     EligibilityOut,
     ProgramOut,
     PublicApplicationOut,
+    ReceiptOut,
     StaffApplyIn,
     StaffEventOut,
     StatusLookupIn,
@@ -48,7 +51,6 @@ from shequgang.veterans.schemas import (
 from shequgang.veterans.selectors import (
     application_counts,
     application_search,
-    application_status_lookup,
     program_budget,
     program_get,
     program_list,
@@ -68,7 +70,7 @@ router = Router(tags=["退役军人参保申报"])
 Year = Annotated[int, param_functions.Path(..., ge=2000, le=2100, description="项目年度")]
 CountyParam = Annotated[str, param_functions.Query("", max_length=12, description="县区划代码")]
 _PUBLIC_ERRORS = {s: ERRORS[s] for s in (400, 404, 409, 422)}
-_PUBLIC_ERRORS[429] = ERRORS[400]
+_PUBLIC_ERRORS[429] = ERRORS[400]  # rate_limited
 
 
 def _user(request: HttpRequest) -> User:
@@ -132,16 +134,17 @@ def check_eligibility(request: HttpRequest, payload: EligibilityIn, year: Year) 
 
 @router.post(
     "/programs/{year}/apply",
-    response={201: PublicApplicationOut, 200: PublicApplicationOut, **_PUBLIC_ERRORS},
+    response={202: ReceiptOut, **_PUBLIC_ERRORS},
     auth=None,
     summary="本人申报",
-    description="符合条件即受理（201）；与已受理申请完全相同的重复提交返回原申请（200）。",
+    description="符合条件即受理（202，附受理编号）。每人每年度以首次受理的申报为准："
+    "重复提交同样得到回执，但不产生新的申请；是否已申报只能凭受理编号查询。",
 )
-def apply_self(request: HttpRequest, payload: ApplyIn, year: Year) -> Status[PublicApplicationOut]:
+def apply_self(request: HttpRequest, payload: ApplyIn, year: Year) -> Status[ReceiptOut]:
     public_rate_limit(request, "apply")
     program = program_get(year=year)
-    outcome = application_submit(actor=None, program=program, data=_input(payload))
-    return Status(201 if outcome.created else 200, PublicApplicationOut.build(outcome.application))
+    receipt = application_submit_anonymous(program=program, data=_input(payload))
+    return Status(202, ReceiptOut.of(receipt))
 
 
 @router.post(
@@ -153,7 +156,7 @@ def apply_self(request: HttpRequest, payload: ApplyIn, year: Year) -> Status[Pub
 def lookup_status(request: HttpRequest, payload: StatusLookupIn) -> PublicApplicationOut:
     public_rate_limit(request, "status")
     return PublicApplicationOut.build(
-        application_status_lookup(reference=payload.reference, id_tail=payload.id_tail)
+        receipt_lookup(reference=payload.reference, id_tail=payload.id_tail)
     )
 
 

@@ -286,9 +286,13 @@ def evaluate(
     facts: ApplicantFacts,
     now: dt.datetime,
     check_window: bool = True,
+    check_duplicate: bool = True,
     exclude_application: int | None = None,
 ) -> EligibilityResult:
-    """Run every rule of ``program`` on ``facts`` at instant ``now``. Reads only."""
+    """Run every rule of ``program`` on ``facts`` at instant ``now``. Reads only.
+
+    Without ``check_duplicate`` the answer depends on the facts given alone, never on
+    whether the person has applied (the public check: see ``receipts``)."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     covered = list(program.groups.select_related("group"))
@@ -305,7 +309,8 @@ def evaluate(
     checks.append(_age(program, parsed, program_group))
     reg_check, area = _registration(program, facts.registration_code, areas)
     checks.append(reg_check)
-    checks.append(_duplicate(program, parsed, exclude_application))
+    if check_duplicate:
+        checks.append(_duplicate(program, parsed, exclude_application))
     return EligibilityResult(
         program=program,
         checks=tuple(checks),

@@ -275,3 +275,37 @@ class ApplicationEvent(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()}"
+
+
+class RepeatSubmission(AppendOnlyModel):
+    """An anonymous submission for a person who already has a live application in the
+    program. Nothing is enrolled: the first accepted application stands. The submitter is
+    answered exactly as a new applicant is — a receipt with its own reference — so the
+    public door never tells a stranger holding someone's ID number that this person is a
+    veteran or a martyr's family member; staff see these rows (a second receipt of a
+    resident who pressed twice, or someone else using their ID number).
+
+    Only what the receipt shows is kept, masked, plus the blind index linking it to the
+    application: no ciphertext of anything."""
+
+    program = models.ForeignKey(
+        Program, verbose_name="项目", on_delete=models.PROTECT, related_name="+"
+    )
+    reference = models.CharField("受理编号", max_length=20, unique=True)
+    id_number_index = models.CharField("身份证号索引", max_length=64, db_index=True)
+    id_number_masked = models.CharField("身份证号", max_length=18)
+    # The receipt's status page checks the last six characters of the ID number.
+    id_tail_digest = models.CharField("身份证号后6位摘要", max_length=64)
+    name_masked = models.CharField("姓名(脱敏)", max_length=50)
+    phone_masked = models.CharField("电话", max_length=20)
+    group = models.ForeignKey(Group, verbose_name="人员类别", on_delete=models.PROTECT)
+    registration_name = models.CharField("户籍所在县", max_length=32)
+    submitted_at = models.DateTimeField("提交时间", db_index=True)
+
+    class Meta:
+        verbose_name = "重复提交"
+        verbose_name_plural = "重复提交"
+        ordering = ["-submitted_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.name_masked}"

@@ -12,8 +12,8 @@ from pydantic import AfterValidator, Field
 
 from shequgang.veterans.eligibility import EligibilityResult
 from shequgang.veterans.models import Application, Program
+from shequgang.veterans.receipts import RECEIVED_MESSAGE, Receipt
 from shequgang.veterans.selectors import Budget, CountsTable
-from shequgang.veterans.services import mask_name
 
 
 def _no_control_characters(value: str) -> str:
@@ -156,24 +156,36 @@ class PublicApplicationOut(Schema):
     events: list[EventOut]
 
     @staticmethod
-    def build(app: Application) -> PublicApplicationOut:
+    def build(receipt: Receipt) -> PublicApplicationOut:
         return PublicApplicationOut(
-            reference=app.reference,
-            program_year=app.program.year,
-            status=app.status,
-            status_label=app.get_status_display(),
-            name=mask_name(app.name),
-            id_number_masked=app.id_number_masked,
-            group=app.group.name,
-            registration=app.registration_name,
-            submitted_at=app.submitted_at,
-            premium=app.program.premium,
-            insurer=app.program.insurer,
-            withdraw_reason=app.withdraw_reason,
+            reference=receipt.reference,
+            program_year=receipt.program.year,
+            status=receipt.status,
+            status_label=receipt.status_label,
+            name=receipt.masked_name,
+            id_number_masked=receipt.id_number_masked,
+            group=receipt.group_name,
+            registration=receipt.registration_name,
+            submitted_at=receipt.submitted_at,
+            premium=receipt.program.premium,
+            insurer=receipt.program.insurer,
+            withdraw_reason=receipt.withdraw_reason,
             events=[
-                EventOut(at=e.at, kind=e.kind, kind_label=e.get_kind_display())
-                for e in app.events.all()
+                EventOut(at=e.at, kind=e.kind, kind_label=e.kind_label) for e in receipt.events
             ],
+        )
+
+
+class ReceiptOut(PublicApplicationOut):
+    """The answer to an anonymous submission: the same whether it enrolled the person or
+    repeated a live application (see ``veterans.receipts``)."""
+
+    message: str
+
+    @staticmethod
+    def of(receipt: Receipt) -> ReceiptOut:
+        return ReceiptOut(
+            **PublicApplicationOut.build(receipt).model_dump(), message=RECEIVED_MESSAGE
         )
 
 

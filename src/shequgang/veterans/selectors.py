@@ -1,5 +1,5 @@
 """Reads: programs, application lists through the user's scope, counts by county and
-group, the budget, and the applicant's status lookup.
+group, and the budget (the applicant's status lookup is in ``receipts``).
 
 Counts, budget and roster are all computed from one queryset (``roster_queryset`` or a
 scoped list), so the three always reconcile: roster rows = the counts' total, and the
@@ -7,7 +7,6 @@ budget = that total × the program's premium."""
 
 from __future__ import annotations
 
-import hmac
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -17,7 +16,6 @@ from django.utils import timezone
 
 from shequgang.actors import UserLike
 from shequgang.errors import NotFound
-from shequgang.people import pii
 from shequgang.people.id_numbers import normalize_id_number
 from shequgang.people.services import id_number_index
 from shequgang.veterans.access import REFERENCE_RE, VIEW, scoped_applications
@@ -174,19 +172,3 @@ def program_budget(*, program: Program, applications: QuerySet[Application]) -> 
         payer=program.payer,
         insurer=program.insurer,
     )
-
-
-def application_status_lookup(*, reference: str, id_tail: str) -> Application:
-    """An applicant's own application: the reference and the last 6 characters of the ID
-    number must both match. Either wrong gives the same NotFound."""
-    ref = reference.strip().upper()
-    tail = id_tail.strip().upper()
-    if not REFERENCE_RE.match(ref) or len(tail) != 6:
-        raise NotFound("申请")
-    found = Application.objects.select_related("program", "group").filter(reference=ref).first()
-    if found is None:
-        raise NotFound("申请")
-    actual = pii.decrypt(found.id_number_cipher)[-6:]
-    if not hmac.compare_digest(actual.encode(), tail.encode()):
-        raise NotFound("申请")
-    return found

@@ -34,14 +34,11 @@ from shequgang.veterans.eligibility import (
 )
 from shequgang.veterans.models import (
     ALLOWED_TRANSITIONS,
-    BEIJING,
     Application,
     ApplicationEvent,
     Channel,
     EventKind,
     Program,
-    ProgramArea,
-    ProgramGroup,
     Status,
 )
 from shequgang.veterans.selectors import live_application_for
@@ -151,18 +148,24 @@ def _clean_name(raw: str) -> str:
     return name
 
 
-def _new_reference(year: int) -> str:
+def new_reference(year: int) -> str:
     chars = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
     return f"{year}-{chars[:4]}-{chars[4:]}"
 
 
 def application_check(
-    *, program: Program, data: ApplicationInput | ApplicantFacts, now: dt.datetime | None = None
+    *,
+    program: Program,
+    data: ApplicationInput | ApplicantFacts,
+    now: dt.datetime | None = None,
+    check_duplicate: bool = False,
 ) -> EligibilityResult:
     """Explain, rule by rule, whether ``data`` is eligible for ``program`` at ``now``.
-    Creates nothing and writes nothing."""
+    Creates nothing and writes nothing. Judges only the facts given — not whether the
+    person has applied — unless ``check_duplicate`` (staff pages): the public check must
+    answer the same for a person who has applied as for one who has not."""
     facts = data.facts if isinstance(data, ApplicationInput) else data
-    return evaluate(program=program, facts=facts, now=_now(now))
+    return evaluate(program=program, facts=facts, now=_now(now), check_duplicate=check_duplicate)
 
 
 def _same_request(existing: Application, data: ApplicationInput, phone_e164: str) -> bool:
@@ -211,8 +214,9 @@ def application_submit(
 ) -> SubmitOutcome:
     """Accept an eligible application, or raise the first failing rule's DomainError.
 
-    A resident applies anonymously (``actor`` anonymous or None); staff apply on a
-    resident's behalf at an ``intake_place`` they may submit at (else NotFound).
+    The door for staff and the system (the demo loader): it says ``already_applied``.
+    An anonymous resident goes through ``receipts.application_submit_anonymous``, which
+    never tells whether the person has applied. Staff apply on a resident's behalf at an ``intake_place`` they may submit at (else NotFound).
     One live application per person per program is enforced by a unique index on the ID
     number's blind index: of two simultaneous submissions one wins and the other gets
     ``already_applied`` (409). Repeating an accepted submission exactly (same name, phone,
@@ -229,13 +233,45 @@ def application_submit(
             raise NotFound("受理地点")
     else:
         data = replace(data, intake_place=None)
-    result = evaluate(program=program, facts=data.facts, now=now)
+    result = evaluate(program=program, facts=data.facts, now=now, check_duplicate=True)
     failure = result.first_failure
     if failure is not None and failure.code == "already_applied":
         replay = _replay(program, data)
         if replay is not None:
             return SubmitOutcome(replay, created=False)
     result.raise_first()
+    application = application_build(actor=actor, program=program, data=data, result=result, now=now)
+    id_value = result.id_number.value if result.id_number else ""
+    for _attempt in range(3):
+        application.reference = new_reference(program.year)
+        try:
+            with transaction.atomic():
+                application.save()
+            break
+        except IntegrityError:
+            # Either the person's live application committed meanwhile (the unique index
+            # on the blind index), or, vanishingly rarely, the random reference collided.
+            replay = _replay(program, data)
+            if replay is not None:
+                return SubmitOutcome(replay, created=False)
+            if live_application_for(program=program, id_number=id_value) is not None:
+                raise _already_applied(program) from None
+    else:
+        raise RuntimeError("could not allocate an application reference")
+    application_log_submitted(application=application, actor=actor, now=now)
+    return SubmitOutcome(application, created=True)
+
+
+def application_build(
+    *,
+    actor: Actor,
+    program: Program,
+    data: ApplicationInput,
+    result: EligibilityResult,
+    now: dt.datetime,
+) -> Application:
+    """The unsaved application for ``data``, which passed every rule in ``result``.
+    Checks what the rules do not (name, phone, consent) and raises their DomainError."""
     assert result.id_number is not None and result.program_group and result.area
     name = _clean_name(data.name)
     if not data.phone.strip():
@@ -246,7 +282,8 @@ def application_submit(
             "consent_required", f"须同意将申报信息提供给承保机构（{program.insurer}）"
         )
     id_value = result.id_number.value
-    application = Application(
+    staff = actor is not None and actor.is_authenticated
+    return Application(
         program=program,
         status=Status.ACCEPTED,
         channel=Channel.STAFF if staff else Channel.SELF,
@@ -268,22 +305,10 @@ def application_submit(
         submitted_by=actor if isinstance(actor, User) else None,
         submitted_at=now,
     )
-    for _attempt in range(3):
-        application.reference = _new_reference(program.year)
-        try:
-            with transaction.atomic():
-                application.save()
-            break
-        except IntegrityError:
-            # Either the person's live application committed meanwhile (the unique index
-            # on the blind index), or, vanishingly rarely, the random reference collided.
-            replay = _replay(program, data)
-            if replay is not None:
-                return SubmitOutcome(replay, created=False)
-            if live_application_for(program=program, id_number=id_value) is not None:
-                raise _already_applied(program) from None
-    else:
-        raise RuntimeError("could not allocate an application reference")
+
+
+def application_log_submitted(*, application: Application, actor: Actor, now: dt.datetime) -> None:
+    """The ``submitted`` event and the audit entry of a just-saved application."""
     _event(application, kind=EventKind.SUBMITTED, actor=actor, at=now)
     audit_record(
         actor=actor,
@@ -291,7 +316,6 @@ def application_submit(
         obj=application,
         changes={f: [None, getattr(application, f)] for f in _AUDITED},
     )
-    return SubmitOutcome(application, created=True)
 
 
 def _already_applied(program: Program) -> Conflict:
@@ -441,61 +465,3 @@ def application_withdraw(
         changes={"status": [Status.ACCEPTED, Status.WITHDRAWN], "reason": [None, reason]},
     )
     return app
-
-
-def _next_year_date(value: dt.date) -> dt.date:
-    if (value.month, value.day) == (2, 29):
-        return value.replace(year=value.year + 1, day=28)
-    return value.replace(year=value.year + 1)
-
-
-def _next_year(value: dt.datetime) -> dt.datetime:
-    """The same wall-clock time in Beijing one year on."""
-    local = value.astimezone(BEIJING)
-    return dt.datetime.combine(_next_year_date(local.date()), local.timetz())
-
-
-@transaction.atomic
-def program_roll_over(*, actor: Actor, program: Program) -> Program:
-    """A draft of next year's program: the same rules, groups and areas, with the window
-    and birth cut-off moved one year on. Left unpublished for an administrator to check
-    against the new notice. Raises ``program_exists`` if that year already exists."""
-    if actor is None or not is_unrestricted(actor):
-        raise Forbidden("只有市级管理员可以创建参保项目")
-    year = program.year + 1
-    if Program.objects.filter(year=year).exists():
-        raise Conflict("program_exists", f"{year}年度参保项目已存在")
-    new = Program.objects.create(
-        year=year,
-        title=program.title.replace(str(program.year), str(year)),
-        issuer=program.issuer,
-        notice="",
-        opens_at=_next_year(program.opens_at),
-        closes_at=_next_year(program.closes_at),
-        born_on_or_before=_next_year_date(program.born_on_or_before),
-        premium=program.premium,
-        payer=program.payer,
-        insurer=program.insurer,
-        support_phone=program.support_phone,
-        registration_rule=program.registration_rule,
-        published=False,
-    )
-    ProgramGroup.objects.bulk_create(
-        ProgramGroup(
-            program=new,
-            group_id=pg.group_id,
-            age_limit_applies=pg.age_limit_applies,
-            certificate_required=pg.certificate_required,
-        )
-        for pg in program.groups.all()
-    )
-    ProgramArea.objects.bulk_create(
-        ProgramArea(program=new, code=a.code, name=a.name) for a in program.areas.all()
-    )
-    audit_record(
-        actor=actor,
-        action="veterans.program_roll_over",
-        obj=new,
-        changes={"year": [program.year, year]},
-    )
-    return new

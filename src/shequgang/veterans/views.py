@@ -27,11 +27,15 @@ from shequgang.veterans.forms import (
 )
 from shequgang.veterans.models import Program, Status
 from shequgang.veterans.ratelimit import public_rate_limit
+from shequgang.veterans.receipts import (
+    RECEIVED_MESSAGE,
+    application_submit_anonymous,
+    receipt_lookup,
+)
 from shequgang.veterans.roster import XLSX_TYPE, roster_export
 from shequgang.veterans.selectors import (
     application_counts,
     application_search,
-    application_status_lookup,
     program_budget,
     program_current,
     program_get,
@@ -42,7 +46,6 @@ from shequgang.veterans.services import (
     application_correct,
     application_submit,
     application_withdraw,
-    mask_name,
 )
 
 
@@ -75,8 +78,10 @@ def program_home(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def apply(request: HttpRequest, year: int) -> HttpResponse:
-    """The resident's own application (mobile first). Success shows the reference, the
-    key (with the ID number's last 6 characters) to the status page."""
+    """The resident's own application (mobile first). Success shows the receipt — the
+    same page whether it enrolled the person or repeated a live application (see
+    ``receipts``) — with the reference, the key (with the ID number's last 6
+    characters) to the status page."""
     program = _program(year)
     form = ApplyForm(request.POST or None, program=program)
     error: DomainError | None = None
@@ -87,7 +92,7 @@ def apply(request: HttpRequest, year: int) -> HttpResponse:
         if form.is_valid():
             data = form.to_input()
             try:
-                outcome = application_submit(actor=None, program=program, data=data)
+                receipt = application_submit_anonymous(program=program, data=data)
             except DomainError as exc:
                 error = exc
                 result = application_check(program=program, data=data)
@@ -95,13 +100,8 @@ def apply(request: HttpRequest, year: int) -> HttpResponse:
                 return render(
                     request,
                     "veterans/apply_done.html",
-                    {
-                        "program": program,
-                        "application": outcome.application,
-                        "masked_name": mask_name(outcome.application.name),
-                        "created": outcome.created,
-                    },
-                    status=201 if outcome.created else 200,
+                    {"program": program, "receipt": receipt, "message": RECEIVED_MESSAGE},
+                    status=202,
                 )
     return render(
         request,
@@ -132,14 +132,14 @@ def status(request: HttpRequest) -> HttpResponse:
     """An applicant's status: reference + the last 6 characters of their ID number. POST
     only, so neither ends up in a URL or a server log."""
     form = StatusForm(request.POST or None)
-    application = None
+    receipt = None
     not_found = False
     if request.method == "POST":
         if (limited := _limited(request, "status")) is not None:
             return limited
         if form.is_valid():
             try:
-                application = application_status_lookup(
+                receipt = receipt_lookup(
                     reference=form.cleaned_data["reference"],
                     id_tail=form.cleaned_data["id_tail"],
                 )
@@ -150,8 +150,7 @@ def status(request: HttpRequest) -> HttpResponse:
         "veterans/status.html",
         {
             "form": form,
-            "application": application,
-            "masked_name": mask_name(application.name) if application else "",
+            "receipt": receipt,
             "not_found": not_found,
             "programs": program_list(),
         },
@@ -232,7 +231,7 @@ def staff_new(request: HttpRequest, year: int) -> HttpResponse:
             outcome = application_submit(actor=request.user, program=program, data=data)
         except DomainError as exc:
             error = exc
-            result = application_check(program=program, data=data)
+            result = application_check(program=program, data=data, check_duplicate=True)
         else:
             return redirect("veterans:staff_detail", reference=outcome.application.reference)
     return render(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import time
 
 import pytest
 from django.core.management import call_command
@@ -34,3 +35,19 @@ def test_a_worker_round_purges_expired_idempotency_records(
     call_command("worker", "--once", stdout=out)
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["recent"]
     assert "idempotency: purged 1" in out.getvalue()
+
+
+def test_a_worker_round_purges_past_rate_limit_windows(monkeypatch: pytest.MonkeyPatch) -> None:
+    from shequgang.apikit.models import RateCount
+    from shequgang.apikit.ratelimit import rate_count
+
+    monkeypatch.setattr(
+        "shequgang.cases.management.commands.worker.close_old_connections", lambda: None
+    )
+    # An hour ago, and an hour ahead (a window still to come: kept, whatever the clock)
+    rate_count(bucket="veterans.check:203.0.113.7", at=time.time() - 3600)
+    rate_count(bucket="veterans.check:203.0.113.7", at=time.time() + 3600)
+    out = io.StringIO()
+    call_command("worker", "--once", stdout=out)
+    assert RateCount.objects.count() == 1
+    assert "rate limits: purged 1 past windows" in out.getvalue()

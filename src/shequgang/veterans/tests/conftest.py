@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 
 from shequgang.veterans.models import Program
 from shequgang.veterans.tests.factories import ensure_2026_program
@@ -12,8 +11,3 @@ from shequgang.veterans.tests.factories import ensure_2026_program
 @pytest.fixture
 def program(db: None) -> Program:
     return ensure_2026_program()
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits() -> None:
-    cache.clear()

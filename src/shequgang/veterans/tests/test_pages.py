@@ -52,14 +52,16 @@ def test_apply_page_shows_the_notice_and_the_form(client, program):
 def test_resident_applies_on_the_page(client, program, open_window):
     data = applicant(name="刘桂兰")
     response = client.post("/veterans/2026/apply/", form(data))
-    assert response.status_code == 201
+    assert response.status_code == 202
     app = Application.objects.get()
     page = response.content.decode()
     assert app.reference in page and "刘**" in page
     assert data.id_number not in page
-    # Submitting the same form again (a refresh) shows the same application.
+    # Submitting the same form again (a refresh) shows a receipt like the first, with
+    # its own reference; the first application stands and no second one is written.
     again = client.post("/veterans/2026/apply/", form(data))
-    assert again.status_code == 200 and app.reference in again.content.decode()
+    assert again.status_code == 202 and "以首次受理的申报为准" in again.content.decode()
+    assert app.reference not in again.content.decode()
     assert Application.objects.count() == 1
 
 

@@ -7,12 +7,9 @@ import pytest
 
 from shequgang.errors import DomainError, Forbidden, NotFound
 from shequgang.veterans.models import BEIJING, Group, Program, ProgramArea, ProgramGroup
+from shequgang.veterans.programs import program_roll_over
 from shequgang.veterans.selectors import program_current, program_get
-from shequgang.veterans.services import (
-    application_check,
-    application_submit,
-    program_roll_over,
-)
+from shequgang.veterans.services import application_check, application_submit
 from shequgang.veterans.tests.factories import applicant, beijing, id_for
 
 

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
 from shequgang.apikit.idempotency import purge_expired
+from shequgang.apikit.ratelimit import rate_purge
 from shequgang.cases.intake import intake_process_due, intake_purge
 from shequgang.cases.notifications import deliver_due
 from shequgang.cases.sweep import run_sweep
@@ -53,6 +54,9 @@ class Command(BaseCommand):
                 purged = intake_purge()
                 if purged:
                     self.stdout.write(f"intake: purged {purged}")
+                purged = rate_purge()
+                if purged:
+                    self.stdout.write(f"rate limits: purged {purged} past windows")
                 next_sweep = time.monotonic() + opts["sweep_every"]
             raised = intake_process_due(worker=alive.worker)
             if raised.done:
