@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from shequgang.actors import Actor
 from shequgang.cases import notifications
+from shequgang.cases.access import access_case_to_follow, follow_scope_q
 from shequgang.cases.duplicates import SUGGESTED_STATUSES
 from shequgang.cases.models import (
     Case,
@@ -70,10 +71,13 @@ def case_follow(*, actor: Actor, case_id: int, now: dt.datetime | None = None) -
     transaction under the case's row lock. Idempotent: a second call, a concurrent one,
     or one by the raiser writes nothing and returns ``created=False`` — also once the
     case is no longer open. Raises NotFound (missing case), 401 ``unauthenticated``, 409
-    ``case_not_open`` (closed, resolved, merged … and not already followed)."""
+    ``case_not_open`` (closed, resolved, merged … and not already followed); NotFound
+    also for a case ``actor`` may not follow (``access_case_to_follow``: outside their
+    neighbourhood or staff scope, or of a private category), before anything is written."""
     if actor is None or not actor.is_authenticated:
         raise DomainError("unauthenticated", "请先登录", status=401)
-    case = Case.objects.select_for_update().filter(pk=case_id).first()
+    allowed = access_case_to_follow(actor, case_id)
+    case = Case.objects.select_for_update().filter(pk=allowed.pk).first()
     if case is None:
         raise NotFound("事项")
     if case.raiser_id == actor.pk or is_follower(user_id=actor.pk, case_id=case.pk):
@@ -142,11 +146,13 @@ def followers_absorb(*, merged: Case, into: Case, now: dt.datetime | None = None
 
 
 def followed_cases(user: Actor) -> QuerySet[Case]:
-    """The cases ``user`` follows, newest join first."""
+    """The cases ``user`` follows and still may follow (``follow_scope_q``: a follower
+    who moved away, lost a role, or whose case's category became private reads nothing
+    more of it), newest join first."""
     if user is None or not user.is_authenticated:
         return Case.objects.none()
     return (
-        Case.objects.filter(followers__user_id=user.pk)
+        Case.objects.filter(follow_scope_q(user), followers__user_id=user.pk)
         .select_related("category")
         .order_by("-followers__created_at", "-id")
     )
