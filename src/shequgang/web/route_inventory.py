@@ -68,6 +68,37 @@ UNSCOPED_ID_ROUTES: dict[str, str] = {
     "POST /veterans/{year}/apply/": "a programme year: applying is public",
     "GET /veterans/{year}/check/": "a programme year: the form is public",
     "POST /veterans/{year}/check/": "a programme year: the check is public",
+    "POST /api/v1/integrations/camera-alerts": "the camera platform's own alert and camera "
+    "ids, in a body signed with the integration's HMAC key (grid/camera_alerts.py)",
+    # 双服务 activities are public notices to every signed-in account (party/
+    # activity_selectors.py): 双报到 party members come from units outside the community.
+    # Writes check the organiser (403) or the caller's own signup (409); publishing names a
+    # community, branch or unit of the published party organisation, then the service
+    # checks the publisher (403).
+    **{
+        f"{method} {path}": "a 双服务 activity is a public notice to every signed-in account"
+        for method, path in [
+            ("GET", "/api/v1/party/activities/{activity_id}"),
+            ("POST", "/api/v1/party/activities/{activity_id}/cancel"),
+            ("POST", "/api/v1/party/activities/{activity_id}/signup"),
+            ("POST", "/api/v1/party/activities/{activity_id}/signup/cancel"),
+            ("POST", "/api/v1/party/activities/{activity_id}/check-in"),
+            ("POST", "/api/v1/party/activities/{activity_id}/check-out"),
+            ("POST", "/api/v1/party/activities/{activity_id}/finish"),
+            ("POST", "/api/v1/party/activities/{activity_id}/ratings"),
+            ("GET", "/api/v1/party/activities"),
+            ("POST", "/api/v1/party/activities"),
+            ("GET", "/party/activities/{pk}/"),
+            ("POST", "/party/activities/{pk}/{action}/"),
+        ]
+    },
+    # The points supermarket's catalogue is posted in the community
+    # (points/access.community_for_residents); an order is paid from the caller's own
+    # account in that community, so an outsider has nothing to pay with.
+    "GET /api/v1/points/communities/{community_id}/goods": "a community's points-supermarket catalogue is public to residents",
+    "GET /api/v1/points/communities/{community_id}/merchants": "the partner businesses that accept points are public to residents",
+    "GET /points/shop/{community_id}/": "the points supermarket page of a community (its public catalogue)",
+    "POST /api/v1/points/orders": "goods and merchants are a public catalogue; the order is paid from the caller's own account",
 }
 
 
@@ -96,8 +127,8 @@ _GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
 def template_of(pattern: str) -> str:
     """``cases/<int:case_id>/`` → ``cases/{case_id}/``; ``^requests/(?P<id>[^/.]+)\\.(?P<fmt>[^/.]*)$``
     → ``requests/{id}.{fmt}``."""
-    text = _CONVERTER.sub(r"{\1}", pattern)
-    text = _GROUP.sub(r"{\1}", text)
+    text = _GROUP.sub(r"{\1}", pattern)
+    text = _CONVERTER.sub(r"{\1}", text)
     return text.replace("^", "").replace("$", "").replace("\\", "")
 
 
