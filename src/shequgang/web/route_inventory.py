@@ -98,6 +98,11 @@ UNSCOPED_ID_ROUTES: dict[str, str] = {
     "GET /api/v1/points/communities/{community_id}/goods": "a community's points-supermarket catalogue is public to residents",
     "GET /api/v1/points/communities/{community_id}/merchants": "the partner businesses that accept points are public to residents",
     "GET /points/shop/{community_id}/": "the points supermarket page of a community (its public catalogue)",
+    # Raising: a resident reports where they live, and the platform has no register of
+    # accounts to households, so any place of the tree is accepted (place ids are public
+    # names, not personal data); the staff doors (any source but "resident") need
+    # case.raise over the place (cases/services.case_draft, cases/intake.intake_accept).
+    "POST /api/v1/cases": "a resident may report at any place of the tree (where they say they live)",
     "POST /api/v1/points/orders": "goods and merchants are a public catalogue; the order is paid from the caller's own account",
 }
 

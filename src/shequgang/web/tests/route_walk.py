@@ -355,16 +355,25 @@ def answer_of(response: Any, shown: list[Any], wrote: bool) -> Answer:
     return Answer(response.status_code, _normalised(code, shown), wrote)
 
 
+class Form(dict[str, Any]):
+    """A body the operation takes as multipart/form-data."""
+
+
 def send(client: Client, route: Route, url: str, query: dict[str, Any], body: Any) -> Any:
     method = route.method.lower()
     if route.kind == "page":
         return getattr(client, method)(url, query if method == "get" else {})
     if method == "get":
         return client.get(url, query)
+    if query:
+        url += "?" + "&".join(f"{k}={v}" for k, v in query.items())
     if body is None:
         return getattr(client, method)(url, content_type="application/json")
+    if isinstance(body, Form):
+        flat = {k: (v[0] if isinstance(v, list) and v else v) for k, v in body.items()}
+        return getattr(client, method)(url, {k: v for k, v in flat.items() if v is not None})
     return getattr(client, method)(
-        url + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else ""),
+        url,
         json.dumps(body, ensure_ascii=False),
         content_type="application/json",
     )

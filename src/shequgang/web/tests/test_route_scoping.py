@@ -46,6 +46,7 @@ from shequgang.web.route_inventory import UNSCOPED_ID_ROUTES, Route, all_routes
 
 from .route_walk import (
     ACTIONS,
+    Form,
     COUNTY_OBJECTS,
     MISSING,
     MISSING_TEXT,
@@ -149,11 +150,19 @@ def _fill(
     does not know (the test fails on them); and the ids it filled in."""
     filler = Filler(doc, ids)
     url = route.path
+    op = doc["paths"].get(route.path, {}).get(route.method.lower(), {}) if route.kind == "api" else {}
+    enums = {
+        p["name"]: p["schema"]["enum"][0]
+        for p in op.get("parameters", [])
+        if p["in"] == "path" and "enum" in p["schema"]
+    }
     for param in route.params:
         obj = object_of(route, param)
         if obj is not None:
             value = ids.get(obj)
             filler.used.append(value)
+        elif param in enums:
+            value = enums[param]
         elif param == "action":
             value = next(v for p, v in ACTIONS.items() if p in route.path)
         elif param in SAMPLES:
@@ -165,16 +174,18 @@ def _fill(
     query: dict[str, Any] = {}
     body: Any = None
     if route.kind == "api":
-        op = doc["paths"].get(route.path, {}).get(route.method.lower(), {})
         for p in op.get("parameters", []):
             if p["in"] == "query" and (p.get("required") or id_like(p["name"], p["schema"])):
                 value = filler.value(p["name"], p["schema"])
                 if value is not None:
                     query[p["name"]] = value
         content = op.get("requestBody", {}).get("content", {})
-        schema = (content.get("application/json") or content.get("multipart/form-data") or {}).get("schema")
+        form = content.get("multipart/form-data")
+        schema = (content.get("application/json") or form or {}).get("schema")
         if schema is not None:
             body = filler.obj(schema)
+            if form is not None:  # sent as a form, as phones send reports
+                body = Form(body)
     return url, query, body, filler.unknown, filler.used
 
 
@@ -202,6 +213,7 @@ def _walk(
     failures: list[str] = []
     sent = walked = 0
     statuses: Counter[int] = Counter()  # what the out-of-scope ids were answered
+    shallow: set[str] = set()  # answered by input validation before any lookup
     clients = {name: _client(user) for name, user in personas.items()}
     for route in routes:
         if route.key in UNSCOPED_ID_ROUTES:
@@ -224,6 +236,8 @@ def _walk(
                 sent += 1
             got, expected = answers
             statuses[got.status] += 1
+            if got.status == 422:
+                shallow.add(route.key)
             if got.wrote:
                 failures.append(f"{persona} {route.key}: a real id of another county wrote rows")
             if (got.status, got.code) != (expected.status, expected.code):
@@ -231,6 +245,8 @@ def _walk(
                     f"{persona} {route.key}: real id → {got.status} {got.code[:80]!r}, "
                     f"missing id → {expected.status} {expected.code[:80]!r}"
                 )
+    if shallow:
+        print("\nanswered 422 (the sample body did not validate):", *sorted(shallow), sep="\n  ")
     return failures, walked, sent, statuses
 
 
