@@ -31,6 +31,7 @@ PUBLIC_ROUTES: dict[str, str] = {
     "POST /login/": "signing in (a failed attempt re-renders the form with 200)",
     "GET /api/v1/openapi.json": "the API's description (no data); the API itself needs a token or a session",
     "GET /api/v1/docs": "the Swagger UI page for the API description (no data)",
+    "GET /i18n/setlang/": "Django's language switch: redirects back, changes nothing on GET",
     "POST /i18n/setlang/": "Django's language switch: sets a cookie and redirects",
     "GET /open311/v2/discovery.{fmt}": "Open311 GeoReport v2 discovery: endpoints and formats, public by the standard",
     "GET /open311/v2/services.{fmt}": "Open311 service list (the active leaf categories), public by the standard",
