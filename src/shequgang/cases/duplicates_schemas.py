@@ -162,7 +162,9 @@ def suggestions_for(
         category=category, place=place, latitude=latitude, longitude=longitude, text=text, now=now
     )
     allowed = set(
-        followable_cases(user).filter(pk__in=[s.case.pk for s in found]).values_list("pk", flat=True)
+        followable_cases(user)
+        .filter(pk__in=[s.case.pk for s in found])
+        .values_list("pk", flat=True)
     )
     found = [s for s in found if s.case.pk in allowed]
     ids = [s.case.pk for s in found]

@@ -36,7 +36,7 @@ from shequgang.grid.schemas import (
     TrackOut,
 )
 from shequgang.grid.selectors import grid_queue
-from shequgang.places.models import Grid, Place
+from shequgang.places.models import Place
 
 router = Router(tags=["网格巡查"])
 integrations_router = Router(tags=["外部接入"])

@@ -43,7 +43,7 @@ from shequgang.people.models import ApiToken, Resident
 from shequgang.places.models import Department, Grid, Kind, Place
 from shequgang.points.models import Account, Adjustment, Goods, Merchant, Order, Transaction
 from shequgang.veterans.models import Application
-from shequgang.web.route_inventory import API_PREFIX, Route
+from shequgang.web.route_inventory import Route
 
 # An id no object has (below the API's MAX_PK, above any test database's sequences).
 MISSING = 987_654_321
@@ -160,7 +160,9 @@ COUNTY_OBJECTS: dict[str, Callable[[Place], Any]] = {
     "photo": lambda c: _first(CasePhoto.objects.filter(**_in(c, "case__place_path"))),
     "intake": lambda c: _first(
         CaseIntake.objects.filter(
-            payload__place__in=list(Place.objects.filter(**_in(c, "path")).values_list("pk", flat=True))
+            payload__place__in=list(
+                Place.objects.filter(**_in(c, "path")).values_list("pk", flat=True)
+            )
         )
     ),
     "deliberation": lambda c: _first(Deliberation.objects.filter(**_in(c, "place__path"))),

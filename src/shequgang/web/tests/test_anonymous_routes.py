@@ -27,7 +27,11 @@ LOGIN_PAGES = ("/login/", "/admin/login/")
 
 
 def _fill(route: Any, ids: dict[str, Any], doc: dict[str, Any]) -> tuple[str, dict[str, Any], Any]:
-    op = doc["paths"].get(route.path, {}).get(route.method.lower(), {}) if route.kind == "api" else {}
+    op = (
+        doc["paths"].get(route.path, {}).get(route.method.lower(), {})
+        if route.kind == "api"
+        else {}
+    )
     enums = {
         p["name"]: p["schema"]["enum"][0]
         for p in op.get("parameters", [])
@@ -105,7 +109,11 @@ def test_every_route_answering_anonymously_is_listed(world: World) -> None:
         if _answers(send(client, route, url, query, body)):
             answering.add(route.key)
     print(f"\nanonymous: {asked} routes asked, {len(answering)} answered")
-    print("listed, not answering with this world's sample input:", *sorted(set(PUBLIC_ROUTES) - answering), sep="\n  ")
+    print(
+        "listed, not answering with this world's sample input:",
+        *sorted(set(PUBLIC_ROUTES) - answering),
+        sep="\n  ",
+    )
     # Then each one that answered is listed with its reason
     assert sorted(answering - set(PUBLIC_ROUTES)) == []
 

@@ -46,7 +46,6 @@ from shequgang.web.route_inventory import UNSCOPED_ID_ROUTES, Route, all_routes
 
 from .route_walk import (
     ACTIONS,
-    Form,
     COUNTY_OBJECTS,
     MISSING,
     MISSING_TEXT,
@@ -54,6 +53,7 @@ from .route_walk import (
     TEXT_OBJECTS,
     Answer,
     Filler,
+    Form,
     answer_of,
     id_like,
     object_of,
@@ -75,7 +75,9 @@ def _photo() -> io.BytesIO:
 def _county_a_extras() -> None:
     """What the demo city lacks, in 离石区 城东社区 滨东花园小区."""
     users = {u.username: u for u in User.objects.all()}
-    home = Place.objects.filter(kind=Kind.HOUSEHOLD, name="101", path__startswith=_county("离石区").path)
+    home = Place.objects.filter(
+        kind=Kind.HOUSEHOLD, name="101", path__startswith=_county("离石区").path
+    )
     household = home.order_by("path").first()
     assert household is not None
     raiser = resident_at("walker_raiser_a", household, category="stairwell_light")
@@ -106,7 +108,11 @@ def _county_a_extras() -> None:
     api_token_issue(actor=secretary, user=secretary, name="walker")
     community = Place.objects.get(kind=Kind.COMMUNITY, name="城东社区")
     adjustment_request(
-        actor=secretary, user=users["chengdong_worker"], community=community, amount=5, reason="补录"
+        actor=secretary,
+        user=users["chengdong_worker"],
+        community=community,
+        amount=5,
+        reason="补录",
     )
 
 
@@ -117,7 +123,9 @@ def _county(name: str) -> Place:
 def _personas() -> dict[str, User | None]:
     fenyang = _county("汾阳市")
     household = (
-        Place.objects.filter(kind=Kind.HOUSEHOLD, path__startswith=fenyang.path).order_by("path").first()
+        Place.objects.filter(kind=Kind.HOUSEHOLD, path__startswith=fenyang.path)
+        .order_by("path")
+        .first()
     )
     assert household is not None
     admin = User.objects.get(username="city_admin")
@@ -150,7 +158,11 @@ def _fill(
     does not know (the test fails on them); and the ids it filled in."""
     filler = Filler(doc, ids)
     url = route.path
-    op = doc["paths"].get(route.path, {}).get(route.method.lower(), {}) if route.kind == "api" else {}
+    op = (
+        doc["paths"].get(route.path, {}).get(route.method.lower(), {})
+        if route.kind == "api"
+        else {}
+    )
     enums = {
         p["name"]: p["schema"]["enum"][0]
         for p in op.get("parameters", [])
