@@ -8,13 +8,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from shequgang.actors import Actor
 from shequgang.cases import notifications
-from shequgang.cases.access import access_case_to_follow, follow_scope_q
+from shequgang.cases.access import access_case_to_follow, follow_scope_q, followable_cases
 from shequgang.cases.duplicates import SUGGESTED_STATUSES
 from shequgang.cases.models import (
     Case,
@@ -49,6 +50,14 @@ def follower_ids(case: Case) -> list[int]:
     return list(
         CaseFollower.objects.filter(case=case).order_by("user_id").values_list("user_id", flat=True)
     )
+
+
+def notified_follower_ids(case: Case) -> list[int]:
+    """The followers who still may follow ``case`` (``follow_scope_q``): the ones told of
+    its progress. A follower who moved away, lost the role that made it their
+    neighbourhood, or whose case's category became private hears nothing more of it."""
+    users = User.objects.filter(followed_cases__case=case).order_by("pk")
+    return [u.pk for u in users if followable_cases(u).filter(pk=case.pk).exists()]
 
 
 def is_follower(*, user_id: int | None, case_id: int) -> bool:
@@ -134,7 +143,7 @@ def followers_absorb(*, merged: Case, into: Case, now: dt.datetime | None = None
         ignore_conflicts=True,
     )
     notifications.notify(
-        user_ids=old_followers,
+        user_ids=[uid for uid in notified_follower_ids(into) if uid in set(old_followers)],
         case=into,
         title=f"您关注的问题已并入事项 {into.number} 统一办理",
         body=into.title,

@@ -182,3 +182,21 @@ def test_the_rule_is_one_function_used_by_the_service(world, raise_case):
     with pytest.raises(NotFound):
         access_case_to_follow(world.users["secretary_b"], case.pk)
     assert Case.objects.filter(pk=case.pk, followers__isnull=True).exists()
+
+
+def test_a_follower_who_no_longer_qualifies_hears_nothing_more(world, raise_case):
+    # Given a neighbour who follows a case, and an outsider's follower row from before
+    case = raise_case()
+    neighbour = resident_at("neighbour", world.household_a2)
+    outsider = world.users["secretary_b"]
+    case_follow(actor=neighbour, case_id=case.pk)
+    CaseFollower.objects.create(
+        case=case, user=outsider, reason="me_too", created_at=case.created_at
+    )
+    # When the case is resolved
+    holder = world.users["group_a1"]
+    s.case_acknowledge(actor=holder, case=case)
+    s.case_resolve(actor=holder, case=case, resolution="已更换灯泡")
+    # Then the neighbour is told, the outsider is not (the notice carries the title)
+    told = set(Notification.objects.filter(case=case).values_list("recipient_id", flat=True))
+    assert neighbour.pk in told and outsider.pk not in told
