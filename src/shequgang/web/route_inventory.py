@@ -36,8 +36,8 @@ PUBLIC_ROUTES: dict[str, str] = {
     "GET /open311/v2/discovery.{fmt}": "Open311 GeoReport v2 discovery: endpoints and formats, public by the standard",
     "GET /open311/v2/services.{fmt}": "Open311 service list (the active leaf categories), public by the standard",
     "GET /open311/v2/services/{code}.{fmt}": "Open311 service definition of one category, public by the standard",
-    "GET /open311/v2/requests.{fmt}": "Open311 public request list: only non-dispute cases of the text sources, "
-    "no raiser, location rounded to ~100 m (open311/selectors.py)",
+    "GET /open311/v2/requests.{fmt}": "Open311 public feed: cases from the public doors only, never of a private "
+    "category, no raiser, the place shown at building level, coordinates rounded (open311/selectors.py)",
     "GET /open311/v2/requests/{request_id}.{fmt}": "one public request, the same public part as the list",
     "GET /open311/v2/servicerequestupdates.{fmt}": "Open311 status updates of public requests (same public part)",
     "GET /open311/v2/tokens/{token}.{fmt}": "the submitter's receipt: the unguessable token returned when they posted",
@@ -45,30 +45,20 @@ PUBLIC_ROUTES: dict[str, str] = {
     "GET /veterans/": "the veterans' insurance programme page for applicants",
     "GET /veterans/{year}/apply/": "the public application form",
     "POST /veterans/{year}/apply/": "public application (rate-limited; validated like the API)",
-    "GET /veterans/{year}/check/": "the public eligibility check form",
-    "POST /veterans/{year}/check/": "public eligibility check (tells nothing of existing applications)",
+    "POST /veterans/{year}/check/": "public eligibility check of the applicant's own data (issue #13 breach 4: it must not tell whether an ID number applied)",
     "GET /veterans/status/": "the public status lookup form",
     "POST /veterans/status/": "status lookup: needs the application's reference and ID digits",
     "GET /api/v1/veterans/programs": "the open programmes (public information)",
     "GET /api/v1/veterans/programs/{year}": "one programme's public description",
     "POST /api/v1/veterans/programs/{year}/apply": "public application (rate-limited)",
-    "POST /api/v1/veterans/programs/{year}/check": "public eligibility check (tells nothing of existing applications)",
+    "POST /api/v1/veterans/programs/{year}/check": "public eligibility check of the applicant's own data (issue #13 breach 4: it must not tell whether an ID number applied)",
     "POST /api/v1/veterans/status": "status lookup: needs the application's reference and ID digits",
     "POST /api/v1/integrations/camera-alerts": "the camera platform's webhook: an HMAC signature is checked instead of a login",
 }
 
 # route → why it takes an id but is not scoped to the caller's place in the tree.
 UNSCOPED_ID_ROUTES: dict[str, str] = {
-    "GET /open311/v2/requests/{request_id}.{fmt}": "Open311 public request: the public part of a non-dispute case, by design",
-    "GET /open311/v2/tokens/{token}.{fmt}": "the token is an unguessable receipt, not an enumerable id",
-    "GET /open311/v2/services/{code}.{fmt}": "a category code: categories are public",
-    "GET /api/v1/veterans/programs/{year}": "a programme year: programmes are public",
-    "POST /api/v1/veterans/programs/{year}/apply": "a programme year: applying is public",
-    "POST /api/v1/veterans/programs/{year}/check": "a programme year: the check is public",
-    "GET /veterans/{year}/apply/": "a programme year: the form is public",
-    "POST /veterans/{year}/apply/": "a programme year: applying is public",
-    "GET /veterans/{year}/check/": "a programme year: the form is public",
-    "POST /veterans/{year}/check/": "a programme year: the check is public",
+    "GET /open311/v2/requests/{request_id}.{fmt}": "Open311 public request: the public part (no raiser, building-level place) of a case from a public door and of a non-private category",
     "POST /api/v1/integrations/camera-alerts": "the camera platform's own alert and camera "
     "ids, in a body signed with the integration's HMAC key (grid/camera_alerts.py)",
     # 双服务 activities are public notices to every signed-in account (party/
