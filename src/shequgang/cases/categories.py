@@ -88,7 +88,7 @@ DEFAULT_CATEGORIES = [
     ),
 ]
 
-# The default categories marked private (``Category.private``, migration 0008): every
+# The default categories marked private (``Category.private``, migration 0010): every
 # dispute (is_dispute above) and these, which tell of one household's circumstances.
 PRIVATE_CATEGORY_CODES = frozenset(
     {

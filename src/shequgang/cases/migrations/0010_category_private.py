@@ -14,7 +14,7 @@ def mark_private(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cases", "0007_case_intake")]
+    dependencies = [("cases", "0009_notification_claimed_by_worker")]
 
     operations = [
         migrations.AddField(
