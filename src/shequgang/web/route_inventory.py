@@ -94,6 +94,8 @@ UNSCOPED_ID_ROUTES: dict[str, str] = {
     # names, not personal data); the staff doors (any source but "resident") need
     # case.raise over the place (cases/services.case_draft, cases/intake.intake_accept).
     "POST /api/v1/cases": "a resident may report at any place of the tree (where they say they live)",
+    "GET /api/v1/cases/similar": "a place of the tree, as for raising; the suggestions are only cases the "
+    "caller may follow (cases/access.follow_scope_q), so another county's place yields none",
     "POST /api/v1/points/orders": "goods and merchants are a public catalogue; the order is paid from the caller's own account",
 }
 

@@ -134,6 +134,8 @@ SAMPLES: dict[str, str] = {
     "decision": "approve",
     "field": "id_number",
 }
+# Body and query fields whose sample must be a real code to pass validation.
+FIELD_SAMPLES: dict[str, Any] = {"category": "stairwell_light"}
 ACTIONS = {
     "/cases/": "acknowledge",
     "/deliberations/{pk}/owners-vote/": "close",
@@ -290,6 +292,8 @@ class Filler:
             value = self.ids.get(obj)
             self.used.append(value)
             return [value] if schema.get("type") == "array" else value
+        if name in FIELD_SAMPLES:
+            return FIELD_SAMPLES[name]
         options = [self.deref(o) for o in schema.get("anyOf", [])]
         if options:
             schema = next((o for o in options if o.get("type") != "null"), options[0])

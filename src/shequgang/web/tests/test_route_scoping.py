@@ -34,7 +34,7 @@ from shequgang.cases.deliberations import (
     deliberation_plan,
 )
 from shequgang.cases.intake import intake_accept
-from shequgang.cases.models import Category, Rung, Source
+from shequgang.cases.models import Category, DuplicateRules, Rung, Source
 from shequgang.cases.services import case_create
 from shequgang.grid.patrols import patrol_start
 from shequgang.people.roles import Role
@@ -143,6 +143,7 @@ def _personas() -> dict[str, User | None]:
 def city(django_db_setup: None, django_db_blocker: Any) -> Any:
     with django_db_blocker.unblock(), transaction.atomic():
         call_command("loaddemo", stdout=io.StringIO())
+        DuplicateRules.current()  # a singleton made on first read: not a write of the walk
         _county_a_extras()
         personas = _personas()
         county = _county("离石区")
