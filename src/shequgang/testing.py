@@ -151,3 +151,21 @@ def build_world() -> World:
         world.users[username] = user
     world.users["nobody"] = User.objects.create_user("nobody", password="x")
     return world
+
+
+def resident_at(username: str, household: Place, *, category: str = "road_damage") -> User:
+    """A resident account whose home is ``household``: the account has no role, and the
+    platform knows where it lives from a report it raised there (a damaged road, a
+    category of another 大类 than the tests' stairwell light)."""
+    from shequgang.cases.models import Category, Source
+    from shequgang.cases.services import case_create
+
+    user = User.objects.create_user(username, password="x")
+    case_create(
+        actor=user,
+        source=Source.RESIDENT,
+        category=Category.objects.get(code=category),
+        place=household,
+        title="门口道路破损",
+    )
+    return user

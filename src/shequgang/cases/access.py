@@ -2,7 +2,10 @@
 
 Staff see the cases inside their subtree (by the case's place path, or their grid), and
 every case they currently hold (a department sees what is dispatched to it). A resident
-sees the cases they raised. ``access_case`` gives the same 404 for missing and hidden."""
+sees the cases they raised. ``access_case`` gives the same 404 for missing and hidden.
+
+Following a case (``follow_scope_q``, ``access_case_to_follow``) is the narrower right of
+a neighbour: the public part of a non-private case where they could have raised it."""
 
 from __future__ import annotations
 
@@ -11,11 +14,13 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from shequgang.actors import UserLike
-from shequgang.cases.models import Case, Rung
+from shequgang.cases.models import Case, Rung, Source
 from shequgang.cases.routing import RUNG_ROLES
 from shequgang.errors import NotFound
 from shequgang.people.roles import ROLE_PERMS, Perm, Role
 from shequgang.people.scope import active_assignments, is_unrestricted
+from shequgang.places.models import Kind, Place
+from shequgang.places.paths import ancestor_paths
 
 _NOTHING = Q(pk__in=[])
 
@@ -110,3 +115,82 @@ def raiser_visible(
         return True
     rung = _supervisor_rung_over(user, place_path)
     return rung is not None and rung >= Rung.COMMUNITY
+
+
+# --- Following ("我也遇到了") ------------------------------------------------------------------
+
+# A resident's home is known from a role on their own household, building or compound
+# (中心户, 党小组长, 小区党支部书记) and from the places they gave when they raised a case
+# themselves; the neighbourhood they may follow cases in is its compound (or building, or
+# community, when there is no compound).
+_HOME_KINDS = (Kind.COMPOUND, Kind.BUILDING, Kind.UNIT, Kind.HOUSEHOLD)
+_NEIGHBOURHOOD_KINDS = (Kind.COMPOUND, Kind.BUILDING, Kind.COMMUNITY)
+# At most this many of a resident's own reports count towards their home (newest first).
+_HOME_REPORTS = 20
+
+
+def _neighbourhoods(paths: set[str]) -> set[str]:
+    """The compound (else building, else community) path around each place path."""
+    wanted = {a for p in paths for a in ancestor_paths(p)}
+    kinds = dict(
+        Place.objects.filter(path__in=wanted, kind__in=_NEIGHBOURHOOD_KINDS).values_list(
+            "path", "kind"
+        )
+    )
+    found: set[str] = set()
+    for path in paths:
+        chain = [a for a in ancestor_paths(path) if a in kinds]
+        for kind in _NEIGHBOURHOOD_KINDS:
+            match = [a for a in chain if kinds[a] == kind]
+            if match:
+                found.add(match[-1])
+                break
+    return found
+
+
+def follow_scope_q(user: UserLike) -> Q:
+    """The condition on Case for the cases ``user`` may follow and read as a follower:
+    the ones they could have raised at that place — in their staff scope (``case.raise``)
+    or in their own neighbourhood as a resident — and only of a category that is not
+    private (``Category.private``, on the leaf or its 大类). Their own reports too."""
+    if not user.is_authenticated:
+        return _NOTHING
+    if is_unrestricted(user):
+        return Q()
+    places = _NOTHING
+    homes: set[str] = set()
+    for a in active_assignments(user):
+        if Perm.CASE_RAISE in ROLE_PERMS[a.role]:
+            if a.grid_id is not None:
+                places |= Q(grid_id=a.grid_id)
+            elif a.place is not None:
+                places |= Q(place_path__descendant=a.place.path)
+        if a.place is not None and a.place.kind in _HOME_KINDS:
+            homes.add(a.place.path)
+    reported = (
+        Case.objects.filter(raiser_id=user.pk, source=Source.RESIDENT)
+        .order_by("-id")
+        .values_list("place_path", flat=True)[:_HOME_REPORTS]
+    )
+    homes.update(reported)
+    for path in sorted(_neighbourhoods(homes)):
+        places |= Q(place_path__descendant=path)
+    public = ~Q(category__private=True) & ~Q(category__parent__private=True)
+    return Q(raiser_id=user.pk) | (public & places)
+
+
+def followable_cases(user: UserLike) -> QuerySet[Case]:
+    return Case.objects.filter(follow_scope_q(user))
+
+
+def access_case_to_follow(user: UserLike, case_id: Any) -> Case:
+    """The case, if ``user`` may follow it (``follow_scope_q``); otherwise the same
+    NotFound whether it is missing, out of their neighbourhood or private."""
+    try:
+        pk = int(case_id)
+    except (TypeError, ValueError):
+        raise NotFound("事项") from None
+    case = followable_cases(user).select_related("category").filter(pk=pk).first()
+    if case is None:
+        raise NotFound("事项")
+    return case

@@ -26,9 +26,10 @@ class CategoryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "resolve_days",
         "needs_deliberation",
         "is_dispute",
+        "private",
         "active",
     ]
-    list_filter = ["parent", "start_rung", "is_dispute", "active"]
+    list_filter = ["parent", "start_rung", "is_dispute", "private", "active"]
     list_editable = ["start_rung", "ack_hours", "resolve_days", "active"]
     search_fields = ["name", "code"]
 

@@ -87,3 +87,15 @@ DEFAULT_CATEGORIES = [
         ],
     ),
 ]
+
+# The default categories marked private (``Category.private``, migration 0010): every
+# dispute (is_dispute above) and these, which tell of one household's circumstances.
+PRIVATE_CATEGORY_CODES = frozenset(
+    {
+        "neighbour",  # 邻里矛盾 (大类)
+        "family_dispute",
+        "wage_arrears",
+        "social_assistance",
+        "elderly_care",
+    }
+)

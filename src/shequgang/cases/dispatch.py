@@ -36,7 +36,7 @@ from shequgang.cases.dispatch_legs import (
     open_leg,
 )
 from shequgang.cases.dispatch_models import CaseVerification, LegOutcome, LegVia
-from shequgang.cases.followers import follower_ids
+from shequgang.cases.followers import notified_follower_ids
 from shequgang.cases.models import (
     OPEN_STATUSES,
     Case,
@@ -432,7 +432,7 @@ def case_verify(
         ids = [
             done.raiser_id,
             *Case.objects.filter(merged_into=done).values_list("raiser_id", flat=True),
-            *follower_ids(done),  # "me too" and merged reporters hear it like the raiser
+            *notified_follower_ids(done),  # "me too" and merged reporters hear it like the raiser
         ]
         notifications.notify(
             user_ids=ids,

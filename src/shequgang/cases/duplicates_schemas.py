@@ -14,7 +14,7 @@ from pydantic import Field
 
 from shequgang.actors import UserLike
 from shequgang.apikit.schemas import BodyId, SafeStr
-from shequgang.cases.access import scoped_cases
+from shequgang.cases.access import followable_cases, scoped_cases
 from shequgang.cases.duplicates import Suggestion, compound_names, similar_cases
 from shequgang.cases.followers import public_timeline
 from shequgang.cases.models import Case, CaseEvent, CaseFollower, Category, EventKind, Status
@@ -153,12 +153,20 @@ def suggestions_for(
     text: str = "",
     now: dt.datetime | None = None,
 ) -> list[SimilarCaseOut]:
-    """``similar_cases`` as ``user`` may see them: the number and distance only of cases
-    in their scope, and which ones they raised or already follow."""
+    """``similar_cases`` as ``user`` may see them: only the cases they may follow
+    (``follow_scope_q``: their neighbourhood or staff scope, no private category), the
+    number and distance only of cases in their scope, and which ones they raised or
+    already follow."""
     now = now or timezone.now()
     found = similar_cases(
         category=category, place=place, latitude=latitude, longitude=longitude, text=text, now=now
     )
+    allowed = set(
+        followable_cases(user)
+        .filter(pk__in=[s.case.pk for s in found])
+        .values_list("pk", flat=True)
+    )
+    found = [s for s in found if s.case.pk in allowed]
     ids = [s.case.pk for s in found]
     visible = set(scoped_cases(user).filter(pk__in=ids).values_list("pk", flat=True))
     followed = set(

@@ -8,12 +8,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from shequgang.actors import Actor
 from shequgang.cases import notifications
+from shequgang.cases.access import access_case_to_follow, follow_scope_q, followable_cases
 from shequgang.cases.duplicates import SUGGESTED_STATUSES
 from shequgang.cases.models import (
     Case,
@@ -50,6 +52,14 @@ def follower_ids(case: Case) -> list[int]:
     )
 
 
+def notified_follower_ids(case: Case) -> list[int]:
+    """The followers who still may follow ``case`` (``follow_scope_q``): the ones told of
+    its progress. A follower who moved away, lost the role that made it their
+    neighbourhood, or whose case's category became private hears nothing more of it."""
+    users = User.objects.filter(followed_cases__case=case).order_by("pk")
+    return [u.pk for u in users if followable_cases(u).filter(pk=case.pk).exists()]
+
+
 def is_follower(*, user_id: int | None, case_id: int) -> bool:
     return (
         user_id is not None
@@ -70,10 +80,13 @@ def case_follow(*, actor: Actor, case_id: int, now: dt.datetime | None = None) -
     transaction under the case's row lock. Idempotent: a second call, a concurrent one,
     or one by the raiser writes nothing and returns ``created=False`` — also once the
     case is no longer open. Raises NotFound (missing case), 401 ``unauthenticated``, 409
-    ``case_not_open`` (closed, resolved, merged … and not already followed)."""
+    ``case_not_open`` (closed, resolved, merged … and not already followed); NotFound
+    also for a case ``actor`` may not follow (``access_case_to_follow``: outside their
+    neighbourhood or staff scope, or of a private category), before anything is written."""
     if actor is None or not actor.is_authenticated:
         raise DomainError("unauthenticated", "请先登录", status=401)
-    case = Case.objects.select_for_update().filter(pk=case_id).first()
+    allowed = access_case_to_follow(actor, case_id)
+    case = Case.objects.select_for_update().filter(pk=allowed.pk).first()
     if case is None:
         raise NotFound("事项")
     if case.raiser_id == actor.pk or is_follower(user_id=actor.pk, case_id=case.pk):
@@ -130,7 +143,7 @@ def followers_absorb(*, merged: Case, into: Case, now: dt.datetime | None = None
         ignore_conflicts=True,
     )
     notifications.notify(
-        user_ids=old_followers,
+        user_ids=[uid for uid in notified_follower_ids(into) if uid in set(old_followers)],
         case=into,
         title=f"您关注的问题已并入事项 {into.number} 统一办理",
         body=into.title,
@@ -142,11 +155,13 @@ def followers_absorb(*, merged: Case, into: Case, now: dt.datetime | None = None
 
 
 def followed_cases(user: Actor) -> QuerySet[Case]:
-    """The cases ``user`` follows, newest join first."""
+    """The cases ``user`` follows and still may follow (``follow_scope_q``: a follower
+    who moved away, lost a role, or whose case's category became private reads nothing
+    more of it), newest join first."""
     if user is None or not user.is_authenticated:
         return Case.objects.none()
     return (
-        Case.objects.filter(followers__user_id=user.pk)
+        Case.objects.filter(follow_scope_q(user), followers__user_id=user.pk)
         .select_related("category")
         .order_by("-followers__created_at", "-id")
     )

@@ -111,6 +111,14 @@ class Category(models.Model):
     resolve_days = models.PositiveSmallIntegerField("办结时限(工作日)", default=5)
     needs_deliberation = models.BooleanField("需议事", default=False)
     is_dispute = models.BooleanField("矛盾纠纷", default=False)
+    # Cases of a private category concern one household (a quarrel, a family matter,
+    # someone's hardship): nobody but the raiser and the staff in scope may see them, so
+    # they are never suggested as likely duplicates and cannot be followed ("我也遇到了").
+    private = models.BooleanField(
+        "涉及隐私",
+        default=False,
+        help_text="纠纷、家庭矛盾、个人困难等：不在“可能重复的事项”中出现，其他居民不能关注",
+    )
     active = models.BooleanField("启用", default=True)
     sort = models.PositiveSmallIntegerField("排序", default=0)
 

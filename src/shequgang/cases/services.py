@@ -19,7 +19,7 @@ from shequgang.cases.access import supervisor_rung
 from shequgang.cases.deadlines import clocks_for, warn_time
 from shequgang.cases.dispatch_legs import leg_acknowledged, legs_follow
 from shequgang.cases.dispatch_models import LegOutcome, LegVia
-from shequgang.cases.followers import follower_ids, followers_absorb
+from shequgang.cases.followers import followers_absorb, notified_follower_ids
 from shequgang.cases.models import (
     Case,
     CaseEvent,
@@ -110,7 +110,7 @@ def _notify_raisers(case: Case, title: str) -> None:
     ids = [
         case.raiser_id,
         *Case.objects.filter(merged_into=case).values_list("raiser_id", flat=True),
-        *follower_ids(case),
+        *notified_follower_ids(case),
     ]
     notifications.notify(user_ids=ids, case=case, title=f"{title}：{case.number}", body=case.title)
 

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shequgang.cases import dispatch, services
 from shequgang.cases.access import access_case, access_case_by_number, may_see_raiser, scoped_cases
-from shequgang.cases.followers import is_follower
+from shequgang.cases.followers import followed_cases
 from shequgang.cases.forms import (
     ACTION_FORMS,
     ActionForm,
@@ -280,7 +280,7 @@ def _detail_context(
 def case_detail(request: HtmxRequest, case_id: int) -> HttpResponse:
     user = _user(request)
     if (
-        is_follower(user_id=user.pk, case_id=case_id)
+        followed_cases(user).filter(pk=case_id).exists()
         and not scoped_cases(user).filter(pk=case_id).exists()
     ):
         return redirect("duplicates:followed", case_id)  # a follower's view: no names

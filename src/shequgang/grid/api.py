@@ -36,7 +36,7 @@ from shequgang.grid.schemas import (
     TrackOut,
 )
 from shequgang.grid.selectors import grid_queue
-from shequgang.places.models import Grid, Place
+from shequgang.places.models import Place
 
 router = Router(tags=["网格巡查"])
 integrations_router = Router(tags=["外部接入"])
@@ -67,8 +67,11 @@ def patrol_start(request: HttpRequest, payload: PatrolStartIn) -> Status[PatrolO
     def write() -> tuple[int, Any]:
         grid = None
         if payload.grid is not None:
-            grid = Grid.objects.filter(pk=payload.grid).first()
-            if grid is None:
+            # Only among the caller's own grids: someone else's grid and a missing one
+            # answer alike (the service's 403 for a non-worker comes first for both).
+            mine = patrols.worker_grids(user)
+            grid = next((g for g in mine if g.pk == payload.grid), None)
+            if grid is None and mine:
                 raise NotFound("网格")
         patrol = patrols.patrol_start(actor=user, grid=grid)
         return 201, PatrolOut.build(patrol).model_dump(mode="json")

@@ -10,7 +10,9 @@ What the public sees. GET responses never carry the submitter's name, phone or e
 A case filed for a unit or household is shown at its building (address, address_id),
 so a public feed does not point at anyone's door, and its coordinates are rounded to three
 decimals (about 100 m). Disputes between neighbours (categories marked ``is_dispute``) are
-listed without their description or notes.
+listed without their description or notes; cases of a private category
+(``Category.private``: family matters, hardship, and by default every dispute) are not
+listed at all.
 
 Which cases are published. Only those raised through a public door: Open311 itself, a
 resident's own report, a grid patrol and a camera alert. Cases taken down by staff on
@@ -184,7 +186,11 @@ def public_cases(jurisdiction: Place | None) -> QuerySet[Case]:
         "merged_into",
         "open311_request",
     )
-    cases = cases.filter(source__in=PUBLIC_SOURCES)
+    # A private category (a family quarrel, someone's hardship: ``Category.private``) is
+    # never published, not even without its text: its place alone tells on a household.
+    cases = cases.filter(source__in=PUBLIC_SOURCES).exclude(
+        Q(category__private=True) | Q(category__parent__private=True)
+    )
     if jurisdiction is not None:
         cases = cases.filter(place_path__descendant=jurisdiction.path)
     return cases

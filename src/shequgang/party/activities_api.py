@@ -34,6 +34,8 @@ from shequgang.party.appraisals import (
     unit_record,
 )
 from shequgang.party.models import Branch, Unit
+from shequgang.people.roles import Perm
+from shequgang.people.scope import access_place
 from shequgang.places.models import Kind, Place
 
 router = Router(tags=["双服务·双评价"])
@@ -425,7 +427,11 @@ def rate(request: HttpRequest, activity_id: PathId, payload: RatingIn) -> Status
 )
 def appraise(request: HttpRequest, payload: AppraisalIn) -> Status[AppraisalOut]:
     user = request_user(request)
-    community = _community(payload.community)
+    # Only a community the caller rates for (party.manage): another county's and a missing
+    # one answer the same 404.
+    community = access_place(user, payload.community, Perm.PARTY_MANAGE)
+    if community.kind != Kind.COMMUNITY:
+        raise NotFound("社区")
     must_appraise(user, community)
     member = (
         appraisal_candidates(community).filter(pk=payload.member).first()

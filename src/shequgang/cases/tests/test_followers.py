@@ -5,7 +5,6 @@ surviving case and hears its outcome)."""
 import threading
 
 import pytest
-from django.contrib.auth.models import User
 from django.db import connection
 
 from shequgang.cases import services as s
@@ -13,16 +12,17 @@ from shequgang.cases.followers import case_follow, follower_ids
 from shequgang.cases.models import CaseEvent, CaseFollower, EventKind, Notification, Status
 from shequgang.cases.notifications import deliver_due
 from shequgang.errors import DomainError, NotFound
+from shequgang.testing import resident_at
 
 
 @pytest.fixture
-def neighbour(db):
-    return User.objects.create_user("neighbour", password="x")
+def neighbour(world):
+    return resident_at("neighbour", world.household_a2)  # a neighbour in the same compound
 
 
 @pytest.fixture
-def another(db):
-    return User.objects.create_user("another", password="x")
+def another(world):
+    return resident_at("another", world.household_a2)  # a neighbour in the same compound
 
 
 def titles(user):

@@ -9,7 +9,7 @@ import json
 import pytest
 from django.utils import timezone
 
-from shequgang.cases.models import Case
+from shequgang.cases.models import Case, Category
 from shequgang.cases.services import case_acknowledge, case_merge, case_resolve
 
 from .conftest import BASE, at, rows, xml_root
@@ -234,7 +234,16 @@ def test_jurisdiction_narrows_reads(web, world, raise_case):
     assert other.status_code == 404
 
 
+def test_a_private_category_is_never_published(web, world, raise_case):
+    case = raise_case("family_dispute", place=world.household_a1, description="家里吵架")
+    assert web.get(f"{BASE}/requests/{case.number}.json").status_code == 404
+    assert case.number not in web.get(f"{BASE}/requests.json").content.decode()
+
+
 def test_a_dispute_is_listed_without_its_description(web, world, raise_case):
+    # An admin made this dispute category public (by default every dispute is private).
+    Category.objects.filter(code="neighbour_dispute").update(private=False)
+    Category.objects.filter(code="neighbour").update(private=False)
     case = raise_case(
         "neighbour_dispute", place=world.household_a1, description="隔壁王五家天天吵架"
     )

@@ -271,8 +271,9 @@ def test_appraisal_api(world: World, member_setup: tuple[Member, User, Unit]) ->
     }
     assert secretary.post("/party/appraisals", body).status_code == 201
     assert secretary.post("/party/appraisals", {**body, "grade": "good"}).status_code == 200
+    # Another county's community answers like a missing one (issue #13).
     r = api_client(world.users["secretary_b"]).post("/party/appraisals", body)
-    assert r.status_code == 403 and r.json()["code"] == "forbidden"
+    assert r.status_code == 404 and r.json()["code"] == "not_found"
     assert secretary.post("/party/appraisals", {**body, "member": 999999}).status_code == 404
     assert Appraisal.objects.get().grade == "good"
 

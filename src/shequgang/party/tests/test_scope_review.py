@@ -49,13 +49,13 @@ def test_appraising_another_countys_member_is_the_same_404_and_names_nobody(
 def test_appraisal_refuses_who_may_not_rate_before_looking_at_the_member(
     world: World, member_b: Member
 ) -> None:
-    # secretary_b may not rate for community_a: the answer is the same whether the
-    # member exists or not, so the endpoint is no probe for member ids.
+    # secretary_b may not rate for community_a: the answer is the same 404 whether the
+    # member exists or not (and as for a missing community), so the endpoint is no probe.
     body = {"year": 2025, "community": world.community_a.pk, "grade": "good"}
     client = api_client(world.users["secretary_b"], "token")
     missing = client.post("/party/appraisals", {**body, "member": 999999})
     other = client.post("/party/appraisals", {**body, "member": member_b.pk})
-    assert missing.status_code == other.status_code == 403
+    assert missing.status_code == other.status_code == 404
     assert missing.json() == other.json()
 
 
