@@ -4,7 +4,7 @@ entry commits or rolls back with the write it describes, chained to the entry be
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -27,7 +27,10 @@ def audit_record(
     changes: Mapping[str, Any] | None = None,
 ) -> AuditEntry:
     """Append one audit entry, chained to the newest one. ``changes`` maps a field to
-    ``[before, after]``. Joins the caller's transaction (or opens one); on PostgreSQL
+    ``[before, after]``. The log is never rewritten, so it must not keep a person's name
+    after their record is anonymised (PIPL Art. 47): a model whose text names a person
+    says how it is written here (``audit_label()``) and which of its fields are masked
+    (``AUDIT_MASKED_FIELDS``, field → masking function). Joins the caller's transaction (or opens one); on PostgreSQL
     the chain's advisory lock is then held until that transaction ends, so concurrent
     writers append one at a time, in commit order."""
     if obj is not None:
@@ -39,8 +42,8 @@ def audit_record(
         action=action,
         object_type=object_type,
         object_id=object_id,
-        object_repr=str(obj)[:200] if obj is not None else "",
-        changes=_jsonable(changes or {}),
+        object_repr=_label(obj)[:200] if obj is not None else "",
+        changes=_jsonable(_masked(obj, changes or {})),
         ip=_IP_FIELD.get_prep_value(current_ip.get()) or None,
     )
     with transaction.atomic(savepoint=False):
@@ -61,6 +64,26 @@ def audit_record(
 
 
 _IP_FIELD = AuditEntry._meta.get_field("ip")
+
+
+def _label(obj: models.Model) -> str:
+    label: Callable[[], str] | None = getattr(obj, "audit_label", None)
+    return label() if label is not None else str(obj)
+
+
+def _masked(obj: models.Model | None, changes: Mapping[str, Any]) -> Mapping[str, Any]:
+    maskers: Mapping[str, Callable[[str], str]] = getattr(obj, "AUDIT_MASKED_FIELDS", {})
+    if not maskers:
+        return changes
+
+    def mask(field: str, value: Any) -> Any:
+        if isinstance(value, str) and value:
+            return maskers[field](value)
+        if isinstance(value, list | tuple):
+            return [mask(field, v) for v in value]
+        return value
+
+    return {k: mask(k, v) if k in maskers else v for k, v in changes.items()}
 
 
 def diff_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:

@@ -42,6 +42,7 @@ from shequgang.cases.deliberation_workflow import deliberation_lock, deliberatio
 from shequgang.cases.models import CaseEvent, EventKind, Rung, Status
 from shequgang.cases.routing import RUNG_KIND
 from shequgang.errors import Conflict, DomainError, Forbidden, NotFound
+from shequgang.people.masking import mask_name
 from shequgang.places.models import Kind, Place
 
 MAX_CASES = 50
@@ -326,7 +327,7 @@ def deliberation_sign_in(
         actor=user,
         action="deliberation.sign_in",
         obj=d,
-        changes={"attendee": [None, attendee.pk], "name": [None, attendee.name]},
+        changes={"attendee": [None, attendee.pk], "name": [None, mask_name(attendee.name)]},
     )
     return attendee
 

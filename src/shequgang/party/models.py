@@ -29,6 +29,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from shequgang.people.masking import mask_name
 from shequgang.places.models import Place
 
 
@@ -323,8 +324,14 @@ class Member(models.Model):
         ]
         indexes = [models.Index(fields=["community", "status"])]
 
+    # The audit log keeps a member's name masked (audit.services.audit_record).
+    AUDIT_MASKED_FIELDS = {"name": mask_name}
+
     def __str__(self) -> str:
         return self.name
+
+    def audit_label(self) -> str:
+        return mask_name(self.name)
 
 
 class CentralHousehold(models.Model):
@@ -358,6 +365,9 @@ class CentralHousehold(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member.name}（{self.household.name}）"
+
+    def audit_label(self) -> str:
+        return f"{self.member.audit_label()}（{self.household.name}）"
 
 
 class CentralHouseholdLink(models.Model):
@@ -496,6 +506,9 @@ class MemberReport(models.Model):
     def __str__(self) -> str:
         return f"{self.member} → {self.community}"
 
+    def audit_label(self) -> str:
+        return f"{self.member.audit_label()} → {self.community}"
+
     @property
     def is_active(self) -> bool:
         return self.ended_at is None
@@ -565,6 +578,12 @@ class Responsibility(models.Model):
     def __str__(self) -> str:
         return f"{self.unit or self.member} 包联 {self.place}"
 
+    def audit_label(self) -> str:
+        who = (
+            self.unit if self.unit is not None else self.member.audit_label() if self.member else ""
+        )
+        return f"{who} 包联 {self.place}"
+
 
 class CommitteeBody(models.TextChoices):
     OWNERS_COMMITTEE = "owners_committee", "业主委员会"
@@ -620,8 +639,13 @@ class CommitteeSeat(models.Model):
         ordering = ["place", "body", "role", "id"]
         indexes = [models.Index(fields=["party_post", "ended_on"])]
 
+    AUDIT_MASKED_FIELDS = {"name": mask_name}
+
     def __str__(self) -> str:
         return f"{self.get_body_display()}{self.get_role_display()} {self.name}"
+
+    def audit_label(self) -> str:
+        return f"{self.get_body_display()}{self.get_role_display()} {mask_name(self.name)}"
 
     @property
     def is_cross_appointed(self) -> bool:

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import models
 
 from shequgang.audit.appendonly import AppendOnlyModel
+from shequgang.people.masking import mask_name
 from shequgang.places.models import Place
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -238,8 +239,14 @@ class Application(models.Model):
             models.Index(fields=["program", "id_number_index"]),
         ]
 
+    # The audit log keeps an applicant's name masked (audit.services.audit_record).
+    AUDIT_MASKED_FIELDS = {"name": mask_name}
+
     def __str__(self) -> str:
         return f"{self.reference} {self.name}"
+
+    def audit_label(self) -> str:
+        return f"{self.reference} {mask_name(self.name)}"
 
 
 class EventKind(models.TextChoices):

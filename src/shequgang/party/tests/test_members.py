@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from shequgang.audit.models import AuditEntry
 from shequgang.errors import Conflict, DomainError, NotFound
 from shequgang.party.models import Member
 from shequgang.party.services import MemberChange, MemberInput, member_register, member_update
@@ -168,3 +169,17 @@ def test_concurrent_registrations_of_one_person_make_one_member() -> None:
         t.join()
     assert sorted(results) == ["duplicate_member"] * (len(variants) - 1) + ["ok"]
     assert Member.objects.filter(name="并发登记").count() == 1
+
+
+def test_the_audit_log_keeps_a_members_name_masked(world: World) -> None:
+    # given a member registered as 王建国, then renamed 王建华
+    member = register(world, name="王建国")
+    member_update(actor=world.admin, member=member, change=MemberChange(name="王建华"))
+    # then no audit row about them carries the full name, before or after
+    rows = AuditEntry.objects.filter(object_type="party.member", object_id=str(member.pk))
+    assert {r.action for r in rows} >= {"party.member.register", "party.member.update"}
+    for row in rows:
+        assert row.object_repr == "王**"
+        assert "建国" not in str(row.changes) and "建华" not in str(row.changes)
+    update = rows.get(action="party.member.update")
+    assert update.changes["name"] == ["王**", "王**"]

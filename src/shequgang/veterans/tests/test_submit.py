@@ -153,3 +153,13 @@ def test_no_plaintext_personal_data_in_the_raw_tables(program, world):
     assert app.id_number_index == id_number_index(data.id_number)
     assert app.id_number_masked == data.id_number[:4] + "*" * 10 + data.id_number[-4:]
     assert app.phone_masked == "139****5678"
+
+
+def test_the_audit_log_keeps_the_applicants_name_masked(program):
+    # given an application by 李卫东
+    app = submit(program, applicant(name="李卫东")).application
+    # then its audit row names the application by reference and masked name only
+    entry = AuditEntry.objects.get(action="veterans.application_submit", object_id=str(app.pk))
+    assert entry.object_repr == f"{app.reference} 李**"
+    assert entry.changes["name"] == [None, "李**"]
+    assert "卫东" not in str(entry.changes)
