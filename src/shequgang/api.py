@@ -51,6 +51,7 @@ def _mount() -> None:
     api.add_router("/", "shequgang.cases.duplicates_api.router")  # similar, me too
     api.add_router("/dashboard", "shequgang.dashboard.api.router")
     api.add_router("/", "shequgang.privacy.api.router")  # residents/{id}/subject-export …
+    api.add_router("/auth", "shequgang.apikit.reauth.router")  # confirm-password
     # Keep last: a JSON 404 for any path the routers above do not know.
     api.add_router("/", "shequgang.apikit.fallback.router")
 

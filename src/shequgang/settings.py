@@ -3,6 +3,7 @@ helper that fails loudly on a bad value (an ``ImproperlyConfigured`` at start-up
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 from typing import Any
@@ -58,11 +59,33 @@ TESTING = env_bool("SHEQUGANG_TESTING", default="PYTEST_VERSION" in os.environ)
 DEBUG = env_bool("DEBUG", default=False)
 _RELAXED = DEMO_MODE or DEBUG or TESTING
 
+DEMO_SECRET_KEY = "insecure-demo-key-do-not-use-in-production-0123456789abcdef"
+
+
+def secret_key_weakness(key: str) -> str | None:
+    """Why ``key`` is too weak to sign production sessions, or None. Django's own deploy
+    check rules (security.W009), plus the published demo key; enforced at start-up."""
+    if key == DEMO_SECRET_KEY:
+        return "is the published demo key"
+    if key.startswith("django-insecure-"):
+        return "starts with 'django-insecure-' (a startproject placeholder)"
+    if len(key) < 50:
+        return f"has {len(key)} characters, fewer than 50"
+    if len(set(key)) < 5:
+        return "has fewer than 5 distinct characters"
+    return None
+
+
 _secret = env_str("SECRET_KEY")
 if _secret is None:
     if not _RELAXED:
         raise ImproperlyConfigured("SECRET_KEY is required outside demo/dev mode")
-    _secret = "insecure-demo-key-do-not-use-in-production-0123456789abcdef"
+    _secret = DEMO_SECRET_KEY
+elif not _RELAXED and (_weakness := secret_key_weakness(_secret)) is not None:
+    raise ImproperlyConfigured(
+        f"SECRET_KEY {_weakness}; generate one with "
+        "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`"
+    )
 SECRET_KEY: str = _secret
 
 
@@ -348,3 +371,61 @@ RATE_LIMITS = {
 # Database triggers refusing UPDATE/DELETE of audit rows, installed after every migrate.
 # Off in the test suite, which empties tables between transactional tests.
 AUDIT_GUARD = env_bool("SHEQUGANG_AUDIT_GUARD", default=not TESTING)
+
+# --- Login lockout, sessions, re-authentication, HTTPS (#13) -----------------------------
+# django-axes counts failed password checks per (username, client address); `accounts`
+# comes after `axes` so its receivers see axes' verdict on the same attempt.
+INSTALLED_APPS += ["axes", "shequgang.accounts"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out pair before any check
+    "shequgang.demo.backends.DemoPasswordRefusal",  # the published password, outside demo
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS.append({"NAME": "shequgang.demo.backends.NotTheDemoPassword"})
+# Sessions expire after this much inactivity (and the cookie with them).
+SESSION_IDLE_MINUTES = env_int("SHEQUGANG_SESSION_IDLE_MINUTES", 8 * 60, minimum=5)
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+_auth = MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware")
+MIDDLEWARE.insert(_auth + 1, "shequgang.accounts.sessions.IdleSessionMiddleware")
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # axes wants to be last
+AXES_FAILURE_LIMIT = env_int("SHEQUGANG_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("SHEQUGANG_LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The lockout runs its 15 minutes from the failure that caused it (so the page can say
+# when to come back); attempts while locked are refused and audited, not counted.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+# The peer address only, as the audit log records it: a client-sent X-Forwarded-For
+# must not buy a fresh counter (the reverse proxy sets REMOTE_ADDR via gunicorn).
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+AXES_LOCKOUT_CALLABLE = "shequgang.accounts.lockout.lockout_response"
+# Whom a locked-out user calls; shown on the lockout page.
+LOCKOUT_CONTACT = (
+    env_str("SHEQUGANG_LOCKOUT_CONTACT", "所在社区的服务台（社区党群服务中心）") or ""
+)
+# A reveal of full personal data needs the password typed again within this many minutes.
+REAUTH_MINUTES = env_int("SHEQUGANG_REAUTH_MINUTES", 15, minimum=1)
+
+# HTTPS: HSTS and the redirect apply to requests Django sees as secure; behind a reverse
+# proxy that terminates TLS, set SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO (and make
+# the proxy overwrite that header).
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not _RELAXED)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if _RELAXED else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+if not SECURE_HSTS_PRELOAD:
+    # Preloading is a domain-wide commitment browsers keep for months; the operator opts
+    # in with SECURE_HSTS_PRELOAD=1 once every subdomain speaks HTTPS.
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+_proxy_header = env_str("SECURE_PROXY_SSL_HEADER")
+if _proxy_header is not None:
+    if not _proxy_header.startswith("HTTP_"):
+        raise ImproperlyConfigured(
+            f"SECURE_PROXY_SSL_HEADER must name a request.META key such as "
+            f"HTTP_X_FORWARDED_PROTO, got {_proxy_header!r}"
+        )
+    SECURE_PROXY_SSL_HEADER = (_proxy_header, "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"

@@ -37,6 +37,7 @@ ERRORS: dict[int, type[ErrorOut]] = {
     404: ErrorOut,
     409: ErrorOut,
     422: ValidationErrorOut,
+    429: ErrorOut,
 }
 
 

@@ -16,6 +16,7 @@ from ninja.params import functions as param_functions
 from shequgang.apikit.auth import authenticated_by_token, request_user
 from shequgang.apikit.idempotency import HEADER, MAX_KEY_LENGTH, run_idempotent
 from shequgang.apikit.pagination import page_of
+from shequgang.apikit.reauth import require_reveal_reauth
 from shequgang.apikit.schemas import PathId, errors
 from shequgang.errors import Forbidden, NotFound
 from shequgang.people.models import ApiToken, ResidentStatus
@@ -212,9 +213,12 @@ def resident_reveal(
 ) -> RevealOut:
     """The full ID number, phone or registered address, for callers granted full view
     on the resident's household. Each view writes an audit row; the response is never
-    cached."""
+    cached. Needs a browser session whose user typed the password again within the
+    last minutes (``POST /auth/confirm-password``; 403 ``reauth_required`` otherwise);
+    bearer tokens cannot reveal (403)."""
     user = request_user(request)
     resident = access_resident(user, resident_id)
+    require_reveal_reauth(request)
     reveal = _REVEAL[payload.field]
     value = reveal(actor=user, resident=resident)
     response["Cache-Control"] = "no-store"

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from shequgang.accounts.reauth import reauth_confirm, reauth_fresh
 from shequgang.actors import Actor, UserLike
 from shequgang.errors import DomainError, Forbidden, NotFound
 from shequgang.people import services
@@ -52,6 +53,8 @@ class PiiField:
     label: str
     masked: str
     value: str | None = None  # the full value, only in a reveal response
+    # Not None: ask for the password again first (with this error, "" for none).
+    reauth_error: str | None = None
 
 
 def _resident_or_404(user: UserLike, resident_id: int, perm: Perm = Perm.RESIDENT_VIEW) -> Resident:
@@ -74,7 +77,14 @@ def _age(birth: dt.date | None, today: dt.date) -> int | None:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
-def _detail_context(user: UserLike, resident: Resident, revealed: dict[str, str]) -> dict[str, Any]:
+def _detail_context(
+    user: UserLike,
+    resident: Resident,
+    revealed: dict[str, str],
+    reauth: tuple[str, str] | None = None,
+) -> dict[str, Any]:
+    """``reauth`` = (field, error) puts the password prompt in place of that field."""
+    asked, error = reauth or ("", "")
     return {
         "resident": resident,
         "household_name": resident.household.full_name(),
@@ -83,7 +93,13 @@ def _detail_context(user: UserLike, resident: Resident, revealed: dict[str, str]
         # would give the full number away.
         "age": _age(resident.birth_date, timezone.localdate()),
         "pii": [
-            PiiField(name, label, getattr(resident, f"{name}_masked"), revealed.get(name))
+            PiiField(
+                name,
+                label,
+                getattr(resident, f"{name}_masked"),
+                revealed.get(name),
+                error if name == asked else None,
+            )
             for name, label in _PII_LABELS.items()
         ],
         "may_reveal": may_view_full_pii(user, resident.household),
@@ -150,10 +166,18 @@ def resident_detail(request: HtmxRequest, resident_id: int) -> HttpResponse:
 def resident_reveal(request: HtmxRequest, resident_id: int, field: str) -> HttpResponse:
     """One personal field in full, through the audited reveal service. POST only (it
     writes an audit row), never cached. htmx swaps in the field; without JavaScript the
-    detail page comes back with that field shown."""
+    detail page comes back with that field shown. Unless the user typed the password
+    within ``REAUTH_MINUTES``, the answer is a password prompt in place of the field,
+    which posts back here with ``password`` (a wrong one counts towards the lockout;
+    once locked, the lockout message comes instead)."""
     if field not in _REVEAL:
         raise Http404("没有这一项")
     resident = _resident_or_404(request.user, resident_id)
+    if not reauth_fresh(request):
+        password = request.POST.get("password", "")
+        if not reauth_confirm(request, password=password):
+            error = "密码不正确，请重新输入" if password else ""
+            return _reauth_prompt(request, resident, field, error)
     actor: Actor = request.user
     try:
         value = _REVEAL[field](actor=actor, resident=resident)
@@ -170,6 +194,26 @@ def resident_reveal(request: HtmxRequest, resident_id: int, field: str) -> HttpR
         request,
         "people/resident_detail.html",
         _detail_context(request.user, resident, {field: value}),
+    )
+
+
+def _reauth_prompt(
+    request: HtmxRequest, resident: Resident, field: str, error: str
+) -> HttpResponse:
+    if wants_partial(request):
+        masked = getattr(resident, f"{field}_masked")
+        return render(
+            request,
+            "people/_pii_field.html",
+            {
+                "f": PiiField(field, _PII_LABELS[field], masked, reauth_error=error),
+                "resident": resident,
+            },
+        )
+    return render(
+        request,
+        "people/resident_detail.html",
+        _detail_context(request.user, resident, {}, reauth=(field, error)),
     )
 
 
