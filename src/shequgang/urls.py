@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from shequgang.accounts.views import admin_password_change
 from shequgang.api import api
 from shequgang.web import views as web_views
 
@@ -11,6 +12,8 @@ admin.site.site_title = "社区港"
 urlpatterns = [
     path("healthz", web_views.healthz, name="healthz"),
     path("api/v1/", api.urls),
+    # Before the admin's own: the old password is counted towards the login lockout.
+    path("admin/password_change/", admin_password_change, name="admin_password_change"),
     path("admin/", admin.site.urls),
     path("open311/v2/", include("shequgang.open311.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

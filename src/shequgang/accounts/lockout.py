@@ -116,6 +116,7 @@ def lockout_response(
         response = JsonResponse(
             {"code": "locked_out", "message": message, "retry_after": retry_after},
             status=429,
+            json_dumps_params={"ensure_ascii": False},
         )
     elif getattr(request, "htmx", False):
         response = render(request, "accounts/_locked_out.html", {"message": message})

@@ -1,8 +1,10 @@
-"""Writes on login state: lifting a lockout (the admin's "unlock" action)."""
+"""Writes on login state: lifting a lockout (the admin's "unlock" action), changing a
+password."""
 
 from __future__ import annotations
 
 from axes.models import AccessAttempt
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import QuerySet
 
@@ -31,3 +33,14 @@ def login_unlock(*, actor: Actor, attempts: QuerySet[AccessAttempt]) -> int:
             changes={"username": [None, username], "address": [None, ip]},
         )
     return len(pairs)
+
+
+PASSWORD_CHANGED = "user.password_change"
+
+
+@transaction.atomic
+def password_change(*, actor: Actor, user: User, password: str) -> None:
+    """Set ``user``'s password (already validated by the form) and audit the change."""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit_record(actor=actor, action=PASSWORD_CHANGED, obj=user)
