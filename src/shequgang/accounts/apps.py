@@ -8,4 +8,4 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         # Listed after "axes" in INSTALLED_APPS, so these receivers run after axes has
         # counted the same failed attempt.
-        from shequgang.accounts import lockout  # noqa: F401
+        from shequgang.accounts import lockout, sessions  # noqa: F401

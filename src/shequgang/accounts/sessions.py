@@ -8,14 +8,24 @@ recorded request is older than the idle span, whatever the row's expiry says."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY, logout
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 SEEN = "_seen"  # POSIX seconds of the last request that refreshed the session
 _TOUCH_SECONDS = 60
+
+
+@receiver(user_logged_in, dispatch_uid="shequgang.accounts.session_seen_at_login")
+def stamp_login(sender: Any, request: HttpRequest | None, **kwargs: Any) -> None:
+    """A fresh login is the session's first sign of life (saved with the login)."""
+    if request is not None and hasattr(request, "session"):
+        request.session[SEEN] = int(timezone.now().timestamp())
 
 
 class IdleSessionMiddleware:

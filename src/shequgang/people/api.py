@@ -42,6 +42,7 @@ from shequgang.people.services import (
     api_token_revoke,
     resident_create,
     resident_reveal_address,
+    resident_reveal_check,
     resident_reveal_id_number,
     resident_reveal_phone,
     resident_update,
@@ -218,6 +219,7 @@ def resident_reveal(
     bearer tokens cannot reveal (403)."""
     user = request_user(request)
     resident = access_resident(user, resident_id)
+    resident_reveal_check(actor=user, resident=resident)
     require_reveal_reauth(request)
     reveal = _REVEAL[payload.field]
     value = reveal(actor=user, resident=resident)

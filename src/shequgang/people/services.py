@@ -288,9 +288,16 @@ def resident_update(*, actor: Actor, resident: Resident, data: ResidentInput) ->
     return resident
 
 
-def _reveal(actor: Actor, resident: Resident, field: str, cipher: str) -> str:
+def resident_reveal_check(*, actor: Actor, resident: Resident) -> None:
+    """Raise ``Forbidden`` unless ``actor`` may see ``resident``'s personal data in full.
+    Every ``*_reveal`` checks it first; pages and endpoints call it before asking for the
+    password again, so nobody types a password to be refused."""
     if actor is None or not may_view_full_pii(actor, resident.household):
         raise Forbidden("无权查看完整个人信息")
+
+
+def _reveal(actor: Actor, resident: Resident, field: str, cipher: str) -> str:
+    resident_reveal_check(actor=actor, resident=resident)
     if not cipher:
         return ""
     value = pii.decrypt(cipher)

@@ -173,12 +173,16 @@ def resident_reveal(request: HtmxRequest, resident_id: int, field: str) -> HttpR
     if field not in _REVEAL:
         raise Http404("没有这一项")
     resident = _resident_or_404(request.user, resident_id)
+    actor: Actor = request.user
+    try:
+        services.resident_reveal_check(actor=actor, resident=resident)
+    except Forbidden as exc:
+        raise PermissionDenied(exc.message) from None
     if not reauth_fresh(request):
         password = request.POST.get("password", "")
         if not reauth_confirm(request, password=password):
             error = "密码不正确，请重新输入" if password else ""
             return _reauth_prompt(request, resident, field, error)
-    actor: Actor = request.user
     try:
         value = _REVEAL[field](actor=actor, resident=resident)
     except Forbidden as exc:

@@ -33,6 +33,11 @@ ENDPOINTS = {
 }  # fmt: skip
 
 
+def confirm_password(api):
+    """The password typed again, as the reveal endpoint asks of a session."""
+    assert api.post("/auth/confirm-password", {"password": "x"}).status_code == 200
+
+
 def _call(api, method, path, body):
     return api.get(path) if method == "get" else getattr(api, method)(path, body)
 
@@ -54,6 +59,8 @@ def _plaintexts(world):
 def test_role_matrix(world, endpoint, persona, via):
     build, allowed = ENDPOINTS[endpoint]
     api = api_client(world.users[persona], via)
+    if endpoint == "reveal" and via == "session":
+        confirm_password(api)
     secrets = _plaintexts(world)
     for key, resident in world.residents.items():
         # given a resident of grid A1, of grid A2 or of county B
@@ -62,6 +69,8 @@ def test_role_matrix(world, endpoint, persona, via):
         response = _call(api, method, path, body)
         # then only residents in its own part of the tree answer
         expected = allowed[persona] if key in VISIBLE_TO[persona] else 404
+        if endpoint == "reveal" and via == "token" and expected == 200:
+            expected = 403  # tokens cannot reveal (apikit/reauth.py)
         assert response.status_code == expected, (key, response.json())
         if expected >= 400:
             assert response.json()["code"] == {403: "forbidden", 404: "not_found"}[expected]
@@ -291,9 +300,8 @@ def test_change_resident(world):
     assert response.status_code == 422
 
 
-@pytest.mark.parametrize("via", VIAS)
 @pytest.mark.parametrize("field", ["id_number", "phone", "address"])
-def test_reveal_gives_the_full_value_once_audited(world, via, field):
+def test_reveal_gives_the_full_value_once_audited(world, field):
     a1 = world.residents["a1"]
     resident_update(
         actor=world.admin,
@@ -306,7 +314,8 @@ def test_reveal_gives_the_full_value_once_audited(world, via, field):
         "phone": "13800000001",
         "address": "山西省吕梁市离石区滨河北路1号",
     }[field]
-    api = api_client(world.users["secretary_a"], via)
+    api = api_client(world.users["secretary_a"], "session")
+    confirm_password(api)
     audits = AuditEntry.objects.count()
 
     response = api.post(f"/residents/{a1.pk}/reveal", {"field": field})
@@ -326,6 +335,8 @@ def test_reveal_gives_the_full_value_once_audited(world, via, field):
 @pytest.mark.parametrize("via", VIAS)
 def test_reveal_without_the_grant_is_forbidden_and_not_logged(world, via):
     api = api_client(world.users["worker_a"], via)
+    if via == "session":
+        confirm_password(api)
     audits = AuditEntry.objects.count()
 
     response = api.post(f"/residents/{world.residents['a1'].pk}/reveal", {"field": "id_number"})

@@ -186,8 +186,12 @@ def test_secretary_reveals_one_field_and_it_is_audited_once(client, world):
     a1 = world.residents["a1"]
     page = client.get(detail_url(a1)).content.decode()
     assert "查看完整信息" in page and reveal_url(a1) in page
-    # When they reveal the ID number through htmx
-    response = client.post(reveal_url(a1), HTTP_HX_REQUEST="true")
+    # When they ask for the ID number through htmx, the password is asked again first
+    prompt = client.post(reveal_url(a1), HTTP_HX_REQUEST="true").content.decode()
+    assert 'type="password"' in prompt and full_id(a1) not in prompt
+    assert reveals(a1) == 0
+    # and once they type it
+    response = client.post(reveal_url(a1), {"password": "x"}, HTTP_HX_REQUEST="true")
     # Then only that field comes back in full, uncached, and one audit row is written
     html = response.content.decode()
     assert response.status_code == 200
@@ -203,7 +207,8 @@ def test_secretary_reveals_one_field_and_it_is_audited_once(client, world):
 def test_reveal_phone_and_address(client, world):
     client.force_login(world.users["secretary_a"])
     a2 = world.residents["a2"]
-    assert "13800000002" in client.post(reveal_url(a2, "phone")).content.decode()
+    reveal = client.post(reveal_url(a2, "phone"), {"password": "x"})
+    assert "13800000002" in reveal.content.decode()
     assert reveals(a2, "phone") == 1
     # No registered address: nothing to reveal, so no button on the page
     assert reveal_url(a2, "address") not in client.get(detail_url(a2)).content.decode()
@@ -212,7 +217,7 @@ def test_reveal_phone_and_address(client, world):
 def test_reveal_without_javascript_returns_the_detail_page_with_that_field(client, world):
     client.force_login(world.users["city_admin"])
     b = world.residents["b"]
-    html = client.post(reveal_url(b, "phone")).content.decode()
+    html = client.post(reveal_url(b, "phone"), {"password": "x"}).content.decode()
     assert "<html" in html and full_phone(b) in html and full_id(b) not in html
 
 
