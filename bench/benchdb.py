@@ -105,6 +105,7 @@ def server_env(url: str, field_key: str, *, bench: bool = True) -> dict[str, str
         SHEQUGANG_VAR_DIR=str(OUT / "var"),
         PYTHONPATH=str(ROOT / "src"),
         ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
+        SECURE_SSL_REDIRECT="0",  # plain HTTP on the loopback
     )
     env.pop("SHEQUGANG_DEMO", None)
     env.pop("DEBUG", None)

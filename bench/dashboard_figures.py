@@ -153,6 +153,7 @@ def setup_django(database_url: str, *, reuse: bool = False) -> None:
     os.environ["SECRET_KEY"] = "bench-" + Fernet.generate_key().decode()
     os.environ["DJANGO_SETTINGS_MODULE"] = "shequgang.settings"
     os.environ["ALLOWED_HOSTS"] = "127.0.0.1,testserver"
+    os.environ["SECURE_SSL_REDIRECT"] = "0"  # the test client speaks plain HTTP
     os.environ.setdefault("SHEQUGANG_VAR_DIR", str(ROOT / "bench" / "out"))
     import django
     from django.core.management import call_command

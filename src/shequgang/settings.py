@@ -400,9 +400,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
 AXES_LOCKOUT_CALLABLE = "shequgang.accounts.lockout.lockout_response"
 # Whom a locked-out user calls; shown on the lockout page.
-LOCKOUT_CONTACT = (
-    env_str("SHEQUGANG_LOCKOUT_CONTACT", "所在社区的服务台（社区党群服务中心）") or ""
-)
+LOCKOUT_CONTACT = env_str("SHEQUGANG_LOCKOUT_CONTACT", "所在社区的服务台（社区党群服务中心）") or ""
 # A reveal of full personal data needs the password typed again within this many minutes.
 REAUTH_MINUTES = env_int("SHEQUGANG_REAUTH_MINUTES", 15, minimum=1)
 

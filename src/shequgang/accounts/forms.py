@@ -31,5 +31,7 @@ class CountedPasswordChangeForm(PasswordChangeForm):
     def save(self, commit: bool = True) -> Any:
         if not commit:
             return super().save(commit=False)
-        password_change(actor=self.user, user=self.user, password=self.cleaned_data["new_password1"])
+        password_change(
+            actor=self.user, user=self.user, password=self.cleaned_data["new_password1"]
+        )
         return self.user

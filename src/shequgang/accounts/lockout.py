@@ -121,9 +121,7 @@ def lockout_response(
     elif getattr(request, "htmx", False):
         response = render(request, "accounts/_locked_out.html", {"message": message})
     else:
-        response = render(
-            request, "accounts/locked_out.html", {"message": message}, status=429
-        )
+        response = render(request, "accounts/locked_out.html", {"message": message}, status=429)
     response["Retry-After"] = str(retry_after)
     response["Cache-Control"] = "no-store"
     return response

@@ -63,6 +63,6 @@ def confirm_password(
             until = locked_until(request, username=user.get_username())
             raise DomainError("locked_out", lockout_message(until), status=429)
         raise DomainError("password_incorrect", "密码不正确", status=403)
-    until = reauth_until(request)
-    assert until is not None  # just stamped
-    return ConfirmPasswordOut(confirmed_until=until)
+    confirmed_until = reauth_until(request)
+    assert confirmed_until is not None  # just stamped
+    return ConfirmPasswordOut(confirmed_until=confirmed_until)

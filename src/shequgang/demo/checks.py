@@ -31,7 +31,9 @@ def demo_password_holders() -> list[str]:
     personas = active.filter(username__in=[a.username for a in ACCOUNTS]).values_list("password")
     candidates = {row[0] for row in shared} | {row[0] for row in personas}
     hits = [encoded for encoded in candidates if check_password(DEMO_PASSWORD, encoded)]
-    return list(active.filter(password__in=hits).order_by("username").values_list("username", flat=True))
+    return list(
+        active.filter(password__in=hits).order_by("username").values_list("username", flat=True)
+    )
 
 
 @register()

@@ -5,6 +5,7 @@ lockout is audited with the username tried and never the password."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from axes.models import AccessAttempt
@@ -28,7 +29,7 @@ def clerk(db: None) -> User:
 
 def attempt(
     client: Client, password: str, *, username: str = "clerk", ip: str = "10.0.0.7",
-    url: str = "/login/", **meta: str,
+    url: str = "/login/", **meta: Any,
 ):  # fmt: skip
     return client.post(url, {"username": username, "password": password}, REMOTE_ADDR=ip, **meta)
 
@@ -177,4 +178,6 @@ def test_the_admin_cannot_delete_counters_without_the_audited_unlock(client, cle
         {"action": "delete_selected", "_selected_action": [row.pk], "post": "yes"},
     )
     assert AccessAttempt.objects.filter(pk=row.pk).exists(), response.status_code
-    assert desk.post(f"/admin/axes/accessattempt/{row.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert (
+        desk.post(f"/admin/axes/accessattempt/{row.pk}/delete/", {"post": "yes"}).status_code == 403
+    )

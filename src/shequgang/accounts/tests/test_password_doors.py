@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from axes.models import AccessAttempt
@@ -32,7 +33,11 @@ def _admin_login(client: Client, world: World, password: str):
 
 def _password_change(client: Client, world: World, password: str):
     client.force_login(world.users["secretary_a"])
-    body = {"old_password": password, "new_password1": "新密码-2026-长一些", "new_password2": "新密码-2026-长一些"}
+    body = {
+        "old_password": password,
+        "new_password1": "新密码-2026-长一些",
+        "new_password2": "新密码-2026-长一些",
+    }
     return client.post("/admin/password_change/", body, REMOTE_ADDR=IP)
 
 
@@ -52,7 +57,7 @@ def _confirm_api(client: Client, world: World, password: str):
     )
 
 
-DOORS: dict[str, Callable] = {
+DOORS: dict[str, Callable[..., Any]] = {
     "web login": _login,
     "admin login": _admin_login,
     "admin password change": _password_change,

@@ -133,7 +133,9 @@ def _page_routes(patterns, namespace: str = "") -> set[str]:
 
 @pytest.mark.django_db
 def test_every_reveal_route_is_known_to_the_reauth_tests():
-    pages = {name for name in _page_routes(get_resolver().url_patterns) if not name.startswith("api:")}
+    pages = {
+        name for name in _page_routes(get_resolver().url_patterns) if not name.startswith("api:")
+    }
     schema = api.get_openapi_schema()
     endpoints = {
         f"{method.upper()} {path}"
