@@ -399,6 +399,15 @@ AXES_RESET_ON_SUCCESS = True
 # must not buy a fresh counter (the reverse proxy sets REMOTE_ADDR via gunicorn).
 AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
 AXES_LOCKOUT_CALLABLE = "shequgang.accounts.lockout.lockout_response"
+# axes keeps the failed request's form in its table: mask every password field there
+# ("password" itself always is), including the change-password form's new one.
+AXES_SENSITIVE_PARAMETERS = [
+    "username",
+    "ip_address",
+    "old_password",
+    "new_password1",
+    "new_password2",
+]
 # Whom a locked-out user calls; shown on the lockout page.
 LOCKOUT_CONTACT = env_str("SHEQUGANG_LOCKOUT_CONTACT", "所在社区的服务台（社区党群服务中心）") or ""
 # A reveal of full personal data needs the password typed again within this many minutes.
