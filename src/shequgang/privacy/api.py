@@ -13,10 +13,12 @@ from ninja import Router, Schema
 from pydantic import Field
 
 from shequgang.apikit.auth import request_user
+from shequgang.apikit.reauth import require_reveal_reauth
 from shequgang.apikit.schemas import PathId, SafeStr, errors
 from shequgang.errors import DomainError
 from shequgang.people.roles import Perm
 from shequgang.people.scope import access_resident
+from shequgang.people.services import resident_reveal_check
 from shequgang.privacy.erasure import resident_anonymise
 from shequgang.privacy.export import resident_subject_export
 
@@ -61,9 +63,13 @@ def subject_export(
 ) -> HttpResponse:
     """Everything held about the resident, decrypted, as a zip of JSON (PIPL Art. 45),
     for callers granted full view on the resident's household. POST because it writes an
-    audit row; never cached."""
+    audit row; never cached. Like a reveal it needs a browser session whose user typed
+    the password again within the last minutes (``POST /auth/confirm-password``; 403
+    ``reauth_required`` otherwise); bearer tokens cannot export (403)."""
     user = request_user(request)
     resident = access_resident(user, resident_id)
+    resident_reveal_check(actor=user, resident=resident)
+    require_reveal_reauth(request)  # a copy of every field: a reveal, password again
     export = resident_subject_export(actor=user, resident=resident, requester=payload.requester)
     response = HttpResponse(export.content, content_type="application/zip")
     response["Content-Disposition"] = (

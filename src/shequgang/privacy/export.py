@@ -48,16 +48,13 @@ def resident_subject_export(
     grant on the resident's household (``Forbidden`` otherwise, nothing logged); the
     copy is audited as ``resident.subject_export`` with the counts per section, never
     the content, with who asked (``requester``: the person, or a deceased person's next of
-    kin under Art. 49). The caller has already reached the resident through ``access_resident``.
-
-    This is a reveal of full personal data: when re-authentication for reveals lands
-    (login/sessions branch), it must guard this service too (see the TODO below)."""
+    kin under Art. 49). The caller has already reached the resident through ``access_resident``
+    and, as for a reveal, had the password typed again (``accounts.reauth``: the page and
+    the endpoint check it; tests/test_reauth lists every such route)."""
     if requester not in REQUESTERS:
         raise DomainError("invalid_requester", "申请人只能是本人或近亲属")
     if actor is None or not may_view_full_pii(actor, resident.household):
         raise Forbidden("无权导出完整个人信息")
-    # TODO(merge): require recent re-authentication here, exactly as the login/sessions
-    # branch does for resident_reveal_* (a subject export reveals every field at once).
     data = subject_data(resident)
     data["generated_at"] = timezone.now().isoformat()
     buffer = io.BytesIO()

@@ -13,11 +13,13 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from shequgang.accounts.reauth import reauth_confirm, reauth_fresh
 from shequgang.actors import UserLike
 from shequgang.errors import DomainError, Forbidden, NotFound
 from shequgang.people.models import Resident
 from shequgang.people.roles import Perm
 from shequgang.people.scope import access_resident, may_view_full_pii
+from shequgang.people.services import resident_reveal_check
 from shequgang.privacy.erasure import erasure_blockers, resident_anonymise
 from shequgang.privacy.export import resident_subject_export
 
@@ -51,8 +53,19 @@ def _resident_or_404(user: UserLike, resident_id: int, perm: Perm) -> Resident:
 @never_cache
 @login_required
 def subject_export(request: HttpRequest, resident_id: int) -> HttpResponse:
-    """The zip download; POST because it writes an audit row."""
+    """The zip download; POST because it writes an audit row. Like a reveal, it needs
+    the password typed again (the form's ``password``, unless confirmed within
+    ``REAUTH_MINUTES``; a wrong one counts towards the login lockout)."""
     resident = _resident_or_404(request.user, resident_id, Perm.RESIDENT_VIEW)
+    try:
+        resident_reveal_check(actor=request.user, resident=resident)
+    except Forbidden as exc:
+        raise PermissionDenied(exc.message) from None
+    if not reauth_fresh(request) and not reauth_confirm(
+        request, password=request.POST.get("password", "")
+    ):
+        messages.error(request, "导出前请输入您本人正确的登录密码")
+        return redirect("people:resident_detail", resident.pk)
     try:
         export = resident_subject_export(
             actor=request.user, resident=resident, requester=request.POST.get("requester", "")

@@ -115,9 +115,34 @@ def test_the_page_prompt_locks_out_like_a_login(client, world):
     assert reveals() == 0
 
 
-# Every route that reveals full personal data, and how this file covers it. A new reveal
-# route fails the test below until it asks for the password again and is listed here.
-REVEAL_ROUTES = {"people:resident_reveal", "POST /api/v1/residents/{resident_id}/reveal"}
+def test_the_subject_export_asks_for_the_password_like_a_reveal(client, world):
+    a1 = world.residents["a1"]
+    # through the API: reauth_required until confirmed
+    secretary = api_client(world.users["secretary_a"], "session")
+    path = f"/residents/{a1.pk}/subject-export"
+    refused = secretary.post(path, {"requester": "subject"})
+    assert (refused.status_code, refused.json()["code"]) == (403, "reauth_required")
+    # on the page: without the password, back to the resident with a message, no file
+    client.force_login(world.users["secretary_a"])
+    page = client.post(f"{path}/", {"requester": "subject"})
+    assert page.status_code == 302 and page["Location"] == f"/residents/{a1.pk}/"
+    wrong = client.post(f"{path}/", {"requester": "subject", "password": "guess"})
+    assert wrong.status_code == 302
+    assert not AuditEntry.objects.filter(action="resident.subject_export").exists()
+    assert AuditEntry.objects.filter(action="login.failed").count() == 1
+    right = client.post(f"{path}/", {"requester": "subject", "password": "x"})
+    assert right.status_code == 200 and right["Content-Type"] == "application/zip"
+
+
+# Every route that answers with full personal data, and how this file covers it. A new
+# one fails the test below until it asks for the password again and is listed here.
+REVEAL_ROUTES = {
+    "people:resident_reveal",
+    "POST /api/v1/residents/{resident_id}/reveal",
+    "privacy:subject_export",
+    "POST /api/v1/residents/{resident_id}/subject-export",
+}
+FULL_DATA_WORDS = ("reveal", "subject_export", "subject-export")
 
 
 def _page_routes(patterns, namespace: str = "") -> set[str]:
@@ -126,7 +151,7 @@ def _page_routes(patterns, namespace: str = "") -> set[str]:
         if isinstance(p, URLResolver):
             ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
             found |= _page_routes(p.url_patterns, ns)
-        elif isinstance(p, URLPattern) and p.name and "reveal" in p.name:
+        elif isinstance(p, URLPattern) and p.name and any(w in p.name for w in FULL_DATA_WORDS):
             found.add(f"{namespace}{p.name}")
     return found
 
@@ -141,6 +166,6 @@ def test_every_reveal_route_is_known_to_the_reauth_tests():
         f"{method.upper()} {path}"
         for path, operations in schema["paths"].items()
         for method in operations
-        if "reveal" in path
+        if any(w in path for w in FULL_DATA_WORDS)
     }
     assert pages | endpoints == REVEAL_ROUTES

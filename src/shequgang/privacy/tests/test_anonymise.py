@@ -9,6 +9,7 @@ import json
 import zipfile
 
 import pytest
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.models import User
 from django.test import Client
 
@@ -77,7 +78,9 @@ def test_anonymise_replaces_the_person_and_keeps_the_records(world, subject, via
     user = type(subject.user).objects.get(pk=subject.user.pk)
     assert not user.is_active and user.username.startswith("erased-")
     assert (user.first_name, user.email, user.has_usable_password()) == ("", "", False)
-    assert not Client().login(username="zhang", password="x")
+    stopped = Client()
+    stopped.post("/login/", {"username": "zhang", "password": "x"})
+    assert SESSION_KEY not in stopped.session
     assert ApiToken.objects.get(pk=subject.token.pk).revoked_at is not None
     assert not Notification.objects.filter(recipient=user).exists()
     # and the case keeps its history, the raiser replaced by the pseudonym
@@ -267,6 +270,7 @@ def test_a_party_member_record_is_exported_kept_and_its_account_stopped(world, s
     )
     assert member.resident_id == subject.resident.pk
     api = api_client(world.users["secretary_a"])
+    assert api.post("/auth/confirm-password", {"password": "x"}).status_code == 200
 
     # when the secretary exports, then anonymises a1
     export = api.post(f"/residents/{subject.resident.pk}/subject-export", {"requester": "subject"})
