@@ -39,9 +39,9 @@ def page(live_server: Any) -> Iterator[Any]:
 
 
 def settled(page: Any) -> None:
-    page.wait_for_function(
-        "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
-    )
+    """htmx has swapped and settled (a locator: a string predicate would need eval,
+    which the Content-Security-Policy forbids)."""
+    page.locator(".htmx-request, .htmx-swapping, .htmx-settling").first.wait_for(state="detached")
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
