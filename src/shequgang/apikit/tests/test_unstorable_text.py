@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 import time
-from urllib.parse import urlencode
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.db import connection, transaction
@@ -45,6 +45,7 @@ from .openapi_samples import (
 DOC = document()
 OPERATIONS = write_operations(DOC)
 JSON_OPS = [op for op in OPERATIONS if op.content_type == "application/json"]
+
 
 def _text_fields(op: Operation) -> dict[str, str]:
     fields = sample(op.body_schema, DOC)
@@ -199,8 +200,6 @@ def _query_operations() -> Iterator[tuple[str, str]]:
             for param in op.get("parameters", []):
                 if param["in"] == "query" and method == "get":
                     yield path, param["name"]
-
-
 
 
 def test_every_query_parameter_refuses_nul(call):
