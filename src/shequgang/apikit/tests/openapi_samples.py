@@ -35,9 +35,10 @@ def write_operations(doc: dict[str, Any]) -> list[Operation]:
         for method, op in ops.items():
             if method not in WRITE_METHODS:
                 continue
-            content = op.get("requestBody", {}).get("content", {})
-            content_type, media = next(iter(content.items()), ("", {}))
-            found.append(Operation(method, path, content_type, media.get("schema", {})))
+            content: dict[str, Any] = op.get("requestBody", {}).get("content", {})
+            content_type = next(iter(content), "")
+            schema = content[content_type].get("schema", {}) if content_type else {}
+            found.append(Operation(method, path, content_type, schema))
     return found
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -23,7 +24,7 @@ NOT_PAGES = ("api/", "admin/", "open311/", "static")
 ADMIN = ["/admin/", "/admin/people/resident/", "/admin/auth/user/1/change/"]
 
 
-def _routes(patterns: list, prefix: str = "") -> Iterator[str]:
+def _routes(patterns: list[Any], prefix: str = "") -> Iterator[str]:
     for p in patterns:
         if isinstance(p, URLResolver):
             yield from _routes(p.url_patterns, prefix + str(p.pattern))
