@@ -153,7 +153,10 @@ def _fuzz(
             text = "".join(traceback.format_exception_only(exc))
             tally.failures.setdefault(op.label, text[-1500:])
         finally:
+            # Roll back to the savepoint, then release it: left established, each one
+            # would nest the next, and PostgreSQL runs out of lock slots after thousands.
             transaction.savepoint_rollback(sid)
+            transaction.savepoint_commit(sid)
             transaction.set_rollback(False)
 
     if SEED:

@@ -129,6 +129,7 @@ def call(world: World) -> Callable[[Operation, str, Any, str], Any]:
             return response
         finally:
             transaction.savepoint_rollback(sid)
+            transaction.savepoint_commit(sid)  # released, so savepoints do not nest
 
     return send
 
