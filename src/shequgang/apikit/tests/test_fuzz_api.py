@@ -24,7 +24,6 @@ from typing import Any
 import pytest
 import schemathesis
 from django.apps import apps
-from django.core.handlers.wsgi import WSGIHandler
 from django.core.management import call_command
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, transaction
@@ -37,6 +36,7 @@ from schemathesis.core.failures import FailureGroup
 from shequgang.api import api
 from shequgang.people.services import api_token_issue
 from shequgang.settings import env_int
+from shequgang.wsgi import application
 
 EXAMPLES = env_int("SHEQUGANG_FUZZ_EXAMPLES", 10, minimum=1)
 SEED = env_int("SHEQUGANG_FUZZ_SEED", 0)
@@ -170,7 +170,7 @@ def _fuzz(
 def test_no_operation_answers_5xx(demo_city: None, db: None, persona: str | None) -> None:
     # Given the whole OpenAPI document, the demo city, and the persona's bearer token
     schema = schemathesis.openapi.from_dict(api.get_openapi_schema())
-    schema.app = WSGIHandler()
+    schema.app = application  # the production WSGI stack, middleware and all
     headers = {}
     if persona is not None:
         from django.contrib.auth.models import User
