@@ -105,6 +105,8 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if isinstance(exc.__cause__, DomainError):  # raised by our parser, wrapped by ninja
+            return on_domain_error(request, exc.__cause__)
         code, message = _HTTP_ERRORS.get(exc.status_code, (f"http_{exc.status_code}", str(exc)))
         return api.create_response(request, error_body(code, message), status=exc.status_code)
 

@@ -35,6 +35,7 @@ from shequgang.cases.services import case_create
 from shequgang.errors import Conflict, DomainError
 from shequgang.grid.models import Camera, CameraAlert, CameraAlertType, CameraIntegration
 from shequgang.people import pii
+from shequgang.storable import reject_unstorable
 
 INTEGRATION_HEADER = "X-Shequgang-Integration"
 TIMESTAMP_HEADER = "X-Shequgang-Timestamp"
@@ -148,6 +149,7 @@ def parse_alert(body: bytes) -> CameraAlertIn:
         raise DomainError("malformed_request", "请求体不是有效的 JSON 对象") from None
     if not isinstance(data, dict):
         raise DomainError("malformed_request", "请求体不是有效的 JSON 对象")
+    reject_unstorable(data)  # it bypasses the API's parser: it must see the signed bytes
     try:
         alert = CameraAlertIn.model_validate(data)
     except PydanticValidationError as exc:

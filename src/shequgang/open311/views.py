@@ -31,6 +31,7 @@ from shequgang.open311.params import (
     w3c_datetime,
 )
 from shequgang.open311.services import Submission, client_for_key, request_submit
+from shequgang.storable import strings_storable, text_storable
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 WINDOW = dt.timedelta(days=90)  # the spec's default and widest date range
@@ -65,7 +66,7 @@ def endpoint(methods: tuple[str, ...]) -> Callable[[View], View]:
                 )
             try:
                 # No database takes a NUL inside text (PostgreSQL refuses it outright).
-                if _has_nul(kwargs.values()) or _has_nul(request.GET):
+                if not _storable(request.GET, *map(str, kwargs.values())):
                     raise bad("invalid_characters", "参数含有非法字符")
                 return fn(request, fmt, **kwargs)
             except DomainError as exc:
@@ -79,10 +80,9 @@ def endpoint(methods: tuple[str, ...]) -> Callable[[View], View]:
     return wrap
 
 
-def _has_nul(values: Any) -> bool:
-    if isinstance(values, QueryDict):
-        return any("\x00" in k or any("\x00" in v for v in vs) for k, vs in values.lists())
-    return any("\x00" in str(v) for v in values)
+def _storable(query: QueryDict, *texts: str) -> bool:
+    """The one rule of ``shequgang.storable``, answered in Open311's own error format."""
+    return strings_storable(query.lists()) and all(map(text_storable, texts))
 
 
 def _window(query: QueryDict) -> tuple[dt.datetime, dt.datetime]:
@@ -209,7 +209,7 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
             status=415,
         )
     form = request.POST
-    if _has_nul(form):
+    if not _storable(form):
         raise bad("invalid_characters", "参数含有非法字符")
     client = client_for_key(text(form, "api_key") or text(request.GET, "api_key"))
     jurisdiction = sel.jurisdiction_get(

@@ -114,7 +114,7 @@ def test_me_too_over_the_api(world, reported, neighbour):
         ({"place": 0}, 422, "invalid_input"),
         ({"place": 99999999}, 404, "not_found"),
         ({"text": "x" * 4001}, 422, "invalid_input"),
-        ({"text": "a\x00b"}, 422, "invalid_input"),
+        ({"text": "a\x00b"}, 400, "invalid_text"),
     ],
 )
 def test_bad_input_is_a_4xx_with_code_and_message(world, neighbour, params, status, code):

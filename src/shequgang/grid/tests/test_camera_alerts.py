@@ -247,6 +247,16 @@ def test_unknown_or_inactive_integration(platform, key):
             b' "occurred_at": "9999-12-31T23:00:00-12:00"}',
             "invalid_alert",
         ),
+        (  # a lone surrogate: no database can encode it (it was a 500)
+            b'{"alert_id": "A1", "camera_id": "CAM-001", "alert_type": "garbage_overflow",'
+            b' "description": "\\ud800"}',
+            "invalid_text",
+        ),
+        (  # NUL: PostgreSQL refuses it in text
+            b'{"alert_id": "A1", "camera_id": "CAM-001", "alert_type": "garbage_overflow",'
+            b' "description": "a\\u0000b"}',
+            "invalid_text",
+        ),
     ],
 )
 def test_malformed_body(platform, raw, code):

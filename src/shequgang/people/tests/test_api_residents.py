@@ -193,7 +193,7 @@ def test_create_needs_edit_rights_on_the_household(world):
         ({"relation": "boss"}, 422, "invalid_input"),
         ({"name": ""}, 422, "invalid_input"),
         ({"name": "x" * 51}, 422, "invalid_input"),
-        ({"name": "张\x00三"}, 422, "invalid_input"),
+        ({"name": "张\x00三"}, 400, "invalid_text"),
         ({"name": 5}, 422, "invalid_input"),
         ({"household_id": "abc"}, 422, "invalid_input"),
         ({"household_id": 10**30}, 422, "invalid_input"),
