@@ -35,7 +35,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=2000, help="rows per variant and engine")
     parser.add_argument("--engines", default="sqlite,postgresql")
-    parser.add_argument("--pg-url", default=PG_DEFAULT.replace("shequgang_bench", "shequgang_bench_audit"))
+    parser.add_argument(
+        "--pg-url", default=PG_DEFAULT.replace("shequgang_bench", "shequgang_bench_audit")
+    )
     parser.add_argument("--child", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -46,7 +48,9 @@ def main() -> None:
         create_database(url)
         env = server_env(url, KEY, bench=False)
         subprocess.run(
-            [str(Path(sys.executable).parent / "shequgang"), "migrate", "-v", "0"], env=env, check=True
+            [str(Path(sys.executable).parent / "shequgang"), "migrate", "-v", "0"],
+            env=env,
+            check=True,
         )
         subprocess.run(
             [sys.executable, __file__, "--child", engine, "--rows", str(args.rows)],
