@@ -4,38 +4,26 @@ minutes another field opens without asking again."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connections
 
+from shequgang.browser_testing import BROWSER_MARKS, chromium
 from shequgang.people import pii
 from shequgang.testing import build_world
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PASSWORD = "e2e-口令-2026"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="browser tests need /usr/bin/chromium"),
-]
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # ORM calls between Playwright steps
-sync_api = pytest.importorskip("playwright.sync_api")
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
 def page(live_server: Any) -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with chromium() as browser:
         context = browser.new_context(base_url=live_server.url, locale="zh-CN")
         context.set_default_timeout(15_000)
         yield context.new_page()
-        browser.close()
-        connections.close_all()  # Playwright's loop got its own connection
 
 
 def settled(page: Any) -> None:

@@ -6,60 +6,30 @@ rates it 满意 and sees it closed. Screenshots of each step go to var/artifacts
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
-from django.db import connections
 from PIL import Image
 
+from shequgang.browser_testing import BROWSER_MARKS, chromium
 from shequgang.cases.models import Case, Rung, Status
 from shequgang.testing import build_world
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PHONE = {"width": 390, "height": 844}
 PASSWORD = "e2e-口令-2026"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="browser tests skipped: /usr/bin/chromium not installed (apt-get install -y chromium)",
-    ),
-]
-
-# Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
-# between browser steps are ordinary blocking calls, so Django's guard is lifted here.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-sync_api = pytest.importorskip("playwright.sync_api")
+pytestmark = BROWSER_MARKS
 
 ARTIFACTS = Path(settings.VAR_DIR) / "artifacts" / "e2e"
 
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        # Debian's Chromium: Playwright downloads nothing when given the executable.
-        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium() as instance:
         yield instance
-        instance.close()
-        # Inside Playwright's loop the test's ORM calls got their own database connection
-        # (Django keys connections by context); close it, or PostgreSQL cannot drop the
-        # test database at the end of the run.
-        connections.close_all()
 
 
 def jpeg_bytes() -> bytes:

@@ -9,16 +9,14 @@ The live server is shared by the module (and the session)."""
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 from PIL import Image
 
+from shequgang.browser_testing import BROWSER_MARKS, chromium
 from shequgang.cases.models import Category, Source
 from shequgang.cases.owners_vote import owners_ballot_record, owners_vote_close, owners_vote_open
 from shequgang.cases.services import case_create
@@ -27,16 +25,6 @@ from shequgang.points.catalogue import GoodsInput, goods_create
 from shequgang.testing import World, build_world
 from shequgang.veterans.tests.factories import ensure_2026_program
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PASSWORD = "csp-口令-2026"
 # Records what the policy blocks, before any of the page's own scripts run (Playwright
 # injects it through the DevTools protocol, which the policy does not govern).
@@ -49,34 +37,15 @@ document.addEventListener("htmx:evalDisallowedError", () => window.__cspViolatio
 """
 
 pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="browser tests skipped: /usr/bin/chromium not installed (apt-get install -y chromium)",
-    ),
+    *BROWSER_MARKS,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-# Playwright's sync API runs an event loop in this thread; the ORM calls between browser
-# steps are ordinary blocking calls, so Django's guard is lifted here.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-sync_api = pytest.importorskip("playwright.sync_api")
 
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    # One browser per test (about a second): a browser shared by the module keeps
-    # Playwright's event loop running between tests, and the database set-up and flush of
-    # the next test then run on another connection than its ORM calls (Django keys
-    # connections by async context), which loses the migrations' data.
-    with sync_api.sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium() as instance:
         yield instance
-        instance.close()
-        # Inside Playwright's loop the test's ORM calls got their own database connection;
-        # close it, or PostgreSQL cannot flush or drop the test database.
-        connections.close_all()
 
 
 class Visitor:
