@@ -25,11 +25,12 @@ _ABOVE_HOUSEHOLD = [Kind.COUNTY, Kind.TOWN, Kind.COMMUNITY, Kind.COMPOUND, Kind.
 _RELATION_LABELS = {str(value): str(label) for value, label in Relation.choices}
 
 
-def register_export(*, actor: Actor, within: Place) -> bytes:
+def register_export(*, actor: Actor, within: Place, reveal: bool = True) -> bytes:
     """The active residents in ``within``'s subtree that the actor may export, as .xlsx.
 
-    ID numbers and phones are masked, except for residents whose household lies where the
-    actor may view full personal data: those are decrypted. Raises NotFound unless the
+    ID numbers and phones are masked, except — when ``reveal`` (the doors pass it only after
+    the password was typed again, as for a reveal) — for residents whose household lies
+    where the actor may view full personal data: those are decrypted. Raises NotFound unless the
     actor holds resident.export on ``within``. Writes one audit row (``resident.export``)
     with the number of residents and how many were shown in full. Streams rows from the
     database in chunks into the shared writer, which quotes any text a spreadsheet would
@@ -44,7 +45,7 @@ def register_export(*, actor: Actor, within: Place) -> bytes:
     for chunk in _chunks(_residents(actor, within)):
         tags = _tags_of([r.pk for r in chunk])
         for resident in chunk:
-            show_full = may_view_full_pii(actor, resident.household)
+            show_full = reveal and may_view_full_pii(actor, resident.household)
             sheet.append(
                 _row(resident, names, [tag_names[t] for t in tags.get(resident.pk, [])], show_full)
             )

@@ -12,6 +12,8 @@ from ninja import File, Router, Schema, Status, UploadedFile
 from ninja.params import functions as param
 from pydantic import Field
 
+from shequgang.accounts.reauth import reauth_fresh
+from shequgang.apikit.auth import authenticated_by_token
 from shequgang.apikit.idempotency import run_idempotent
 from shequgang.apikit.schemas import ERRORS, ErrorOut, ValidationErrorOut
 from shequgang.people.exporting import register_export
@@ -120,9 +122,13 @@ def residents_export(
     within: int = param.Query(..., ge=1, le=_MAX_ID, description="导出范围（地点）"),
 ) -> HttpResponse:
     """The active residents under `within`, in the import's layout. ID numbers and phones
-    are masked unless the caller may view them in full there. Every export is audited."""
+    are masked unless the caller may view them in full there and, in a browser session,
+    confirmed the password within the re-authentication window (`/auth/confirm-password`,
+    as for a reveal); a bearer token always gets the masked sheet. Every export is
+    audited."""
     place = access_place(request.user, within, Perm.RESIDENT_EXPORT)
-    content = register_export(actor=request.user, within=place)
+    full = not authenticated_by_token(request) and reauth_fresh(request)
+    content = register_export(actor=request.user, within=place, reveal=full)
     return xlsx_response(content, f"居民台账-{place.name}-{timezone.localdate():%Y%m%d}.xlsx")
 
 

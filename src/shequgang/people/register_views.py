@@ -21,8 +21,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from shequgang.accounts.reauth import reauth_confirm, reauth_fresh
 from shequgang.errors import DomainError, NotFound
 from shequgang.people.exporting import register_export
 from shequgang.people.importing import ImportReport, read_upload, register_import
@@ -101,13 +102,27 @@ def register_template_download(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def register_export_download(request: HttpRequest) -> HttpResponse:
+    """Full ID numbers and phones only after the password was typed again (the form's
+    ``password``, or a confirmation within the re-authentication window), as for a
+    reveal; otherwise the masked sheet. A wrong password counts towards the lockout."""
+    data = request.POST if request.method == "POST" else request.GET
     try:
-        place = access_place(request.user, request.GET.get("within"), Perm.RESIDENT_EXPORT)
-        content = register_export(actor=request.user, within=place)
+        place = access_place(request.user, data.get("within"), Perm.RESIDENT_EXPORT)
     except NotFound:
         raise Http404("地点不存在或无权访问") from None
+    password = request.POST.get("password", "") if request.method == "POST" else ""
+    full = reauth_fresh(request)
+    if not full and password:
+        full = reauth_confirm(request, password=password)
+        if not full:
+            return _page(
+                request,
+                error="密码不正确，未导出（导出完整信息前请输入您本人的登录密码）",
+                status=403,
+            )
+    content = register_export(actor=request.user, within=place, reveal=full)
     return xlsx_response(content, f"居民台账-{place.name}-{timezone.localdate():%Y%m%d}.xlsx")
 
 

@@ -23,6 +23,7 @@ from ninja.params import functions as param_functions
 from pydantic import Field
 
 from shequgang.apikit.idempotency import run_idempotent
+from shequgang.apikit.reauth import require_reveal_reauth
 from shequgang.apikit.schemas import ERRORS
 from shequgang.errors import NotFound
 from shequgang.places.models import Place
@@ -269,7 +270,13 @@ def roster(
 ) -> HttpResponse:
     user = _user(request)
     program = program_get(year=year, published_only=False)
-    file = roster_export(actor=user, program=program, county=county, full=full)
+    file = roster_export(
+        actor=user,
+        program=program,
+        county=county,
+        full=full,
+        confirm=lambda: require_reveal_reauth(request),
+    )
     response = HttpResponse(file.content, content_type=XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
     response["Cache-Control"] = "no-store"

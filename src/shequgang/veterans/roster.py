@@ -8,6 +8,7 @@ masked, writes an audit entry with the row count."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -129,12 +130,19 @@ def _summary_sheet(book: XlsxBook, counts: CountsTable, budget: Budget) -> None:
 
 @transaction.atomic
 def roster_export(
-    *, actor: Actor, program: Program, county: str = "", full: bool = False
+    *,
+    actor: Actor,
+    program: Program,
+    county: str = "",
+    full: bool = False,
+    confirm: Callable[[], None] | None = None,
 ) -> RosterFile:
     """The roster of ``program`` for the counties the actor may export (or one of them).
 
     Raises NotFound without export rights (or for a county outside them), Forbidden when
-    ``full`` is asked without a full-data grant over every exported county. Writes one
+    ``full`` is asked without a full-data grant over every exported county. A full roster
+    is a reveal: once the grant is established and before any row is read, ``confirm``
+    is called (the doors pass their re-authentication check, which raises). Writes one
     audit entry (``veterans.roster_export``) with the row count and whether it was full."""
     if actor is None or not actor.is_authenticated:
         raise NotFound("参保名单")
@@ -147,6 +155,8 @@ def roster_export(
         raise NotFound("参保名单")
     if full and not may_export_full(actor, codes):
         raise Forbidden("无权导出完整身份证号码，请导出脱敏名单或联系管理员授权")
+    if full and confirm is not None:
+        confirm()
     rows = roster_queryset(program=program, codes=codes)
     counts = application_counts(program=program, applications=rows)
     budget = program_budget(program=program, applications=rows)

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from shequgang.accounts.reauth import reauth_confirm, reauth_fresh
 from shequgang.errors import DomainError, NotFound
 from shequgang.people.scope import is_unrestricted
 from shequgang.veterans import access
@@ -321,15 +322,27 @@ def staff_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def staff_roster(request: HttpRequest, year: int) -> HttpResponse:
+    """The roster download. The full one (ID numbers in full, for the insurer) is a
+    reveal: a POST with the user's password, unless confirmed within the window."""
     program = _staff_program(request, year)
+    data = request.POST if request.method == "POST" else request.GET
+
+    def confirm() -> None:
+        password = request.POST.get("password", "") if request.method == "POST" else ""
+        if not reauth_fresh(request) and not reauth_confirm(request, password=password):
+            raise DomainError(
+                "reauth_required", "下载完整名单前请输入您本人正确的登录密码", status=403
+            )
+
     try:
         file = roster_export(
             actor=request.user,
             program=program,
-            county=request.GET.get("county", "")[:12],
-            full=request.GET.get("full") == "1",
+            county=data.get("county", "")[:12],
+            full=data.get("full") == "1",
+            confirm=confirm,
         )
     except NotFound:
         raise Http404("参保名单不存在或无权访问") from None

@@ -325,6 +325,14 @@ def test_summary_and_roster(client, world, three):
     assert summary["budget"] == "180.00"
     fenyang = next(r for r in summary["rows"] if r["code"] == "141182")
     assert fenyang["total"] == 2
+    # the full roster is a reveal: the password again first
+    refused = client.get(BASE + "/programs/2026/roster.xlsx", {"full": "true"})
+    assert (refused.status_code, refused.json()["code"]) == (403, "reauth_required")
+    assert AuditEntry.objects.filter(action="veterans.roster_export").count() == 0
+    confirmed = client.post(
+        "/api/v1/auth/confirm-password", {"password": "x"}, content_type="application/json"
+    )
+    assert confirmed.status_code == 200
     roster = client.get(BASE + "/programs/2026/roster.xlsx", {"full": "true"})
     assert roster.status_code == 200
     assert roster["Content-Type"] == XLSX_TYPE
@@ -334,7 +342,8 @@ def test_summary_and_roster(client, world, three):
     client.force_login(world.users["county_a_command"])
     county = client.get(BASE + "/programs/2026/summary").json()
     assert county["total"] == 2  # its own county's self-application + the one taken in A
-    assert client.get(BASE + "/programs/2026/roster.xlsx", {"full": "true"}).status_code == 403
+    no_grant = client.get(BASE + "/programs/2026/roster.xlsx", {"full": "true"})
+    assert (no_grant.status_code, no_grant.json()["code"]) == (403, "forbidden")
     assert client.get(BASE + "/programs/2026/roster.xlsx").status_code == 200
     client.force_login(world.users["secretary_a"])
     assert client.get(BASE + "/programs/2026/roster.xlsx").status_code == 404

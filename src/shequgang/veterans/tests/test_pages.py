@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from shequgang.audit.models import AuditEntry
 from shequgang.veterans.models import Application, Status
 from shequgang.veterans.services import application_submit
 from shequgang.veterans.tests.factories import IN_WINDOW, applicant, id_for
@@ -212,3 +213,20 @@ def test_staff_home_redirects_to_the_current_program(client, program, world, ope
     assert response.status_code == 302 and response["Location"] == "/veterans/staff/2026/"
     client.force_login(world.users["grid_a1"])
     assert client.get("/veterans/staff/").status_code == 404
+
+
+def test_the_full_roster_page_asks_for_the_password_again(client, program, world):
+    # given the city administrator, who may export full ID numbers
+    make(program)
+    client.force_login(world.users["city_admin"])
+    url = "/veterans/staff/2026/roster.xlsx"
+    # when the full roster is asked without a password, or with a wrong one, it is refused
+    assert client.get(url, {"full": "1"}).status_code == 403
+    wrong = client.post(url, {"full": "1", "password": "wrong"})
+    assert wrong.status_code == 403 and "登录密码" in wrong.content.decode()
+    assert AuditEntry.objects.filter(action="veterans.roster_export").count() == 0
+    # with the right one it is downloaded, and audited as full
+    full = client.post(url, {"full": "1", "password": "x"})
+    assert full.status_code == 200 and full["Content-Type"].startswith("application/vnd")
+    entry = AuditEntry.objects.get(action="veterans.roster_export")
+    assert entry.changes["full"] == [None, True]
