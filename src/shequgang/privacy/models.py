@@ -17,6 +17,7 @@ class Category(models.TextChoices):
     NOTIFICATIONS = "notifications", "已送达或已失败的通知"
     IDEMPOTENCY_RECORDS = "idempotency_records", "接口幂等记录"
     VETERANS_WITHDRAWN = "veterans_withdrawn", "已撤回的参保申请"
+    LOGIN_RECORDS = "login_records", "登录记录（登录日志、失败计数，含用户名和IP）"
 
 
 class Action(models.TextChoices):
@@ -32,6 +33,7 @@ CATEGORY_ACTION: dict[str, str] = {
     Category.NOTIFICATIONS: Action.DELETE,
     Category.IDEMPOTENCY_RECORDS: Action.DELETE,
     Category.VETERANS_WITHDRAWN: Action.ANONYMISE,
+    Category.LOGIN_RECORDS: Action.DELETE,
 }
 
 

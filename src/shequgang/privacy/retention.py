@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -31,6 +32,9 @@ _LEFT_STATUS: dict[str, str] = {
     Category.RESIDENT_MOVED_OUT: ResidentStatus.MOVED_OUT,
     Category.RESIDENT_DECEASED: ResidentStatus.DECEASED,
 }
+
+
+_LOGIN_TABLES = (AccessLog, AccessFailureLog, AccessAttempt)
 
 
 @dataclass
@@ -99,6 +103,14 @@ def _purge_rows(rule: RetentionRule, cutoff: dt.datetime, dry_run: bool) -> Outc
         applications = due_applications(cutoff)
         out.due = applications.count()
         out.done = 0 if dry_run else anonymise_applications(applications)
+        return out
+    if rule.category == Category.LOGIN_RECORDS:
+        # django-axes' tables: successful logins, failed ones, and the lockout counters
+        # (long past their cool-off by then). The audit log keeps its own login rows.
+        logs = [m.objects.filter(attempt_time__lte=cutoff) for m in _LOGIN_TABLES]
+        out.due = sum(q.count() for q in logs)
+        if not dry_run:
+            out.done = sum(q.delete()[0] for q in logs)
         return out
     rows: QuerySet[Notification] | QuerySet[IdempotencyRecord]
     if rule.category == Category.NOTIFICATIONS:

@@ -8,6 +8,7 @@ import datetime as dt
 import io
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.utils import timezone
@@ -114,6 +115,27 @@ def test_idempotency_records_are_deleted_when_due(world, days_over, due):
     _run()
 
     assert IdempotencyRecord.objects.filter(pk=record.pk).exists() is not due
+
+
+@pytest.mark.parametrize(("days_over", "due"), BOUNDARY)
+def test_login_records_are_deleted_when_due(world, days_over, due):
+    # given a successful login, a failed one and a lockout counter, all as old as the rule
+    # allows plus days_over (django-axes' tables: usernames and IP addresses)
+    at = NOW - _keep("login_records") - dt.timedelta(days=days_over)
+    fields = {"username": "chengdong_worker", "ip_address": "10.0.0.8", "user_agent": "x"}
+    rows = [
+        AccessLog.objects.create(**fields),
+        AccessFailureLog.objects.create(**fields),
+        AccessAttempt.objects.create(**fields, failures_since_start=2),
+    ]
+    for row in rows:
+        type(row).objects.filter(pk=row.pk).update(attempt_time=at)
+    # when the purge runs
+    counts = _run()
+    # then they go on the day the period ends, not before
+    left = [type(r).objects.filter(pk=r.pk).exists() for r in rows]
+    assert left == [not due] * 3
+    assert counts["login_records"][:2] == ((3, 3) if due else (0, 0))
 
 
 @pytest.mark.parametrize(
