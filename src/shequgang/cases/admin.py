@@ -3,6 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from shequgang.audit.readonly_admin import ReadOnlyAdmin
 from shequgang.cases.dispatch_models import CaseVerification, DepartmentRoute, DispatchLeg
 from shequgang.cases.models import (
     Case,
@@ -102,25 +103,14 @@ class DepartmentRouteAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     raw_id_fields = ["county"]
 
 
-class _ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(DispatchLeg)
-class DispatchLegAdmin(_ReadOnly):
+class DispatchLegAdmin(ReadOnlyAdmin):
     list_display = ["case", "department", "via", "assigned_at", "responded_on_time", "outcome"]
     list_filter = ["department", "via", "outcome"]
 
 
 @admin.register(CaseVerification)
-class CaseVerificationAdmin(_ReadOnly):
+class CaseVerificationAdmin(ReadOnlyAdmin):
     list_display = ["case", "verifier", "at", "on_time", "passed"]
     list_filter = ["passed", "on_time"]
 

@@ -8,21 +8,13 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from shequgang.audit.readonly_admin import ReadOnlyAdmin
 from shequgang.dashboard.models import TALLY_MODELS
 
 
-class TallyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class TallyAdmin(ReadOnlyAdmin):
     def get_list_display(self, request: HttpRequest) -> list[Any]:
         return [f.name for f in self.model._meta.fields if f.name != "id"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 for model in TALLY_MODELS:

@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
+from shequgang.audit.readonly_admin import ReadOnlyAdmin
 from shequgang.cases.services import CASE_PLACE_KINDS
 from shequgang.grid.camera_alerts import (
     INTEGRATION_HEADER,
@@ -117,30 +118,19 @@ class CameraAlertTypeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     search_fields = ["alert_type", "label"]
 
 
-class _ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(CameraAlert)
-class CameraAlertAdmin(_ReadOnly):
+class CameraAlertAdmin(ReadOnlyAdmin):
     list_display = ["alert_id", "integration", "camera", "alert_type", "received_at", "case"]
     list_filter = ["integration"]
     search_fields = ["alert_id", "case__number"]
 
 
 @admin.register(Patrol)
-class PatrolAdmin(_ReadOnly):
+class PatrolAdmin(ReadOnlyAdmin):
     list_display = ["worker", "grid", "started_at", "ended_at"]
     list_filter = ["grid__community"]
 
 
 @admin.register(PatrolReport)
-class PatrolReportAdmin(_ReadOnly):
+class PatrolReportAdmin(ReadOnlyAdmin):
     list_display = ["case", "patrol", "handled_on_the_spot", "reported_at"]

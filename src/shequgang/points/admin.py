@@ -3,11 +3,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from shequgang.audit.readonly_admin import ReadOnlyAdmin
 from shequgang.points.models import (
     Account,
     Adjustment,
@@ -42,17 +40,6 @@ class MerchantAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     search_fields = ["name"]
     raw_id_fields = ["community"]
     filter_horizontal = ["operators"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Goods)

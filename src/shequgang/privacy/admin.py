@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from shequgang.audit.readonly_admin import ReadOnlyAdmin
 from shequgang.privacy.models import Erasure, RetentionRule
 
 
@@ -18,12 +19,5 @@ class RetentionRuleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Erasure)
-class ErasureAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ErasureAdmin(ReadOnlyAdmin):
     list_display = ["pseudonym", "at", "actor", "rule", "reason"]
-    readonly_fields = [f.name for f in Erasure._meta.fields]
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False

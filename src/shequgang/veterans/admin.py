@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from shequgang.audit.readonly_admin import ReadOnlyAdmin
 from shequgang.errors import DomainError
 from shequgang.veterans.models import (
     Application,
@@ -73,7 +74,7 @@ class ApplicationEventInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ApplicationAdmin(ReadOnlyAdmin):
     """Read-only: applications change through the staff pages and API, which validate,
     encrypt and audit."""
 
@@ -98,18 +99,9 @@ class ApplicationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     ]
     inlines = [ApplicationEventInline]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(RepeatSubmission)
-class RepeatSubmissionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class RepeatSubmissionAdmin(ReadOnlyAdmin):
     """Read-only: anonymous submissions for a person already enrolled (a resident who
     pressed twice, or someone using their ID number). Search by reference."""
 
@@ -126,12 +118,3 @@ class RepeatSubmissionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_filter = ["program", "group"]
     search_fields = ["reference"]
     exclude = ["id_number_index", "id_tail_digest"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
