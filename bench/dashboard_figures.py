@@ -647,7 +647,7 @@ def insert_through_triggers(
 def check(world: dict[str, Any]) -> str:
     from django.utils import timezone
 
-    from shequgang.cases.measures import compute_measures
+    from shequgang.cases.engine.measures import compute_measures
     from shequgang.dashboard.access import DashboardScope
     from shequgang.dashboard.recount import tallies_check
     from shequgang.dashboard.selectors import (
@@ -760,7 +760,7 @@ def timings(world: dict[str, Any], args: argparse.Namespace) -> list[tuple[str, 
     from django.test import Client
     from django.utils import timezone
 
-    from shequgang.cases.measures import compute_measures
+    from shequgang.cases.engine.measures import compute_measures
     from shequgang.dashboard.access import DashboardScope
     from shequgang.dashboard.selectors import (
         SHANGHAI,

@@ -119,9 +119,9 @@ def sweep(*, open_cases: int, spread_hours: float) -> dict[str, Any]:
     from django.db.models import DateTimeField, Max, Value, When
 
     from shequgang.calendar.workdays import working_day_table, working_hours_after
-    from shequgang.cases.deadlines import warn_time
+    from shequgang.cases.engine.deadlines import warn_time
     from shequgang.cases.models import Case, Category
-    from shequgang.cases.sweep import run_sweep
+    from shequgang.cases.services.sweep import run_sweep
 
     today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
     wednesday = today + dt.timedelta(days=(2 - today.weekday()) % 7 or 7)
@@ -287,9 +287,9 @@ def profile_queue(*, n: int) -> dict[str, Any]:
     from django.test.utils import CaptureQueriesContext
     from pyinstrument import Profiler
 
-    from shequgang.cases import api as cases_api
-    from shequgang.cases.keyset import keyset_page
-    from shequgang.cases.schemas import CasePageOut
+    from shequgang.cases.api import cases as cases_api
+    from shequgang.cases.api.schemas import CasePageOut
+    from shequgang.cases.queries.keyset import keyset_page
     from shequgang.people.services import api_token_issue
 
     lean = cases_api.case_page_out

@@ -4,7 +4,6 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from shequgang.audit.readonly_admin import ReadOnlyAdmin
-from shequgang.cases.dispatch_models import CaseVerification, DepartmentRoute, DispatchLeg
 from shequgang.cases.models import (
     Case,
     CaseEvent,
@@ -13,6 +12,7 @@ from shequgang.cases.models import (
     DuplicateRules,
     Notification,
 )
+from shequgang.cases.models.dispatch import CaseVerification, DepartmentRoute, DispatchLeg
 
 
 @admin.register(Category)

@@ -18,10 +18,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from shequgang.actors import Actor
-from shequgang.cases.dispatch import case_request_dispatch
+from shequgang.cases.dispatch.services import case_request_dispatch
 from shequgang.cases.models import Category, Source
-from shequgang.cases.on_the_spot import case_create_resolved_on_the_spot
 from shequgang.cases.services import case_create
+from shequgang.cases.services.on_the_spot import case_create_resolved_on_the_spot
 from shequgang.errors import Conflict, DomainError, Forbidden, NotFound
 from shequgang.grid.models import Patrol, PatrolPoint, PatrolReport
 from shequgang.people.roles import Role

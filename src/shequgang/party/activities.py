@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from shequgang.actors import Actor, UserLike
 from shequgang.audit.services import audit_record
-from shequgang.cases.notifications import notify
+from shequgang.cases.services.notifications import notify
 from shequgang.errors import DomainError, Forbidden, NotFound
 from shequgang.party.activity_models import (
     Activity,

@@ -14,7 +14,7 @@ from django.db.models import F
 
 from shequgang.actors import Actor
 from shequgang.audit.services import audit_record, diff_fields, snapshot
-from shequgang.cases.photos import clean_photo
+from shequgang.cases.services.photos import clean_photo
 from shequgang.errors import DomainError, Forbidden
 from shequgang.places.models import Place
 from shequgang.points import access

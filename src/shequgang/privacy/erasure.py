@@ -45,8 +45,8 @@ from django.utils import timezone
 
 from shequgang.actors import Actor
 from shequgang.apikit.models import IdempotencyRecord
-from shequgang.cases.deliberation_models import Attendee
 from shequgang.cases.models import FINAL_STATUSES, Notification
+from shequgang.cases.models.deliberation import Attendee
 from shequgang.errors import Conflict, DomainError, Forbidden, NotFound
 from shequgang.party.models import Member
 from shequgang.people import pii

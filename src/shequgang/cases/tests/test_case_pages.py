@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from shequgang.cases import services as s
 from shequgang.cases.models import Case, CaseEvent, Category, Notification, Rung, Status
-from shequgang.cases.notifications import deliver_due
+from shequgang.cases.services.notifications import deliver_due
 
 from .conftest import jpeg_with_gps
 

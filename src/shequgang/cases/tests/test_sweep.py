@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from shequgang.cases import services as s
 from shequgang.cases.models import Case, CaseEvent, Rung, Status
-from shequgang.cases.sweep import run_sweep
+from shequgang.cases.services.sweep import run_sweep
 
 from .conftest import at
 

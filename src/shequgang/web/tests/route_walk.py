@@ -23,9 +23,9 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from shequgang.cases.deliberation_models import Attendee, Deliberation, FollowUp, VoteOption
-from shequgang.cases.intake_models import CaseIntake
 from shequgang.cases.models import Case, CasePhoto, Notification
+from shequgang.cases.models.deliberation import Attendee, Deliberation, FollowUp, VoteOption
+from shequgang.cases.models.intake import CaseIntake
 from shequgang.grid.models import Patrol
 from shequgang.party.activity_models import Activity, Signup
 from shequgang.party.models import (

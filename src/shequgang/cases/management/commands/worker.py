@@ -14,10 +14,10 @@ from django.db import close_old_connections
 
 from shequgang.apikit.idempotency import purge_expired
 from shequgang.apikit.ratelimit import rate_purge
-from shequgang.cases.intake import intake_process_due, intake_purge
-from shequgang.cases.notifications import deliver_due
-from shequgang.cases.sweep import run_sweep
-from shequgang.cases.workers import Heartbeat
+from shequgang.cases.intake.services import intake_process_due, intake_purge
+from shequgang.cases.services.notifications import deliver_due
+from shequgang.cases.services.sweep import run_sweep
+from shequgang.cases.services.workers import Heartbeat
 
 
 class Command(BaseCommand):
