@@ -1,7 +1,7 @@
 """The notifications outbox. Services write rows in their own transaction; the worker
 delivers them after commit (``deliver_due``), claiming each row with a conditional UPDATE
 so two workers never send one twice; a row claimed by a worker that died is released at
-the next round (``cases/workers.py``), the lease being the last resort. The inbox channel delivers in place; SMS and WeChat
+the next round (``cases/services/workers.py``), the lease being the last resort. The inbox channel delivers in place; SMS and WeChat
 go through pluggable channel classes (a logging one here, no outside network)."""
 
 from __future__ import annotations
@@ -161,3 +161,9 @@ def notification_mark_read(
     if note is None:
         raise NotFound("消息")
     return note
+
+
+def notifications_mark_all_read(*, user: User, now: dt.datetime | None = None) -> int:
+    """Marks every unread notification of ``user``'s inbox read; those read before keep
+    their time. Returns how many were marked."""
+    return inbox_of(user).filter(read_at__isnull=True).update(read_at=now or timezone.now())
