@@ -25,8 +25,8 @@ from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from shequgang.cases.engine.deadlines import clocks_for
 from shequgang.cases.engine.legs import legs_open_many
+from shequgang.cases.engine.route_fields import route_fields
 from shequgang.cases.engine.routing import Route, route
 from shequgang.cases.models import (
     CLOCK_STATUSES,
@@ -144,21 +144,11 @@ def _escalate_group(
             _events(mine, kind=EventKind.RED_CARD, now=now, reason="超过办结时限（已在最高层级）")
             report.red_at_top += len(mine)
             return
-        clocks = clocks_for(category=category, start=now)
+        # The same fields as a manual escalation (engine.route_fields), plus the red card.
         overdue.update(
             status=Status.SUBMITTED,
             rung=r.rung,
-            handler_place=r.place,
-            handler_department=r.department,
-            assigned_at=now,
-            ack_due_at=clocks.ack_due_at,
-            warn_at=clocks.warn_at,
-            resolve_due_at=clocks.resolve_due_at,
-            acknowledged_at=None,
-            yellow_card_at=None,
-            ack_overdue_at=None,
-            extension_days_requested=None,
-            dispatcher_place=r.dispatcher if r.department is not None else None,
+            **route_fields(r, category=category, start=now),
             red_card_at=now,
             escalations=F("escalations") + 1,
             swept_by=token,
