@@ -117,7 +117,7 @@ class CaseVerificationAdmin(ReadOnlyAdmin):
 
 @admin.register(DuplicateRules)
 class DuplicateRulesAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """The radius, window and weights of the duplicate suggestions (cases/duplicates.py)."""
+    """The radius, window and weights of the duplicate suggestions (cases/duplicates/suggestions.py)."""
 
     list_display = ["__str__", "radius_m", "window_days", "max_results", "min_score"]
 

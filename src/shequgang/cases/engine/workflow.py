@@ -59,7 +59,7 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
         frozenset({S.SUBMITTED, S.ACKNOWLEDGED, S.IN_PROGRESS, S.REOPENED, S.RETURNED}),
         S.MERGED,
     ),
-    # The dispatch loop 上报→受理→派遣→处置→核查→结案 (``cases/dispatch.py``): a holder
+    # The dispatch loop 上报→受理→派遣→处置→核查→结案 (``cases/dispatch/services.py``): a holder
     # hands a case to the county's command centre; the command centre (or the community,
     # for a case it holds) dispatches it to a department, which signs for it
     # (``acknowledge``), may transfer it (``transfer``) or return it to the dispatcher's

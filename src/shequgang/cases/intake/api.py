@@ -1,5 +1,5 @@
 """API of the queued intake (mounted at /api/v1): report now, get the case number from the
-status URL once the worker has raised it (``cases/intake.py``)."""
+status URL once the worker has raised it (``cases/intake/services.py``)."""
 
 from __future__ import annotations
 

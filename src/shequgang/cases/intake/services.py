@@ -15,7 +15,7 @@ Guarantees:
 - Each intake becomes at most one case. A worker claims rows with a conditional UPDATE
   (``SKIP LOCKED`` on PostgreSQL, so workers take disjoint batches) stamped with its
   token; it finishes a row only while the row still carries that token, in the same
-  transaction as the case. A claim whose holder is dead (``cases/workers.py``: its pid
+  transaction as the case. A claim whose holder is dead (``cases/services/workers.py``: its pid
   gone from this host, or silent past the heartbeat limit) is taken over by the next
   round, and any claim older than ``LEASE``, so a crashed worker's batch is raised by the
   next one.
@@ -54,7 +54,7 @@ log = logging.getLogger("shequgang.intake")
 
 OPERATION = "case.intake"
 # A claim older than this is taken to belong to a worker that died mid-batch (the last
-# resort: a dead worker is usually found at once, see cases/workers.py).
+# resort: a dead worker is usually found at once, see cases/services/workers.py).
 LEASE = dt.timedelta(minutes=5)
 # Claims after which an intake that keeps failing (not for its input) is given up.
 MAX_ATTEMPTS = 5

@@ -171,7 +171,7 @@ class Case(models.Model):
             # The dispatcher's queue and the verification sweep.
             models.Index(fields=["dispatcher_place", "status"], name="case_dispatcher"),
             models.Index(fields=["status", "verify_due_at"], name="case_sweep_verify"),
-            # Duplicate suggestions (cases/duplicates.py): open cases of a few categories
+            # Duplicate suggestions (cases/duplicates/suggestions.py): open cases of a few categories
             # in one compound's subtree, or in a latitude band, recent first. The pattern
             # opclass lets PostgreSQL serve the path prefix (LIKE) from this index.
             models.Index(

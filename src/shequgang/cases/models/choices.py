@@ -113,7 +113,10 @@ class EventKind(models.TextChoices):
     VERIFIED = "verified", "核查通过"
     VERIFY_FAILED = "verify_failed", "核查未通过"
     VERIFY_OVERDUE = "verify_overdue", "超时未核查"
-    FOLLOWED = "followed", "我也遇到了"  # another resident joined the case (cases/followers.py)
+    FOLLOWED = (
+        "followed",
+        "我也遇到了",
+    )  # another resident joined the case (cases/services/followers.py)
 
 
 # Still open, or waiting on the dispatch loop: the cases a new report may duplicate.

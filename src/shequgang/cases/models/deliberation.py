@@ -3,7 +3,7 @@ with its invitees and sign-in, a show-of-hands vote, the decision, follow-up act
 become tasks on the cases, and — for compound matters decided by the owners — an owners'
 vote under Civil Code Art. 278 with the roll it was counted on.
 
-Imported at the end of ``cases/models.py`` so that Django registers them with the app."""
+Re-exported by ``cases/models/__init__.py``, which Django loads."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 department), each department's turn with a case (a leg: from dispatch or transfer to its
 return, transfer away or verified result), and the on-site verifications (核查).
 
-Imported at the end of ``cases/models.py`` so that Django registers them with the app."""
+Re-exported by ``cases/models/__init__.py``, which Django loads."""
 
 from __future__ import annotations
 

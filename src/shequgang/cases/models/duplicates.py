@@ -2,7 +2,7 @@
 ("me too", or their duplicate was merged into it), and the admin-editable rules that
 decide which open cases are suggested while a case is being raised.
 
-Imported at the end of ``cases/models.py`` so that Django registers them with the app."""
+Re-exported by ``cases/models/__init__.py``, which Django loads."""
 
 from __future__ import annotations
 

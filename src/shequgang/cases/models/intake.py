@@ -1,7 +1,7 @@
 """The queued intake (受理队列): a resident's report accepted durably with one INSERT and
-raised as a case by the worker shortly after (``cases/intake.py``).
+raised as a case by the worker shortly after (``cases/intake/services.py``).
 
-Imported at the end of ``cases/models.py`` so that Django registers it with the app."""
+Re-exported by ``cases/models/__init__.py``, which Django loads."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ class CaseIntake(models.Model):
     claimed_by = models.UUIDField(null=True, blank=True, editable=False)
     claimed_at = models.DateTimeField(null=True, blank=True)
     # The process holding the claim: when it is dead the claim is taken over at once,
-    # without waiting for the lease (cases/workers.py).
+    # without waiting for the lease (cases/services/workers.py).
     claimed_by_worker = models.ForeignKey(
         WorkerProcess,
         null=True,

@@ -34,7 +34,7 @@ class Notification(models.Model):
     last_error = models.CharField(max_length=200, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
     # The worker delivering it: when that process is dead the claim is released at once,
-    # without waiting for the lease (cases/workers.py).
+    # without waiting for the lease (cases/services/workers.py).
     claimed_by_worker = models.ForeignKey(
         "cases.WorkerProcess",
         null=True,

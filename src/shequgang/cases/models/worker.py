@@ -1,7 +1,7 @@
 """The worker processes (``shequgang worker``, ``process_intake``) that claim queued work,
 so a claim can name its holder and a dead holder's claims be taken over at once
-(``cases/workers.py``). Imported by ``cases/intake_models.py``, which Django loads with
-``cases/models.py``."""
+(``cases/services/workers.py``). Imported by ``cases/models/intake.py``, which Django loads with
+``cases/models/``."""
 
 from __future__ import annotations
 

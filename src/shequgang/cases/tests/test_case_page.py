@@ -1,4 +1,4 @@
-"""The lean case page (cases/case_page.py) renders what the model path renders: for a
+"""The lean case page (cases/queries/case_page.py) renders what the model path renders: for a
 world of varied cases — statuses, rungs, categories, holders (nodes and departments),
 raisers (residents, staff on a resident's behalf, anonymous), deadlines past and
 future, dispatch and verification — every list endpoint's body equals, byte for byte,

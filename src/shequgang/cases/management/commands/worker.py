@@ -41,7 +41,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, on_signal)
         next_sweep = 0.0
         # Registered and beating, so that if this process dies the next worker takes its
-        # claimed intakes over at once (cases/workers.py); a crash is found by its pid.
+        # claimed intakes over at once (cases/services/workers.py); a crash is found by its pid.
         alive = Heartbeat(beat=not opts["once"])
         while not stop:
             close_old_connections()
