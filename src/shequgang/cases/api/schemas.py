@@ -15,8 +15,8 @@ from ninja import Schema
 from pydantic import Field
 
 from shequgang.apikit.schemas import BodyId, SafeStr
+from shequgang.cases.engine.deadlines import lateness
 from shequgang.cases.models import (
-    CLOCK_STATUSES,
     Case,
     CaseEvent,
     CasePhoto,
@@ -142,12 +142,12 @@ class CaseOut(Schema):
             "assigned_at": case.assigned_at,
             "ack_due_at": case.ack_due_at,
             "resolve_due_at": case.resolve_due_at,
-            "overdue": (case.status in CLOCK_STATUSES and case.resolve_due_at < now)
-            or (
-                case.status == Status.VERIFYING
-                and case.verify_due_at is not None
-                and case.verify_due_at < now
-            ),
+            "overdue": lateness(
+                status=case.status,
+                now=now,
+                resolve_due_at=case.resolve_due_at,
+                verify_due_at=case.verify_due_at,
+            ).overdue,
             # The id first: most cases were never dispatched, and reading the relation
             # of a row fetched without it would cost a query.
             "dispatcher": PlaceRef.from_orm(case.dispatcher_place)

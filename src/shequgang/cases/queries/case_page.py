@@ -23,7 +23,8 @@ from ninja.renderers import JSONRenderer
 
 from shequgang.actors import UserLike
 from shequgang.cases.access import raiser_visible
-from shequgang.cases.models import CLOCK_STATUSES, Case, Status
+from shequgang.cases.engine.deadlines import lateness
+from shequgang.cases.models import Case
 from shequgang.cases.queries.keyset import keyset_page, ordering_fields
 
 # What ``CaseOut.fields_of`` reads, as columns (the joins are those of its
@@ -115,8 +116,12 @@ def case_item(
         "assigned_at": row["assigned_at"],
         "ack_due_at": row["ack_due_at"],
         "resolve_due_at": row["resolve_due_at"],
-        "overdue": (status in CLOCK_STATUSES and row["resolve_due_at"] < now)
-        or (status == Status.VERIFYING and verify_due_at is not None and verify_due_at < now),
+        "overdue": lateness(
+            status=status,
+            now=now,
+            resolve_due_at=row["resolve_due_at"],
+            verify_due_at=verify_due_at,
+        ).overdue,
         "dispatcher": _place(row, "dispatcher_place"),
         "verify_due_at": verify_due_at,
         "supervised": row["supervised_at"] is not None,

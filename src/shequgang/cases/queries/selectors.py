@@ -20,12 +20,12 @@ from shequgang.cases.dispatch.rules import (
     may_request_dispatch,
     may_verify,
 )
+from shequgang.cases.engine.deadlines import overdue_q
 from shequgang.cases.engine.routing import RUNG_ROLES, is_handler, route
 from shequgang.cases.engine.workflow import allowed_from
 from shequgang.cases.models import (
     BROAD_QUEUE_SQL,
     BROAD_QUEUE_STATUSES,
-    CLOCK_STATUSES,
     OPEN_STATUSES,
     Case,
     CaseEvent,
@@ -265,14 +265,6 @@ def _confirmed_by(cond: Q) -> Q | SqlCase:
     if not cond:  # everything (an unrestricted user)
         return cond
     return SqlCase(When(cond, then=Value(True)), default=Value(False), output_field=BooleanField())
-
-
-def overdue_q(now: dt.datetime) -> Q:
-    """Past the resolution limit while being handled, or past the verification limit
-    while waiting for on-site verification."""
-    return Q(status__in=CLOCK_STATUSES, resolve_due_at__lt=now) | Q(
-        status=Status.VERIFYING, verify_due_at__lt=now
-    )
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from shequgang.cases.access import scoped_cases
+from shequgang.cases.engine.deadlines import case_lateness, overdue_q
 from shequgang.cases.models import (
     Case,
     Status,
@@ -23,7 +24,6 @@ from shequgang.cases.models import (
 from shequgang.cases.queries.keyset import KeysetPage, keyset_page
 from shequgang.cases.queries.selectors import (
     QUEUE_STATUSES,
-    overdue_q,
     work_queue,
 )
 from shequgang.cases.web.common import web_user
@@ -54,7 +54,10 @@ def list_response(
     """The whole page; to htmx the list (after a filter change) or only the next rows
     (after "更多", which carries a cursor)."""
     page, error = _page(request, cases)
-    context = {**context, "page": page, "error": error, "now": timezone.now()}
+    now = timezone.now()
+    # Each row with its clocks' state (engine.deadlines): the template only reads flags.
+    rows = [(c, case_lateness(c, now)) for c in page.rows]
+    context = {**context, "page": page, "rows": rows, "error": error}
     partial = (
         "cases/_case_rows.html"
         if request.GET.get("cursor") and not error

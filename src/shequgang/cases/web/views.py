@@ -21,13 +21,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from shequgang.cases import services
 from shequgang.cases.access import access_case, access_case_by_number, may_see_raiser, scoped_cases
 from shequgang.cases.dispatch import services as dispatch
+from shequgang.cases.engine.deadlines import case_lateness
 from shequgang.cases.engine.workflow import ACTION_LABELS
 from shequgang.cases.models import (
-    CLOCK_STATUSES,
     Case,
     Rung,
     Source,
-    Status,
 )
 from shequgang.cases.queries.selectors import (
     allowed_actions,
@@ -149,6 +148,7 @@ def _detail_context(
     def label(action: str) -> str:
         return "退单" if action == "return" and at_department else _LABELS[action]
 
+    late = case_lateness(case, now)
     return {
         "case": case,
         "timeline": case_timeline(user, case),
@@ -156,16 +156,14 @@ def _detail_context(
         "actions": [(a, label(a), forms[a]) for a in allowed],
         "multipart": _MULTIPART,
         "verification_photos": [p for p in photos if p.purpose == "verification"],
-        "verify_overdue": case.status == Status.VERIFYING
-        and case.verify_due_at is not None
-        and case.verify_due_at < now,
+        "verify_overdue": late.verify,
         "error": error,
         "notice": notice,
         "show_raiser": may_see_raiser(user, case),
         "report_photos": [p for p in photos if p.purpose == "report"],
         "resolution_photos": [p for p in photos if p.purpose == "resolution"],
-        "overdue": case.status in CLOCK_STATUSES and case.resolve_due_at < now,
-        "ack_overdue": case.status == Status.SUBMITTED and case.ack_due_at < now,
+        "overdue": late.resolve,
+        "ack_overdue": late.ack,
         "now": now,
     }
 
