@@ -2,8 +2,9 @@
 re-route, transfer, escalate (提级) and comment. Each state change goes through
 ``engine.workflow.transition``.
 
-A department's return (退单) is not here: the caller picks ``dispatch.services.case_dispatch_return``
-for a case held at the department rung (``dispatch.rules.is_department_held``)."""
+A department's return (退单) is not here: for a case held at the department rung the caller
+calls ``dispatch.services.case_dispatch_return`` (``dispatch.services.case_hand_back`` picks
+one by the rung); ``case_return`` refuses such a case."""
 
 from __future__ import annotations
 
@@ -141,7 +142,7 @@ def _returned(c: Case, text: str) -> Change:
 def case_return(*, actor: Actor, case: Case, reason: str) -> Case:
     """退回: wrong rung or category. It waits for the community to re-route it. A
     department's return (退单) goes back to the dispatcher's queue instead: its caller
-    calls ``dispatch.services.case_dispatch_return`` (see ``case_return_by``)."""
+    calls ``dispatch.services.case_dispatch_return`` (``case_hand_back`` picks)."""
     text = reason_text(reason, "退回理由")
     result, _ = transition(
         case_id=case.pk,
