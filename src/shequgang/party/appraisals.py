@@ -36,6 +36,7 @@ from shequgang.people.roles import Perm
 from shequgang.people.scope import place_in_scope, scoped_places
 from shequgang.places.models import Kind, Place
 from shequgang.spreadsheets.xlsx import XLSX_CONTENT_TYPE, XlsxBook
+from shequgang.text_rules import text_clean
 
 DISCLAIMER = (
     "说明：本记录为社区港平台登记的服务记录，时长经活动组织方确认，不作为法定的志愿服务时长证明。"
@@ -242,9 +243,7 @@ def appraisal_record(
         raise DomainError("one_target", "每条评价只针对一名党员或一个单位")
     if grade not in Grade.values:
         raise DomainError("invalid_grade", "等次应为优秀、良好、合格或不合格")
-    comment = (comment or "").strip()
-    if len(comment) > 500:
-        raise DomainError("text_too_long", "评语不超过500字")
+    comment = text_clean(comment, field="comment", label="评语", limit=500)
     if member is not None and not _reported_during(member, community, year):
         raise DomainError("not_reported", f"{member.name}在{year}年未向本社区报到")
     if unit is not None and not _paired_during(unit, community, year):

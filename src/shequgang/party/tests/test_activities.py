@@ -270,7 +270,7 @@ def test_who_may_publish(world: World) -> None:
         ({"capacity": 0}, "invalid_capacity"),
         ({"ends_at_delta": dt.timedelta(0)}, "invalid_time"),
         ({"ends_at_delta": dt.timedelta(days=7, seconds=1)}, "invalid_time"),
-        ({"title": " "}, "invalid_title"),
+        ({"title": " "}, "title_required"),
         ({"points": 1001}, "invalid_points"),
         ({"activity_type": "两个字"}, "invalid_activity_type"),
     ],
