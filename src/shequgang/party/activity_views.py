@@ -11,7 +11,6 @@ from typing import Any
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -38,11 +37,7 @@ from shequgang.party.models import Member, Unit, UnitPairing
 from shequgang.people.roles import Perm
 from shequgang.people.scope import scoped_places
 from shequgang.places.models import Kind, Place
-
-
-def _me(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)  # every page here is behind login_required
-    return request.user
+from shequgang.web.request_user import request_user
 
 
 def _activity(request: HttpRequest, pk: int) -> Any:
@@ -81,7 +76,7 @@ def _publishable(request: HttpRequest) -> list[tuple[str, str]]:
         for p in scoped_places(request.user, Perm.PARTY_MANAGE).filter(kind=Kind.COMMUNITY)[:200]
     ]
     today = timezone.localdate()
-    units = Unit.objects.filter(accounts=_me(request))
+    units = Unit.objects.filter(accounts=request_user(request))
     for pairing in (
         UnitPairing.objects.filter(unit__in=units, started_on__lte=today)
         .exclude(ended_on__lt=today)
@@ -170,7 +165,7 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     activity = _activity(request, pk)
     organiser = svc.may_organise(request.user, activity)
     mine = (
-        Signup.objects.filter(activity=activity, user=_me(request))
+        Signup.objects.filter(activity=activity, user=request_user(request))
         .exclude(status=SignupStatus.CANCELLED)
         .first()
     )
@@ -191,7 +186,7 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def activity_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     activity = _activity(request, pk)
-    user = _me(request)
+    user = request_user(request)
     done = {
         "signup": "报名成功",
         "cancel_signup": "已取消报名",
@@ -259,7 +254,7 @@ def activity_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @login_required
 @require_GET
 def my_record(request: HttpRequest) -> HttpResponse:
-    member = Member.objects.filter(user=_me(request)).first()
+    member = Member.objects.filter(user=request_user(request)).first()
     year = parse_pk(request.GET.get("year", ""))
     year_n = year if year is not None and 2000 <= year <= 2100 else timezone.localdate().year
     if member is None:

@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -37,6 +36,7 @@ from shequgang.people.scope import (
 )
 from shequgang.places.models import Kind, Place
 from shequgang.web.htmx import HtmxRequest, render_page_or_partial, wants_partial
+from shequgang.web.request_user import request_user
 
 
 def _place(request: HttpRequest, place_id: Any) -> Place:
@@ -209,8 +209,7 @@ def pairing_list(request: HttpRequest) -> HttpResponse:
 def me(request: HttpRequest) -> HttpResponse:
     """A member's own record: reports (with history), reporting to where they live now,
     their 双包联 places and those places' open cases. Unit liaisons see their unit's."""
-    user = request.user
-    assert isinstance(user, User)  # login_required
+    user = request_user(request)
     member = (
         Member.objects.filter(user=user)
         .select_related("community", "branch", "group", "work_unit")

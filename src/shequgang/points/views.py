@@ -50,6 +50,7 @@ from shequgang.points.selectors import (
 )
 from shequgang.points.services import adjustment_decide, adjustment_request, points_award
 from shequgang.web.htmx import HtmxRequest, render_page_or_partial
+from shequgang.web.request_user import request_user
 
 _KEY = re.compile(r"^[0-9a-f]{32}$")
 
@@ -129,7 +130,7 @@ def shop(request: HttpRequest, community_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def redeem(request: HttpRequest, community_id: int) -> HttpResponse:
-    assert isinstance(request.user, User)
+    user = request_user(request)
     try:
         community = access.community_for_residents(community_id)
         key = _form_key(request)
@@ -145,13 +146,13 @@ def redeem(request: HttpRequest, community_id: int) -> HttpResponse:
             if merchant is None:
                 raise NotFound("商家")
         outcome = order_place(
-            actor=request.user,
-            user=request.user,
+            actor=user,
+            user=user,
             goods=goods,
             quantity=int(request.POST.get("quantity") or 1),
             merchant=merchant,
             points=int(request.POST["points"]) if merchant else None,
-            idempotency_key=f"web-order:{request.user.pk}:{key}",
+            idempotency_key=f"web-order:{user.pk}:{key}",
         )
     except (ValueError, KeyError):
         messages.error(request, "请求数据不正确")
