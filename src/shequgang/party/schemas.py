@@ -199,6 +199,22 @@ class PartyResponsibilityCaseOut(Schema):
     created_at: dt.datetime
 
 
+class PartyUnitPage(PageOut):
+    items: list[PartyUnitOut]
+
+
+class PartyPairingPage(PageOut):
+    items: list[PartyPairingOut]
+
+
+class PartyResponsibilityPage(PageOut):
+    items: list[PartyResponsibilityOut]
+
+
+class PartyResponsibilityCasePage(PageOut):
+    items: list[PartyResponsibilityCaseOut]
+
+
 class PartyCommitteeIn(Schema):
     community_id: BodyId
     name: OrgName

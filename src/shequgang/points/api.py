@@ -21,6 +21,7 @@ from ninja import Query, Router, Status
 
 from shequgang.apikit.auth import request_user
 from shequgang.apikit.idempotency import HEADER, run_idempotent
+from shequgang.apikit.pagination import PageParams, page_of
 from shequgang.apikit.schemas import PathId, errors
 from shequgang.errors import NotFound
 from shequgang.points import access
@@ -34,6 +35,7 @@ from shequgang.points.schemas import (
     AdjustmentOut,
     AwardIn,
     CancelIn,
+    CommunityOrdersQuery,
     EntryOut,
     EntryPageOut,
     GoodsCreateIn,
@@ -44,7 +46,6 @@ from shequgang.points.schemas import (
     OrderIn,
     OrderOut,
     OrderPageOut,
-    OrderStatusFilter,
     ReverseIn,
     TransactionOut,
 )
@@ -80,16 +81,6 @@ def _person(user_id: int) -> User:
     return found
 
 
-def _page(qs: Any, limit: int, offset: int, build: Any) -> dict[str, Any]:
-    items = list(qs[offset : offset + limit])
-    return {
-        "count": qs.count(),
-        "limit": limit,
-        "offset": offset,
-        "items": [build(x) for x in items],
-    }
-
-
 # --- Residents -------------------------------------------------------------------------
 
 
@@ -105,21 +96,18 @@ def my_accounts(request: HttpRequest) -> list[AccountOut]:
     summary="积分明细（本人账户，或辖区内账户）",
 )
 def account_entries(
-    request: HttpRequest, account_id: PathId, limit: int = 50, offset: int = 0
+    request: HttpRequest, account_id: PathId, page: Query[PageParams]
 ) -> dict[str, Any]:
     user = request_user(request)
     account = access.access_account(user, account_id)
-    limit, offset = max(1, min(limit, 500)), max(0, min(offset, 1_000_000))
-    return _page(
-        account_statement(account).select_related("account__owner"), limit, offset, EntryOut.build
-    )
+    entries = account_statement(account).select_related("account__owner")
+    return page_of(entries, page, build=EntryOut.build)
 
 
 @router.get("/orders", response={200: OrderPageOut, **errors()}, summary="我的兑换订单")
-def my_orders(request: HttpRequest, limit: int = 50, offset: int = 0) -> dict[str, Any]:
+def my_orders(request: HttpRequest, page: Query[PageParams]) -> dict[str, Any]:
     user = request_user(request)
-    limit, offset = max(1, min(limit, 500)), max(0, min(offset, 1_000_000))
-    return _page(own_orders(user.pk), limit, offset, OrderOut.build)
+    return page_of(own_orders(user.pk), page, build=OrderOut.build)
 
 
 @router.get(
@@ -247,7 +235,7 @@ def community_ledger(
     request: HttpRequest, community_id: PathId, q: Query[LedgerQuery]
 ) -> dict[str, Any]:
     community = access.access_community(request_user(request), community_id)
-    return _page(ledger_entries(community, _filters(q)), q.limit, q.offset, EntryOut.build)
+    return page_of(ledger_entries(community, _filters(q)), q, build=EntryOut.build)
 
 
 @router.get(
@@ -285,13 +273,10 @@ def community_ledger_xlsx(
 def community_order_list(
     request: HttpRequest,
     community_id: PathId,
-    status: OrderStatusFilter = "",
-    limit: int = 50,
-    offset: int = 0,
+    q: Query[CommunityOrdersQuery],
 ) -> dict[str, Any]:
     community = access.access_community(request_user(request), community_id)
-    limit, offset = max(1, min(limit, 500)), max(0, min(offset, 1_000_000))
-    return _page(community_orders(community, status), limit, offset, OrderOut.build)
+    return page_of(community_orders(community, q.status), q, build=OrderOut.build)
 
 
 @router.post(
