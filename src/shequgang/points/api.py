@@ -27,7 +27,6 @@ from shequgang.errors import NotFound
 from shequgang.points import access
 from shequgang.points.catalogue import GoodsInput, goods_create, goods_update
 from shequgang.points.exporting import XLSX_TYPE, ledger_export
-from shequgang.points.models import Adjustment, Goods, Merchant, Order
 from shequgang.points.redemptions import order_cancel, order_confirm, order_place
 from shequgang.points.schemas import (
     AccountOut,
@@ -141,17 +140,10 @@ def list_merchants(request: HttpRequest, community_id: PathId) -> list[MerchantO
 )
 def place_order(request: HttpRequest, payload: OrderIn) -> Status[Any]:
     user = request_user(request)
-    goods = merchant = None
-    if payload.goods_id is not None:
-        goods = Goods.objects.select_related("community").filter(pk=payload.goods_id).first()
-        if goods is None:
-            raise NotFound("商品")
+    goods = access.goods_to_order(payload.goods_id) if payload.goods_id is not None else None
+    merchant = None
     if payload.merchant_id is not None:
-        merchant = (
-            Merchant.objects.select_related("community").filter(pk=payload.merchant_id).first()
-        )
-        if merchant is None:
-            raise NotFound("商家")
+        merchant = access.merchant_to_order(payload.merchant_id)
     key = _ledger_key(request, user, "api-order")
 
     def write() -> tuple[int, Any]:
@@ -178,27 +170,14 @@ def get_order(request: HttpRequest, order_id: PathId) -> OrderOut:
     return OrderOut.build(access.access_order(request_user(request), order_id))
 
 
-def _order_for_step(user: User, order_id: int) -> Order:
-    """Own orders, orders in the user's desk scope, and orders at merchants they operate."""
-    try:
-        return access.access_order(user, order_id)
-    except NotFound:
-        order = (
-            Order.objects.select_related("merchant", "community", "account")
-            .filter(pk=order_id, merchant__operators=user)
-            .first()
-        )
-        if order is None:
-            raise
-        return order
-
-
 @router.post(
     "/orders/{order_id}/confirm", response={200: OrderOut, **_STEP}, summary="确认领取 / 商家确认"
 )
 def confirm_order(request: HttpRequest, order_id: PathId) -> OrderOut:
     user = request_user(request)
-    return OrderOut.build(order_confirm(actor=user, order=_order_for_step(user, order_id)))
+    return OrderOut.build(
+        order_confirm(actor=user, order=access.access_order_to_step(user, order_id))
+    )
 
 
 @router.post(
@@ -208,7 +187,7 @@ def confirm_order(request: HttpRequest, order_id: PathId) -> OrderOut:
 )
 def cancel_order(request: HttpRequest, order_id: PathId, payload: CancelIn) -> OrderOut:
     user = request_user(request)
-    order = _order_for_step(user, order_id)
+    order = access.access_order_to_step(user, order_id)
     return OrderOut.build(order_cancel(actor=user, order=order, reason=payload.reason))
 
 
@@ -343,19 +322,6 @@ def request_adjustment(
     return Status(status, body)
 
 
-def _adjustment(user: User, adjustment_id: int) -> Adjustment:
-    found = (
-        Adjustment.objects.filter(
-            access.community_scope_q(user, access.APPROVE, prefix="community__"), pk=adjustment_id
-        )
-        .select_related("community", "account", "requested_by")
-        .first()
-    )
-    if found is None:
-        raise NotFound("调整申请")
-    return found
-
-
 @router.post(
     "/adjustments/{adjustment_id}/approve",
     response={200: AdjustmentOut, **_STEP},
@@ -363,7 +329,9 @@ def _adjustment(user: User, adjustment_id: int) -> Adjustment:
 )
 def approve_adjustment(request: HttpRequest, adjustment_id: PathId) -> AdjustmentOut:
     user = request_user(request)
-    adj = adjustment_decide(actor=user, adjustment=_adjustment(user, adjustment_id), approve=True)
+    adj = adjustment_decide(
+        actor=user, adjustment=access.access_adjustment(user, adjustment_id), approve=True
+    )
     return AdjustmentOut.build(adj)
 
 
@@ -372,7 +340,9 @@ def approve_adjustment(request: HttpRequest, adjustment_id: PathId) -> Adjustmen
 )
 def reject_adjustment(request: HttpRequest, adjustment_id: PathId) -> AdjustmentOut:
     user = request_user(request)
-    adj = adjustment_decide(actor=user, adjustment=_adjustment(user, adjustment_id), approve=False)
+    adj = adjustment_decide(
+        actor=user, adjustment=access.access_adjustment(user, adjustment_id), approve=False
+    )
     return AdjustmentOut.build(adj)
 
 
