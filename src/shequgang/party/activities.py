@@ -31,7 +31,7 @@ from shequgang.party.activity_models import (
     Signup,
     SignupStatus,
 )
-from shequgang.party.models import Branch, BranchCompound, Member, Unit, UnitPairing
+from shequgang.party.models import Branch, BranchCompound, Member, PairedUnit, UnitPairing
 from shequgang.people.models import RoleAssignment
 from shequgang.people.roles import Perm, Role
 from shequgang.people.scope import place_in_scope
@@ -77,11 +77,11 @@ def _branch_secretary_of(user: UserLike, branch: Branch) -> bool:
     ).exists()
 
 
-def _unit_account_of(user: UserLike, unit: Unit) -> bool:
+def _unit_account_of(user: UserLike, unit: PairedUnit) -> bool:
     return user.pk is not None and unit.accounts.filter(pk=user.pk).exists()
 
 
-def unit_paired_with(unit: Unit, community: Place, on: dt.date) -> bool:
+def unit_paired_with(unit: PairedUnit, community: Place, on: dt.date) -> bool:
     return (
         UnitPairing.objects.filter(unit=unit, community=community, started_on__lte=on)
         .exclude(ended_on__lt=on)
@@ -90,7 +90,11 @@ def unit_paired_with(unit: Unit, community: Place, on: dt.date) -> bool:
 
 
 def may_publish(
-    user: UserLike, *, community: Place, branch: Branch | None = None, unit: Unit | None = None
+    user: UserLike,
+    *,
+    community: Place,
+    branch: Branch | None = None,
+    unit: PairedUnit | None = None,
 ) -> bool:
     """Community staff (party.manage on the community) publish for the community and for any
     of its branches and paired units; a branch secretary for their branch; a unit's liaison
@@ -179,7 +183,7 @@ def activity_publish(
     community: Place,
     data: ActivityInput,
     branch: Branch | None = None,
-    unit: Unit | None = None,
+    unit: PairedUnit | None = None,
 ) -> Activity:
     user = _user(actor)
     if community.kind != Kind.COMMUNITY:

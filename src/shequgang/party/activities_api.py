@@ -34,7 +34,7 @@ from shequgang.party.appraisals import (
     record_export,
     unit_record,
 )
-from shequgang.party.models import Branch, Unit
+from shequgang.party.models import Branch, PairedUnit
 from shequgang.people.roles import Perm
 from shequgang.people.scope import access_place
 from shequgang.places.models import Kind, Place
@@ -218,9 +218,9 @@ def _community(pk: int) -> Place:
     return community
 
 
-def _publisher(payload: ActivityIn) -> tuple[Branch | None, Unit | None]:
+def _publisher(payload: ActivityIn) -> tuple[Branch | None, PairedUnit | None]:
     branch = Branch.objects.filter(pk=payload.branch).first() if payload.branch else None
-    unit = Unit.objects.filter(pk=payload.unit).first() if payload.unit else None
+    unit = PairedUnit.objects.filter(pk=payload.unit).first() if payload.unit else None
     if payload.branch and branch is None:
         raise NotFound("党支部")
     if payload.unit and unit is None:
@@ -431,7 +431,7 @@ def appraise(request: HttpRequest, payload: AppraisalIn) -> Status[AppraisalOut]
         if payload.member
         else None
     )
-    unit = Unit.objects.filter(pk=payload.unit).first() if payload.unit else None
+    unit = PairedUnit.objects.filter(pk=payload.unit).first() if payload.unit else None
     if (payload.member and member is None) or (payload.unit and unit is None):
         raise NotFound()
     a, created = appraisal_record(

@@ -27,8 +27,8 @@ from shequgang.party.models import (
     CentralHousehold,
     Member,
     MemberReport,
+    PairedUnit,
     Responsibility,
-    Unit,
     UnitPairing,
 )
 from shequgang.party.schemas import (
@@ -343,7 +343,7 @@ def member_add(request: HttpRequest, payload: PartyMemberCreateIn) -> Status[Any
         community=community,
         status=payload.status,
         id_number=payload.id_number,
-        work_unit=_get(Unit.objects.filter(active=True), payload.work_unit_id, "单位"),
+        work_unit=_get(PairedUnit.objects.filter(active=True), payload.work_unit_id, "单位"),
         employee_number=payload.employee_number,
         phone=payload.phone,
         branch=_get(access.scoped_branches(user), payload.branch_id, "党支部"),
@@ -488,7 +488,7 @@ def pairing_list(request: HttpRequest, page: Query[PageParams]) -> PartyPairingP
 def pairing_add(request: HttpRequest, payload: PartyPairingIn) -> Status[Any]:
     user = request_user(request)
     # Units are public organisations: any active one may be paired with.
-    unit = _get(Unit.objects.filter(active=True), payload.unit_id, "单位")
+    unit = _get(PairedUnit.objects.filter(active=True), payload.unit_id, "单位")
     community = _required_place(user, payload.community_id, "社区")
 
     def write() -> tuple[int, Any]:
@@ -539,7 +539,7 @@ def responsibility_list(request: HttpRequest, page: Query[PageParams]) -> PartyR
 def responsibility_add(request: HttpRequest, payload: PartyResponsibilityIn) -> Status[Any]:
     user = request_user(request)
     place = _required_place(user, payload.place_id)
-    unit = _get(Unit.objects.filter(active=True), payload.unit_id, "单位")
+    unit = _get(PairedUnit.objects.filter(active=True), payload.unit_id, "单位")
     member = _get(access.scoped_members(user), payload.member_id, "党员")
 
     def write() -> tuple[int, Any]:

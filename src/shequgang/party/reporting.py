@@ -22,9 +22,9 @@ from shequgang.party.models import (
     Member,
     MemberReport,
     MemberStatus,
+    PairedUnit,
+    PairedUnitKind,
     Responsibility,
-    Unit,
-    UnitKind,
     UnitPairing,
 )
 from shequgang.people import pii
@@ -148,21 +148,21 @@ def unit_create(
     contact_name: str = "",
     contact_phone: str = "",
     offers: str = "",
-) -> Unit:
+) -> PairedUnit:
     """Register a unit at ``place`` (its county, town or community, for scope). Names are
     unique (``unit_name_taken``)."""
     require_manage(actor, place)
     name = text_clean(name, field="name", label="单位名称", limit=100, required=True)
-    if kind not in UnitKind.values:
+    if kind not in PairedUnitKind.values:
         raise DomainError("invalid_kind", "单位类型无效")
     contact_name = text_clean(contact_name, field="contact_name", label="联系人", limit=50)
     offers = text_clean(offers, field="offers", label="可提供资源", limit=2000)
     cipher, masked = _phone(contact_phone)
-    if Unit.objects.filter(name=name).exists():
+    if PairedUnit.objects.filter(name=name).exists():
         raise Conflict("unit_name_taken", "同名单位已登记")
     try:
         with transaction.atomic():
-            unit = Unit.objects.create(
+            unit = PairedUnit.objects.create(
                 place=place,
                 name=name,
                 kind=kind,
@@ -181,13 +181,13 @@ def unit_create(
 def unit_update(
     *,
     actor: Actor,
-    unit: Unit,
+    unit: PairedUnit,
     contact_name: str | None = None,
     contact_phone: str | None = None,
     offers: str | None = None,
     active: bool | None = None,
-) -> Unit:
-    unit = Unit.objects.select_for_update().select_related("place").get(pk=unit.pk)
+) -> PairedUnit:
+    unit = PairedUnit.objects.select_for_update().select_related("place").get(pk=unit.pk)
     require_manage(actor, unit.place, "单位")
     fields = ["contact_name", "contact_phone_masked", "offers", "active"]
     before = {f: getattr(unit, f) for f in fields}
@@ -213,7 +213,7 @@ def unit_update(
 def pairing_create(
     *,
     actor: Actor,
-    unit: Unit,
+    unit: PairedUnit,
     community: Place,
     started_on: dt.date,
     contact_name: str = "",
@@ -278,7 +278,7 @@ def responsibility_assign(
     actor: Actor,
     place: Place,
     started_on: dt.date,
-    unit: Unit | None = None,
+    unit: PairedUnit | None = None,
     member: Member | None = None,
     note: str = "",
 ) -> Responsibility:

@@ -32,10 +32,10 @@ from shequgang.party.models import (
     CommitteeSeat,
     Member,
     MemberStatus,
+    PairedUnit,
     PartyGroup,
     PartyPost,
     SeatRole,
-    Unit,
 )
 from shequgang.people import pii
 from shequgang.people.id_numbers import parse_id_number
@@ -351,7 +351,7 @@ class MemberInput:
     community: Place
     status: str = MemberStatus.IN_SERVICE
     id_number: str = ""
-    work_unit: Unit | None = None
+    work_unit: PairedUnit | None = None
     employee_number: str = ""
     phone: str = ""
     branch: Branch | None = None
