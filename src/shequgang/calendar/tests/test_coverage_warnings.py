@@ -25,7 +25,10 @@ def test_the_library_covers_2026_but_not_2027():
 def test_an_uncovered_next_year_raises_the_system_check():
     warnings = check_calendar_coverage(None, databases=["default"], today=NOVEMBER_2026)
     assert [(w.id, w.level) for w in warnings] == [("calendar.W001", checks.WARNING)]
-    assert warnings[0].msg.startswith("2027年的法定节假日安排尚未录入，工作日暂按周一至周五计算")
+    assert warnings[0].msg.startswith(
+        "2027年的国务院放假安排尚未录入：法定节假日已按《全国年节及纪念日放假办法》计算"
+    )
+    assert "缺少调休上班日" in warnings[0].msg
 
 
 def test_the_check_is_a_database_check_and_silent_without_one():
