@@ -31,11 +31,11 @@ def test_the_2027_lunar_holidays_and_qingming_fall_on_the_known_dates():
 
 def test_chuxi_is_the_last_day_of_the_twelfth_month_even_a_short_one():
     # In lunar year 2024 the twelfth month had 29 days: 除夕 2025 was 腊月廿九, 01-28.
-    chuxi = [d for d, n in statutory_holidays(2025) if n == "春节"][0]
+    chuxi = next(d for d, n in statutory_holidays(2025) if n == "春节")
     lunar = Solar.fromYmd(chuxi.year, chuxi.month, chuxi.day).getLunar()
     assert (chuxi, lunar.getMonth(), lunar.getDay()) == (D(2025, 1, 28), 12, 29)
     # 2025 to 2029 have no 腊月三十; 2030 does, and 除夕 is then 02-02.
-    chuxi = [d for d, n in statutory_holidays(2030) if n == "春节"][0]
+    chuxi = next(d for d, n in statutory_holidays(2030) if n == "春节")
     lunar = Solar.fromYmd(chuxi.year, chuxi.month, chuxi.day).getLunar()
     assert (chuxi, lunar.getMonth(), lunar.getDay()) == (D(2030, 2, 2), 12, 30)
 
