@@ -79,14 +79,22 @@ def _current_overrides() -> dict[dt.date, bool]:
 
 
 @functools.cache
+def _library_has_year(year: int) -> bool:
+    # The library refuses a whole year at a time (NotImplementedError); asking once per
+    # year spares a raised exception per day of every later year.
+    try:
+        chinese_calendar.is_workday(dt.date(year, 1, 1))
+    except NotImplementedError:
+        return False
+    return True
+
+
 def _library(day: dt.date) -> bool | None:
     """The library's answer, or None for a year it has no data for. Never changes within
-    a process (the data ships with the installed version), so it is cached without limit;
-    at most 366 entries a year."""
-    try:
-        return bool(chinese_calendar.is_workday(day))
-    except NotImplementedError:
+    a process (the data ships with the installed version)."""
+    if not _library_has_year(day.year):
         return None
+    return bool(chinese_calendar.is_workday(day))
 
 
 @functools.cache
@@ -141,7 +149,7 @@ def next_workday(day: dt.date) -> dt.date:
 
 def library_covers_year(year: int) -> bool:
     """Whether the installed ``chinese_calendar`` has the statutory schedule for ``year``."""
-    return _library(dt.date(year, 1, 1)) is not None
+    return _library_has_year(year)
 
 
 def uncovered_years(years: Iterable[int]) -> list[int]:
