@@ -99,13 +99,14 @@ def test_a_year_without_library_data_follows_the_law():
 
 
 def test_overrides_in_a_year_without_data_change_the_answer():
-    # given the admin enters the State Council's 调休: Saturday 02-20 worked, Thursday 02-11 off
+    # given the admin enters a 调休 (made up for the test): Saturday 02-20 worked for
+    # Thursday 02-11 off
     calendar_override_set(
         actor=None, date=dt.date(2027, 2, 20), is_workday=True, name="春节调休上班"
     )
     calendar_override_set(actor=None, date=dt.date(2027, 2, 11), is_workday=False, name="春节")
-    # then from Thursday 02-04: 02-12 (Fri), then the adjusted Saturday 02-20 comes after
-    # the weekend of 02-13/14 and the week 02-15..19
+    # then from Thursday 02-04 (the law's days off 02-05..10, then 02-11) the first working
+    # day is Friday 02-12, and from Friday 02-19 it is the adjusted Saturday
     assert working_days_after(at(2027, 2, 4, 10, 0), 1) == end_of(2027, 2, 12)
     assert working_days_after(at(2027, 2, 19, 10, 0), 1) == end_of(2027, 2, 20)
     assert not is_workday(dt.date(2027, 2, 11))
