@@ -113,6 +113,10 @@ def _statutory(day: dt.date) -> bool:
 
 @functools.cache
 def _warn_fallback_once(year: int) -> None:
+    # Once per year and process, and not for a year whose schedule an administrator has
+    # entered (one query, the first time a day of the year is asked about).
+    if not uncovered_years([year]):
+        return
     logger.warning(
         "%s年无国务院放假安排数据：法定节假日按《全国年节及纪念日放假办法》计算（含周末补假），"
         "调休上班日缺失，请在后台导入该年安排",
