@@ -17,7 +17,7 @@ from shequgang.calendar.workdays import (
     working_days_after,
     working_days_between,
 )
-from shequgang.cases.deadlines import clocks_for
+from shequgang.cases.engine.deadlines import clocks_for
 from shequgang.cases.models import Category
 
 from .conftest import at, end_of
