@@ -177,9 +177,7 @@ def installed_versions() -> dict[str, str] | None:
     """The versions in the peer's venv, or None when it lacks one of them."""
     if not PY.exists():
         return None
-    out = subprocess.run(
-        [str(PY), "-c", VERSIONS], capture_output=True, text=True
-    )
+    out = subprocess.run([str(PY), "-c", VERSIONS], capture_output=True, text=True)
     if out.returncode != 0:
         return None
     return dict(line.split("=", 1) for line in out.stdout.split())

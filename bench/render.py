@@ -290,7 +290,7 @@ def section(mode: str, extra: tuple[Path, ...] = ()) -> str:
         + "."
     )
     lines.append("")
-    for f, run in sorted(used.items()):
+    for _f, run in sorted(used.items()):
         m = run["machine"]
         dirty = (
             f" with uncommitted changes to {', '.join(run['uncommitted'])}"
@@ -323,7 +323,7 @@ def section(mode: str, extra: tuple[Path, ...] = ()) -> str:
         lines += [f"| {' | '.join(row)} |" for row in rows_for(engine, p)]
     lines.append("")
     if any("shequgang" in p for p in picks.values()):
-        lines += sync_summary(picks) + [""]
+        lines += [*sync_summary(picks), ""]
     for engine, p in picks.items():
         runs_with_data = [run for run, _v in p.values()]
         ds = runs_with_data[0].get("dataset") if runs_with_data else None

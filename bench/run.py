@@ -465,6 +465,7 @@ def _cookie(headers: dict[str, str], name: str) -> str | None:
 def git_commit() -> dict[str, Any]:
     def git(*a: str) -> str:
         return subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True).stdout
+
     changed = [
         line[3:] for line in git("status", "--porcelain").splitlines()
         if not line[3:].startswith(("bench/results/", "docs/benchmarks.md"))
@@ -512,7 +513,9 @@ def main() -> None:
     parser.add_argument("--pg-url", default=benchdb.PG_DEFAULT,
                         help="names the server and the prefix of the bench databases")  # fmt: skip
     parser.add_argument("--duration", type=int, help="seconds per load measurement")
-    parser.add_argument("--steps", default=",".join(STEPS), help="comma list of " + ", ".join(STEPS))
+    parser.add_argument(
+        "--steps", default=",".join(STEPS), help="comma list of " + ", ".join(STEPS)
+    )
     parser.add_argument("--skip", default="", help="comma list of steps to leave out")
     parser.add_argument("--no-docs", action="store_true")
     parser.add_argument("--render", action="store_true",

@@ -271,8 +271,10 @@ def sweep(
         "open_cases": before["open_cases"],
         "before_first_run": before,
         "now": now.isoformat(),
-        "buckets": {k: sorted(b for b in range(buckets) if kind[b] == k)
-                    for k in ("overdue", "due_today", "fresh")},  # fmt: skip
+        "buckets": {
+            k: sorted(b for b in range(buckets) if kind[b] == k)
+            for k in ("overdue", "due_today", "fresh")
+        },
         "spread_hours": spread_hours,
         "overdue_share": overdue_share,
         "due_today_share": due_today_share,
