@@ -91,6 +91,8 @@ MODES: dict[str, dict[str, Any]] = {
         "sweep_spread_hours": 10,
         "sweep_overdue_share": 0.08,
         "sweep_due_today_share": 0.04,
+        # 0: let the first run clear the whole backlog, however long it takes.
+        "sweep_escalation_budget": 0,
     },
 }
 CONNECTIONS = 64
@@ -348,6 +350,8 @@ def sweep(engine: str, url: str, mode: dict[str, Any]) -> dict[str, Any]:
             "--spread-hours", str(mode["sweep_spread_hours"]),
             "--overdue-share", str(mode["sweep_overdue_share"]),
             "--due-today-share", str(mode["sweep_due_today_share"])]  # fmt: skip
+    if mode.get("sweep_escalation_budget"):
+        args += ["--escalation-budget", str(mode["sweep_escalation_budget"])]
     try:
         result = task("sweep", scratch, *args)
     finally:
@@ -514,6 +518,11 @@ def main() -> None:
                         help="names the server and the prefix of the bench databases")  # fmt: skip
     parser.add_argument("--duration", type=int, help="seconds per load measurement")
     parser.add_argument(
+        "--sweep-escalation-budget",
+        type=float,
+        help="stop the sweep's first run after this many seconds of escalation",
+    )
+    parser.add_argument(
         "--steps", default=",".join(STEPS), help="comma list of " + ", ".join(STEPS)
     )
     parser.add_argument("--skip", default="", help="comma list of steps to leave out")
@@ -529,6 +538,8 @@ def main() -> None:
     mode = dict(MODES[args.mode])
     if args.duration:
         mode["duration"] = args.duration
+    if args.sweep_escalation_budget is not None:
+        mode["sweep_escalation_budget"] = args.sweep_escalation_budget
     steps = [s for s in args.steps.split(",") if s and s not in args.skip.split(",")]
     unknown = set(steps) - set(STEPS)
     assert not unknown, f"unknown steps {unknown}"

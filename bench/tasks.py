@@ -106,8 +106,17 @@ def prepare() -> dict[str, Any]:
     }
 
 
+class BudgetSpent(Exception):
+    """The sweep's escalation ran past its time budget (``--escalation-budget``)."""
+
+
 def sweep(
-    *, open_cases: int, spread_hours: float, overdue_share: float, due_today_share: float
+    *,
+    open_cases: int,
+    spread_hours: float,
+    overdue_share: float,
+    due_today_share: float,
+    escalation_budget: float = 0,
 ) -> dict[str, Any]:
     """The sweep over ``open_cases`` open cases, at a fixed instant ``now``: the next
     Wednesday, 10:00 in Shanghai (a working day whatever the weekday of the run).
@@ -129,7 +138,10 @@ def sweep(
     run's report. ``run_sweep`` is then timed twice: the first run clears that backlog
     (flags, red cards, escalations, events), the second, a minute later, is the steady
     state. The steps of the first run are timed by wrapping ``sweep._flag`` and
-    ``sweep._escalate_group`` (the bench's process only)."""
+    ``sweep._escalate_group`` (the bench's process only). With ``escalation_budget``
+    seconds, the first run is stopped once its escalation has taken that long (before the
+    next group): the report so far and the cases still past their deadline are returned,
+    and there is no steady run."""
     import bisect
 
     from django.db import connection, transaction
@@ -247,22 +259,51 @@ def sweep(
             steps[key] = steps.get(key, 0.0) + time.perf_counter() - t
             calls[key] = calls.get(key, 0) + 1
 
+    partial: dict[str, Any] = {}
+
     def timed_escalate(*args: Any, **kw: Any) -> Any:
+        spent = steps.get("escalate groups", 0.0)
+        if escalation_budget and spent > escalation_budget:
+            partial["report"] = dict(kw["report"].__dict__)
+            raise BudgetSpent
         t = time.perf_counter()
         try:
             return escalate(*args, **kw)
         finally:
-            steps["escalate groups"] = steps.get("escalate groups", 0.0) + time.perf_counter() - t
+            steps["escalate groups"] = spent + time.perf_counter() - t
             calls["escalate groups"] = calls.get("escalate groups", 0) + 1
 
     sweep_module._flag = timed_flag  # type: ignore[assignment]
     sweep_module._escalate_group = timed_escalate  # type: ignore[assignment]
     try:
         t = time.perf_counter()
-        first = run_sweep(now=now)
-        cold = time.perf_counter() - t
+        first_report: dict[str, Any] | None = run_sweep(now=now).__dict__
+    except BudgetSpent:
+        first_report = None
     finally:
+        cold = time.perf_counter() - t
         sweep_module._flag, sweep_module._escalate_group = flag, escalate  # type: ignore[assignment]
+    if first_report is None:
+        # Stopped after the escalation budget: what was done, what is left; no steady run
+        # (its backlog is not cleared).
+        left = open_qs.filter(resolve_due_at__lt=now).count()
+        return {
+            "reset_cases": updated,
+            "open_cases": before["open_cases"],
+            "before_first_run": before,
+            "now": now.isoformat(),
+            "spread_hours": spread_hours,
+            "overdue_share": overdue_share,
+            "due_today_share": due_today_share,
+            "reset_seconds": round(reset, 1),
+            "escalation_budget_seconds": escalation_budget,
+            "stopped_after_budget": True,
+            "cold_seconds": round(cold, 3),
+            "cold_report": partial["report"],
+            "cold_steps_seconds": {k: round(v, 3) for k, v in steps.items()},
+            "cold_step_calls": calls,
+            "still_past_deadline": left,
+        }
     t = time.perf_counter()
     second = run_sweep(now=now + dt.timedelta(minutes=1))
     steady = time.perf_counter() - t
@@ -280,7 +321,7 @@ def sweep(
         "due_today_share": due_today_share,
         "reset_seconds": round(reset, 1),
         "cold_seconds": round(cold, 3),
-        "cold_report": first.__dict__,
+        "cold_report": first_report,
         "cold_steps_seconds": {k: round(v, 3) for k, v in steps.items()},
         "cold_step_calls": calls,
         "steady_seconds": round(steady, 3),
@@ -475,6 +516,12 @@ def main() -> None:
     parser.add_argument(
         "--due-today-share", type=float, default=0.04, help="sweep: share due today"
     )
+    parser.add_argument(
+        "--escalation-budget",
+        type=float,
+        default=0,
+        help="sweep: stop the first run after this many seconds of escalation (0: never)",
+    )
     parser.add_argument("-n", type=int, default=300)
     parser.add_argument(
         "--show-queries", action="store_true", help="profile: write one request's SQL"
@@ -491,6 +538,7 @@ def main() -> None:
             spread_hours=args.spread_hours,
             overdue_share=args.overdue_share,
             due_today_share=args.due_today_share,
+            escalation_budget=args.escalation_budget,
         )
     elif args.task == "queue":
         result = profile_queue(n=args.n)
