@@ -544,7 +544,9 @@ def main() -> None:
     unknown = set(steps) - set(STEPS)
     assert not unknown, f"unknown steps {unknown}"
     benchdb.OUT.mkdir(parents=True, exist_ok=True)
-    RESULTS.mkdir(parents=True, exist_ok=True)
+    # The smoke test's files stay in the git-ignored bench/out/ and render nothing.
+    results_dir = benchdb.OUT / "results" if args.mode == "tiny" else RESULTS
+    results_dir.mkdir(parents=True, exist_ok=True)
     load.have_wrk()  # installs Debian's wrk if missing, before the machine is described
     run_id = f"{dt.datetime.now(dt.UTC):%Y-%m-%dT%H%MZ}"
     common = {
@@ -562,7 +564,7 @@ def main() -> None:
     for engine in [e.strip() for e in args.engines.split(",") if e.strip()]:
         engine = "postgresql" if engine in ("pg", "postgres") else engine
         log(f"== {engine}")
-        path = RESULTS / f"{run_id}_{args.mode}_{engine}.json"
+        path = results_dir / f"{run_id}_{args.mode}_{engine}.json"
         r: dict[str, Any] = {**common, "engine": engine, "started_at": _now(),
                              "load_average_before": loadavg()}  # fmt: skip
         started = time.perf_counter()
@@ -598,7 +600,7 @@ def main() -> None:
         data = json.loads(path.read_text())
         for row in render.rows_for(data["engine"], render.pick([data], data["engine"])):
             print(" | ".join(row))
-    if not args.no_docs:
+    if not args.no_docs and args.mode != "tiny":
         render.write_docs(args.mode, tuple(files))
         print("docs/benchmarks.md: generated section rebuilt from bench/results/")
 
