@@ -518,6 +518,9 @@ def main() -> None:
                         help="names the server and the prefix of the bench databases")  # fmt: skip
     parser.add_argument("--duration", type=int, help="seconds per load measurement")
     parser.add_argument(
+        "--sweep-open", type=int, help="cases the sweep sets open (default: the mode's)"
+    )
+    parser.add_argument(
         "--sweep-escalation-budget",
         type=float,
         help="stop the sweep's first run after this many seconds of escalation",
@@ -538,6 +541,8 @@ def main() -> None:
     mode = dict(MODES[args.mode])
     if args.duration:
         mode["duration"] = args.duration
+    if args.sweep_open:
+        mode["sweep_open"] = args.sweep_open
     if args.sweep_escalation_budget is not None:
         mode["sweep_escalation_budget"] = args.sweep_escalation_budget
     steps = [s for s in args.steps.split(",") if s and s not in args.skip.split(",")]
