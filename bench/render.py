@@ -214,8 +214,10 @@ def rows_for(engine: str, p: Picked) -> list[Row]:
         w = _run(wrun)
         b = sw["before_first_run"]
         n = b["open_cases"]
-        out.append(("sweep: cases set open again, clocks restarted (a copy of the dataset)",
-                    engine, f"{sw['reset_cases']:,} cases in {sw['reset_seconds']:.1f} s", "—",
+        total = wrun.get("dataset", {}).get("counts", {}).get("cases", 0)
+        out.append(("sweep: the newest cases set open again, clocks restarted (a copy of the "
+                    f"dataset of {total:,} cases)", engine,
+                    f"{sw['reset_cases']:,} cases in {sw['reset_seconds']:.1f} s", "—",
                     f"before the sweep: {b['past_resolution_deadline']:,} past their resolution "
                     f"deadline ({b['past_resolution_deadline'] / n:.1%}; "
                     f"{b['past_resolution_deadline_at_top_rung']:,} at the top rung), "
