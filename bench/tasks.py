@@ -150,8 +150,8 @@ def sweep(
 
     from shequgang.calendar.workdays import working_day_table, working_hours_after
     from shequgang.cases.engine.deadlines import warn_time
-    from shequgang.cases.services import sweep as sweep_module
     from shequgang.cases.models import Case, Category
+    from shequgang.cases.services import sweep as sweep_module
     from shequgang.cases.services.sweep import run_sweep
 
     shanghai = dt.timezone(dt.timedelta(hours=8))
