@@ -56,7 +56,9 @@ _MULTIPART = ("resolve", "report", "verify")
 _RAISE_ERROR_FIELD = {
     "title_required": "title",
     "title_too_long": "title",
+    "title_unstorable": "title",
     "description_too_long": "description",
+    "description_unstorable": "description",
     "invalid_category": "category",
     "invalid_photo": "photos",
     "photo_too_large": "photos",
