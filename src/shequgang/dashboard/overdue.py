@@ -1,5 +1,12 @@
 """The overdue count (超期): open cases past their resolution deadline, now.
 
+The rule is ``cases.engine.deadlines.resolve_late_q`` (``Lateness.resolve``), computed
+from tallies rather than by that Q. Deliberately not the lists' ``overdue_q``, which also
+counts cases past their on-site verification limit (``verify_late_q``, 超时未核查): a
+case a department reported back waits on another clock (the sweep flags it 超时未核查,
+as it flags 超时未签收), not on its resolution deadline, and the figure is labelled
+"超过办结时限的在办事项". The tests compare this count with ``resolve_late_q``.
+
 A deadline passes without any row being written, so no tally can hold the count itself.
 It is split at the start of today (Asia/Shanghai), exactly:
 

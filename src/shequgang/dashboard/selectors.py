@@ -112,7 +112,9 @@ def month_start(day: dt.date, back: int = 0) -> dt.date:
 
 
 def overdue_count(scope: DashboardScope, now: dt.datetime) -> int:
-    """Open cases past their resolution deadline at ``now`` (``overdue.py``)."""
+    """Open cases past their resolution deadline at ``now``: the cases of
+    ``cases.engine.deadlines.resolve_late_q``, counted from tallies (``overdue.py``, which
+    says why this is not the lists' ``overdue_q``)."""
     by_county = overdue_by_county(now)
     return sum(by_county.values()) if scope.is_city else by_county.get(scope.county_code or "", 0)
 

@@ -24,6 +24,7 @@ HOUSEHOLD_SELECT_LIMIT = 300
 _ERROR_FIELD = {
     "name_required": "name",
     "name_too_long": "name",
+    "name_unstorable": "name",
     "household_required": "household",
     "invalid_household": "household",
     "not_found": "household",
@@ -37,6 +38,7 @@ _ERROR_FIELD = {
     "unknown_tag": "tags",
     "reason_required": "reason",
     "reason_too_long": "reason",
+    "reason_unstorable": "reason",
 }
 
 

@@ -40,6 +40,7 @@ from shequgang.people.scope import (
     place_in_scope,
 )
 from shequgang.places.models import Department, Grid, Kind, Place
+from shequgang.text_rules import text_clean
 
 # Fields that audit entries show; personal data appears there only masked.
 _AUDITED = [
@@ -94,6 +95,7 @@ class ResidentInput:
 # Changing any of these on an existing resident is a correction of personal data: it
 # needs a reason, and the audit row carries the reason with masked before/after values.
 CORRECTED_FIELDS = ("name", "household_id", "id_number_masked", "phone_masked", "address_masked")
+NAME_MAX = 50
 REASON_MAX = 200
 
 
@@ -149,12 +151,8 @@ def _set_pii(resident: Resident, data: ResidentInput) -> None:
 
 
 def _check_plain(data: ResidentInput, *, creating: bool) -> None:
-    if creating and not (data.name or "").strip():
-        raise DomainError("name_required", "姓名不能为空")
-    if data.name is not None and not data.name.strip():
-        raise DomainError("name_required", "姓名不能为空")
-    if data.name is not None and len(data.name.strip()) > 50:
-        raise DomainError("name_too_long", "姓名不能超过50个字")
+    if creating or data.name is not None:
+        text_clean(data.name, field="name", label="姓名", limit=NAME_MAX, required=True)
     if creating and data.household is None:
         raise DomainError("household_required", "必须指定所在户")
     if data.household is not None and data.household.kind != Kind.HOUSEHOLD:
@@ -163,8 +161,8 @@ def _check_plain(data: ResidentInput, *, creating: bool) -> None:
         raise DomainError("invalid_relation", f"未知的与户主关系：{data.relation}")
     if data.status is not None and data.status not in ResidentStatus.values:
         raise DomainError("invalid_status", f"未知的状态：{data.status}")
-    if data.reason is not None and len(data.reason.strip()) > REASON_MAX:
-        raise DomainError("reason_too_long", f"原因不能超过{REASON_MAX}个字")
+    if data.reason is not None:
+        text_clean(data.reason, field="reason", label="原因", limit=REASON_MAX)
 
 
 def _track_leaving(resident: Resident, old_status: str) -> None:

@@ -20,7 +20,6 @@ from shequgang.cases.deliberation.common import (
     display_name,
 )
 from shequgang.cases.deliberation.workflow import deliberation_lock
-from shequgang.cases.engine.guards import clean_text
 from shequgang.cases.models import EventKind
 from shequgang.cases.models.deliberation import (
     Deliberation,
@@ -28,6 +27,7 @@ from shequgang.cases.models.deliberation import (
 )
 from shequgang.cases.services import notifications
 from shequgang.errors import Conflict, DomainError, Forbidden
+from shequgang.text_rules import text_clean
 
 # --- Follow-up actions --------------------------------------------------------------------
 
@@ -47,7 +47,7 @@ def follow_up_add(
     user = signed_in_user(actor)
     now = now or timezone.now()
     d = deliberation_lock(deliberation=deliberation, action="add_follow_up", actor=user)
-    body = clean_text(text, field="text", label="任务内容", limit=500, required=True)
+    body = text_clean(text, field="text", label="任务内容", limit=500, required=True)
     assignee = None
     if assignee_id is not None:
         assignee = User.objects.filter(pk=assignee_id, is_active=True).first()
@@ -111,7 +111,7 @@ def follow_up_finish(
     task = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
     if task.done_at is not None:
         raise Conflict("already_done", "该任务已完成")
-    text = clean_text(note, field="note", label="完成情况", limit=500)
+    text = text_clean(note, field="note", label="完成情况", limit=500)
     task.done_at = now or timezone.now()
     task.done_by = user
     task.done_note = text

@@ -9,6 +9,7 @@ from django import forms
 
 from shequgang.cases.engine.art278 import Choice, MatterType
 from shequgang.cases.models import Rung
+from shequgang.text_rules import RuleTextField
 
 _NAME_SEPARATORS = re.compile(r"[\n\r,，、;；]+")
 
@@ -20,18 +21,18 @@ def split_names(text: str) -> list[str]:
 
 class PlanForm(forms.Form):
     rung = forms.TypedChoiceField(label="议事层级", coerce=int)
-    title = forms.CharField(label="议题", max_length=100)
+    title = RuleTextField(label="议题", limit=100)
     scheduled_at = forms.DateTimeField(
         label="会议时间",
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
-    location = forms.CharField(label="地点", max_length=200, required=False)
-    agenda = forms.CharField(label="议程", max_length=4000, required=False, widget=forms.Textarea)
-    invitee_names = forms.CharField(
+    location = RuleTextField(label="地点", limit=200, required=False)
+    agenda = RuleTextField(label="议程", limit=4000, required=False, widget=forms.Textarea)
+    invitee_names = RuleTextField(
         label="邀请参会居民",
         required=False,
-        max_length=4000,
+        limit=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="每行一个姓名",
     )
@@ -44,16 +45,16 @@ class PlanForm(forms.Form):
 
 
 class InviteForm(forms.Form):
-    names = forms.CharField(label="参会人姓名", max_length=4000, widget=forms.Textarea)
+    names = RuleTextField(label="参会人姓名", limit=4000, widget=forms.Textarea)
 
 
 class SignInForm(forms.Form):
     attendee = forms.IntegerField(required=False, min_value=1)
-    name = forms.CharField(label="到场人员姓名", max_length=50, required=False)
+    name = RuleTextField(label="到场人员姓名", limit=50, required=False)
 
 
 class OptionForm(forms.Form):
-    text = forms.CharField(label="表决选项", max_length=100)
+    text = RuleTextField(label="表决选项", limit=100)
 
 
 class HandVoteForm(forms.Form):
@@ -62,15 +63,15 @@ class HandVoteForm(forms.Form):
 
 
 class MinutesForm(forms.Form):
-    minutes = forms.CharField(label="会议记录", max_length=20000, widget=forms.Textarea)
+    minutes = RuleTextField(label="会议记录", limit=20000, widget=forms.Textarea)
 
 
 class DecideForm(forms.Form):
-    decision = forms.CharField(label="议定事项", max_length=4000, widget=forms.Textarea)
+    decision = RuleTextField(label="议定事项", limit=4000, widget=forms.Textarea)
 
 
 class CancelForm(forms.Form):
-    reason = forms.CharField(label="取消原因", max_length=500)
+    reason = RuleTextField(label="取消原因", limit=500)
 
 
 class EmptyForm(forms.Form):
@@ -78,7 +79,7 @@ class EmptyForm(forms.Form):
 
 
 class FollowUpForm(forms.Form):
-    text = forms.CharField(label="任务内容", max_length=500)
+    text = RuleTextField(label="任务内容", limit=500)
     assignee = forms.CharField(label="负责人账号", max_length=150, required=False)
     due_on = forms.DateField(
         label="完成期限", required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -87,7 +88,7 @@ class FollowUpForm(forms.Form):
 
 class FinishForm(forms.Form):
     follow_up = forms.IntegerField(min_value=1)
-    note = forms.CharField(label="完成情况", max_length=500, required=False)
+    note = RuleTextField(label="完成情况", limit=500, required=False)
 
 
 class OpenVoteForm(forms.Form):

@@ -22,7 +22,6 @@ from shequgang.cases.deliberation.common import (
     display_name,
 )
 from shequgang.cases.deliberation.workflow import deliberation_lock, deliberation_move
-from shequgang.cases.engine.guards import clean_text
 from shequgang.cases.models import EventKind
 from shequgang.cases.models.deliberation import (
     Attendee,
@@ -34,6 +33,7 @@ from shequgang.cases.models.deliberation import (
 )
 from shequgang.errors import Conflict, DomainError, Forbidden, NotFound
 from shequgang.people.masking import mask_name
+from shequgang.text_rules import text_clean
 
 # --- At the meeting -----------------------------------------------------------------------
 
@@ -52,7 +52,7 @@ def deliberation_sign_in(
     who may see the deliberation signs themselves in (neither given). Twice is a 409."""
     user = signed_in_user(actor)
     now = now or timezone.now()
-    name = clean_text(name, field="name", label="姓名", limit=50)
+    name = text_clean(name, field="name", label="姓名", limit=50)
     self_sign_in = attendee_id is None and not name
 
     def check(d: Deliberation) -> None:
@@ -103,7 +103,7 @@ def deliberation_add_option(*, actor: Actor, deliberation: Deliberation, text: s
     """Put one more choice to the show of hands; not once hands have been counted."""
     user = signed_in_user(actor)
     d = deliberation_lock(deliberation=deliberation, action="add_option", actor=user)
-    text = clean_text(text, field="option", label="表决选项", limit=100, required=True)
+    text = text_clean(text, field="option", label="表决选项", limit=100, required=True)
     if d.hand_votes.exists():
         raise Conflict("voting_started", "已开始举手表决，不能再添加选项")
     if d.options.count() >= MAX_OPTIONS:
@@ -215,7 +215,7 @@ def deliberation_record_minutes(
     """会议记录, written during or after the meeting (replaces the text; audited)."""
     user = signed_in_user(actor)
     d = deliberation_lock(deliberation=deliberation, action="minutes", actor=user)
-    text = clean_text(minutes, field="minutes", label="会议记录", limit=20000, required=True)
+    text = text_clean(minutes, field="minutes", label="会议记录", limit=20000, required=True)
     before = d.minutes
     d.minutes = text
     d.save(update_fields=["minutes", "updated_at"])
@@ -255,7 +255,7 @@ def deliberation_decide(
     notes it on each case's timeline."""
     user = signed_in_user(actor)
     d = deliberation_lock(deliberation=deliberation, action="decide", actor=user)
-    text = clean_text(decision, field="decision", label="议定事项", limit=4000, required=True)
+    text = text_clean(decision, field="decision", label="议定事项", limit=4000, required=True)
     _no_open_owners_vote(d)
     deliberation_move(
         d, "decide", actor=user, fields={"decision": text, "decided_at": now or timezone.now()}
@@ -276,7 +276,7 @@ def deliberation_cancel(
 ) -> Deliberation:
     user = signed_in_user(actor)
     d = deliberation_lock(deliberation=deliberation, action="cancel", actor=user)
-    text = clean_text(reason, field="reason", label="取消原因", limit=500, required=True)
+    text = text_clean(reason, field="reason", label="取消原因", limit=500, required=True)
     _no_open_owners_vote(d)
     deliberation_move(
         d,

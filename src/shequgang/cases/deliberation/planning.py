@@ -29,7 +29,6 @@ from shequgang.cases.deliberation.common import (
     display_name,
 )
 from shequgang.cases.deliberation.workflow import deliberation_lock
-from shequgang.cases.engine.guards import clean_text
 from shequgang.cases.engine.routing import RUNG_KIND
 from shequgang.cases.models import EventKind, Rung, Status
 from shequgang.cases.models.deliberation import (
@@ -39,6 +38,7 @@ from shequgang.cases.models.deliberation import (
 from shequgang.cases.services import notifications
 from shequgang.errors import Conflict, DomainError, Forbidden, NotFound
 from shequgang.places.models import Kind, Place
+from shequgang.text_rules import text_clean
 
 # --- Selectors ---------------------------------------------------------------------------
 
@@ -66,7 +66,7 @@ def _invitee_users(ids: Sequence[int]) -> list[User]:
 
 
 def _invitee_names(names: Sequence[str]) -> list[str]:
-    cleaned = [clean_text(n, field="invitee_name", label="参会人姓名", limit=50) for n in names]
+    cleaned = [text_clean(n, field="invitee_name", label="参会人姓名", limit=50) for n in names]
     cleaned = [n for n in cleaned if n]
     if len(set(cleaned)) != len(cleaned):
         raise DomainError("duplicate_invitee", "参会人姓名重复")
@@ -134,9 +134,9 @@ def deliberation_plan(
             raise DomainError("case_outside_node", f"事项“{case.number}”不在“{node.name}”范围内")
     if not may_convene(user, rung=rung, place=node):
         raise Forbidden(f"只有“{node.name}”的{Rung(rung).label}负责人或上级可以召集议事")
-    title = clean_text(title, field="title", label="议题", limit=100, required=True)
-    agenda = clean_text(agenda, field="agenda", label="议程", limit=4000)
-    location = clean_text(location, field="location", label="地点", limit=200)
+    title = text_clean(title, field="title", label="议题", limit=100, required=True)
+    agenda = text_clean(agenda, field="agenda", label="议程", limit=4000)
+    location = text_clean(location, field="location", label="地点", limit=200)
     if timezone.localdate(_aware(scheduled_at, "会议时间")) < timezone.localdate(now):
         raise DomainError("scheduled_in_past", "会议时间不能早于今天")
     users = _invitee_users(invitee_ids)

@@ -33,12 +33,7 @@ from shequgang.cases.models.deliberation import Deliberation, DeliberationStatus
 from shequgang.errors import DomainError, NotFound
 from shequgang.places.models import Kind
 from shequgang.web.htmx import HtmxRequest, render_page_or_partial, wants_partial
-
-
-def _user(request: HtmxRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # every view here is behind login_required
-    return user
+from shequgang.web.request_user import request_user
 
 
 def _deliberation_or_404(user: User, pk: int) -> Deliberation:
@@ -68,7 +63,7 @@ def _form_error(form: forms.Form) -> DomainError:
 @require_GET
 def deliberation_list(request: HtmxRequest) -> HttpResponse:
     """议事: the meetings the user may see, soonest first within each status filter."""
-    user = _user(request)
+    user = request_user(request)
     status = request.GET.get("status", "")
     if status not in DeliberationStatus.values:
         status = ""
@@ -85,7 +80,7 @@ def deliberation_list(request: HtmxRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def deliberation_new(request: HtmxRequest) -> HttpResponse:
     """召集议事 on one case (``?case=<id>``), at a rung the user may convene."""
-    user = _user(request)
+    user = request_user(request)
     try:
         case = access_case(user, request.GET.get("case"))
     except NotFound:
@@ -155,7 +150,7 @@ def _detail_context(user: User, d: Deliberation) -> dict[str, Any]:
 @login_required
 @require_GET
 def deliberation_detail(request: HtmxRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     d = _deliberation_or_404(user, pk)
     return render(request, "cases/deliberation_detail.html", _detail_context(user, d))
 
@@ -283,7 +278,7 @@ def _run(
 ) -> tuple[User, Deliberation, DomainError | None, str]:
     if action not in table:
         raise Http404("没有这项操作")
-    user = _user(request)
+    user = request_user(request)
     d = _deliberation_or_404(user, pk)
     form_class, call, done = table[action]
     form = form_class(request.POST)
@@ -338,7 +333,7 @@ def _vote_context(user: User, d: Deliberation, **extra: Any) -> dict[str, Any]:
 @login_required
 @require_GET
 def owners_vote_page(request: HtmxRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     d = _deliberation_or_404(user, pk)
     return render(request, "cases/deliberation_vote.html", _vote_context(user, d))
 

@@ -38,7 +38,7 @@ from shequgang.cases.dispatch.rules import (
     may_verify,
     verifier_assignments,
 )
-from shequgang.cases.engine.guards import actor_user, clean_text, must_handle, reason_text
+from shequgang.cases.engine.guards import actor_user, must_handle, reason_text
 from shequgang.cases.engine.legs import (
     leg_reported,
     leg_verified,
@@ -63,6 +63,7 @@ from shequgang.errors import DomainError, Forbidden
 from shequgang.people.models import RoleAssignment
 from shequgang.places.models import Department, Kind, Place
 from shequgang.places.selectors import place_ancestor_of_kind
+from shequgang.text_rules import text_clean
 
 
 def _notify_node(node: Place | None, case: Case, title: str, body: str = "") -> None:
@@ -152,7 +153,7 @@ def case_dispatch(
     county). Records the dispatcher and its node; new acknowledgement and resolution
     clocks start; the department's staff are told. Errors: 403 not a dispatcher of this
     case, 409 wrong status, 400 ``no_department`` / ``invalid_target``."""
-    note = clean_text(reason, field="reason", label="派遣说明", limit=1000)
+    note = text_clean(reason, field="reason", label="派遣说明", limit=1000)
     if department is None:
         department = default_department(case)
         if department is None:
@@ -237,7 +238,7 @@ def case_report(*, actor: Actor, case: Case, result: str, photos: Sequence[IO[by
     """回复: the department reports what it did, with optional evidence photos. The case
     waits for on-site verification within ``CaseRules.verify_hours`` working hours; the
     verifiers are told."""
-    text = clean_text(result, field="result", label="办理结果", limit=4000, required=True)
+    text = text_clean(result, field="result", label="办理结果", limit=4000, required=True)
     cleaned = _photos(photos, required=False)
     rules = CaseRules.current()
 
@@ -285,7 +286,7 @@ def case_verify(
     it; otherwise (reason required) it goes back to the department. Only the grid
     worker of the case's grid — community staff where the grid has none — may verify
     (403). One ``CaseVerification`` row per verification."""
-    text = clean_text(note, field="reason", label="核查说明", limit=1000, required=not passed)
+    text = text_clean(note, field="reason", label="核查说明", limit=1000, required=not passed)
     cleaned = _photos(photos, required=True)
     rules = CaseRules.current()
     facts: dict[str, Any] = {}

@@ -19,13 +19,13 @@ from shequgang.cases.api.desk_schemas import PeriodQuery
 from shequgang.cases.dispatch.measures import dispatch_measures
 from shequgang.cases.dispatch.rules import dispatch_queue_q
 from shequgang.cases.models import Case
-from shequgang.cases.web.common import web_user
 from shequgang.cases.web.lists import list_response
 from shequgang.errors import NotFound
 from shequgang.people.roles import Perm
 from shequgang.people.scope import access_place, scoped_places
 from shequgang.places.models import Kind
 from shequgang.web.htmx import HtmxRequest
+from shequgang.web.request_user import request_user
 
 
 @never_cache
@@ -35,7 +35,7 @@ def dispatch_queue(request: HtmxRequest) -> HttpResponse:
     """待派遣: cases returned by departments or handed up to a node the user dispatches
     from, and for the command centre the open cases at the town rung; longest waiting
     first."""
-    user = web_user(request)
+    user = request_user(request)
     cases = (
         Case.objects.filter(dispatch_queue_q(user))
         .filter(case_scope_q(user))
@@ -55,7 +55,7 @@ def dispatch_queue(request: HtmxRequest) -> HttpResponse:
 def dispatch_measures_page(request: HtmxRequest) -> HttpResponse:
     """部门与网格员考核: for a county or the city the user may view cases in, over a
     period (default the last 30 days), each figure with its counts."""
-    user = web_user(request)
+    user = request_user(request)
     places = list(
         scoped_places(user, Perm.CASE_VIEW)
         .filter(kind__in=[Kind.CITY, Kind.COUNTY])

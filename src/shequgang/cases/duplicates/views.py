@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import User
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -18,14 +17,9 @@ from shequgang.cases.services.followers import case_follow, followed_case, follo
 from shequgang.cases.web.forms import picked_place
 from shequgang.errors import DomainError, NotFound
 from shequgang.web.htmx import HtmxRequest
+from shequgang.web.request_user import request_user
 
 FOLLOWED_LIMIT = 200
-
-
-def _user(request: HtmxRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # every view here is behind login_required
-    return user
 
 
 def _coordinate(value: str | None) -> float | None:
@@ -45,7 +39,7 @@ def similar(request: HtmxRequest) -> HttpResponse:
     picker's ``place`` values, ``title``, ``description`` and optional ``latitude`` and
     ``longitude`` (a staff form with a GPS fix).
     Nothing to suggest until a category and a place are chosen."""
-    user = _user(request)
+    user = request_user(request)
     category_id = request.GET.get("category", "")
     category = (
         Category.objects.filter(pk=int(category_id), active=True).first()
@@ -74,8 +68,9 @@ def similar(request: HtmxRequest) -> HttpResponse:
 @require_POST
 def me_too(request: HtmxRequest, case_id: int) -> HttpResponse:
     """我也遇到了: join the case, then see its progress."""
+    user = request_user(request)
     try:
-        done = case_follow(actor=_user(request), case_id=case_id)
+        done = case_follow(actor=user, case_id=case_id)
     except NotFound:
         raise Http404("事项不存在") from None
     except DomainError as exc:
@@ -85,7 +80,7 @@ def me_too(request: HtmxRequest, case_id: int) -> HttpResponse:
         messages.success(request, "已加入该事项，办理进展和结果会通知您")
     else:
         messages.info(request, "您已在关注该事项")
-    if done.case.raiser_id == request.user.pk:
+    if done.case.raiser_id == user.pk:
         return redirect("cases:case_detail", done.case.pk)
     return redirect("duplicates:followed", done.case.pk)
 
@@ -95,7 +90,7 @@ def me_too(request: HtmxRequest, case_id: int) -> HttpResponse:
 @require_GET
 def followed(request: HtmxRequest, case_id: int) -> HttpResponse:
     """A followed case's progress: milestones only, no names."""
-    user = _user(request)
+    user = request_user(request)
     try:
         case = followed_case(user, case_id)
     except NotFound:
@@ -114,5 +109,5 @@ def followed(request: HtmxRequest, case_id: int) -> HttpResponse:
 @require_GET
 def following(request: HtmxRequest) -> HttpResponse:
     """我关注的事项: the cases the user joined, newest first."""
-    cases = list(followed_cases(_user(request))[:FOLLOWED_LIMIT])
+    cases = list(followed_cases(request_user(request))[:FOLLOWED_LIMIT])
     return render(request, "cases/following.html", {"items": followed_list_out(cases)})

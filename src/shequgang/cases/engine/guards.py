@@ -1,5 +1,6 @@
 """The checks every write to a case shares: who may handle a case now (its current
-holder), who may supervise it (a rung above), and how free text is cleaned and bounded.
+holder), who may supervise it (a rung above), and the required reason of a step. Free
+text is cleaned by the one rule, ``shequgang.text_rules.text_clean``.
 Pure functions over the models and ``cases.access``; no writes."""
 
 from __future__ import annotations
@@ -14,20 +15,12 @@ from shequgang.cases.engine.routing import is_handler
 from shequgang.cases.models import (
     Case,
 )
-from shequgang.errors import DomainError, Forbidden
+from shequgang.errors import Forbidden
+from shequgang.text_rules import text_clean
 
 
 def actor_user(actor: Actor) -> User | None:
     return actor if isinstance(actor, User) else None
-
-
-def clean_text(value: str, *, field: str, label: str, limit: int, required: bool = False) -> str:
-    text = (value or "").strip()
-    if required and not text:
-        raise DomainError(f"{field}_required", f"请填写{label}")
-    if len(text) > limit:
-        raise DomainError(f"{field}_too_long", f"{label}不能超过{limit}个字")
-    return text
 
 
 def must_handle(actor: Actor) -> Any:
@@ -52,5 +45,11 @@ def must_supervise(actor: Actor, *, above: bool = True) -> Any:
     return check
 
 
+REASON_LIMIT = 1000
+
+
 def reason_text(reason: str, label: str = "理由") -> str:
-    return clean_text(reason, field="reason", label=label, limit=1000, required=True)
+    """A required reason of a case step (退回, 流转, 延期 …): ``text_rules.text_clean`` with
+    field ``reason`` (codes ``reason_required`` / ``reason_too_long`` /
+    ``reason_unstorable``), at most ``REASON_LIMIT`` characters, ``label`` in the message."""
+    return text_clean(reason, field="reason", label=label, limit=REASON_LIMIT, required=True)

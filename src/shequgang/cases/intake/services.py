@@ -84,7 +84,8 @@ def intake_accept(
     Raises, writing nothing, the errors ``case_create`` raises for the same input: 404
     for a missing place or one a staff ``source`` may not raise over, ``invalid_category``
     (missing, inactive or not a leaf), ``invalid_place`` (not a community or below),
-    ``title_required``, ``invalid_phone``. With ``idempotency_key``, returns the row the
+    the text codes of ``services.case_texts`` (``title_required``, ``title_too_long``
+    …), ``invalid_phone``. With ``idempotency_key``, returns the row the
     first request with that key wrote (422 ``idempotency_key_reused`` if it was another
     request). The routing (``no_department``) and the county are left to the worker."""
     fields = {
@@ -112,8 +113,7 @@ def intake_accept(
     # staff one and needs ``case.raise`` over the place (404 when not, as for a read).
     if source != Source.RESIDENT and not place_in_scope(submitter, Perm.CASE_RAISE, where):
         raise NotFound("地点")
-    if not title.strip():
-        raise DomainError("title_required", "请填写标题")
+    services.case_texts(title=title, description=description, raiser_name=raiser_name)
     phone_cipher = pii.encrypt(normalize_phone(raiser_phone)) if raiser_phone.strip() else ""
     payload = {
         **fields,

@@ -18,6 +18,7 @@ from shequgang.cases.services.create import (
     case_create,
     case_draft,
     case_draft_save,
+    case_texts,
 )
 from shequgang.cases.services.handling import (
     case_acknowledge,
@@ -64,5 +65,6 @@ __all__ = [
     "case_return",
     "case_start",
     "case_supervise",
+    "case_texts",
     "case_transfer",
 ]

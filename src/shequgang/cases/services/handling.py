@@ -19,7 +19,6 @@ from shequgang.calendar.workdays import working_days_after
 from shequgang.cases.access import supervisor_rung
 from shequgang.cases.engine.guards import (
     actor_user,
-    clean_text,
     must_handle,
     must_supervise,
     reason_text,
@@ -45,6 +44,7 @@ from shequgang.errors import DomainError, Forbidden
 from shequgang.people.models import RoleAssignment
 from shequgang.places.models import Department, Kind, Place
 from shequgang.places.selectors import place_ancestor_of_kind
+from shequgang.text_rules import text_clean
 
 # --- Handling --------------------------------------------------------------------------------
 
@@ -84,7 +84,7 @@ def case_resolve(
     *, actor: Actor, case: Case, resolution: str, photos: Sequence[IO[bytes]] = ()
 ) -> Case:
     """办结, with what was done and optional evidence photos; asks the raiser to rate it."""
-    text = clean_text(resolution, field="resolution", label="办理结果", limit=4000, required=True)
+    text = text_clean(resolution, field="resolution", label="办理结果", limit=4000, required=True)
     rules = CaseRules.current()
     if len(photos) > rules.max_photos:
         raise DomainError("too_many_photos", f"最多上传{rules.max_photos}张照片")
@@ -269,7 +269,7 @@ def case_escalate(*, actor: Actor, case: Case, reason: str) -> Case:
 
 
 def case_comment(*, actor: Actor, case: Case, text: str) -> CaseEvent:
-    body = clean_text(text, field="text", label="备注", limit=2000, required=True)
+    body = text_clean(text, field="text", label="备注", limit=2000, required=True)
 
     def check(c: Case) -> None:
         if actor is None or not (

@@ -21,10 +21,11 @@ from shequgang.calendar.workdays import working_days_after
 from shequgang.cases.engine.workflow import Change, transition
 from shequgang.cases.models import Case, CaseRules, Category, EventKind, Source
 from shequgang.cases.services.create import case_create
-from shequgang.errors import DomainError, Forbidden, NotFound
+from shequgang.errors import Forbidden, NotFound
 from shequgang.people.roles import Role
 from shequgang.people.scope import active_assignments
 from shequgang.places.models import Place
+from shequgang.text_rules import text_clean
 
 ON_THE_SPOT_NOTE = "网格员现场自行处置"
 
@@ -55,11 +56,9 @@ def case_create_resolved_on_the_spot(
     ``resolution``. ``actor`` must be a grid worker of the place's grid (else 404
     ``not_found``, as for any place outside their grid); ``resolution`` is required
     (``resolution_required``). Atomic: on any error nothing is written."""
-    text = (resolution or "").strip()
-    if not text:
-        raise DomainError("resolution_required", "请填写现场处置情况")
-    if len(text) > 4000:
-        raise DomainError("resolution_too_long", "处置情况不能超过4000个字")
+    text = text_clean(
+        resolution, field="resolution", label="现场处置情况", limit=4000, required=True
+    )
     if not _grid_worker_of(actor, place.grid_id):
         raise NotFound("地点")
     now = now or timezone.now()

@@ -8,9 +8,6 @@ from django.utils import timezone
 from shequgang.actors import Actor
 from shequgang.cases.access import supervisor_rung
 from shequgang.cases.engine.deadlines import clocks_for
-from shequgang.cases.engine.guards import (
-    clean_text,
-)
 from shequgang.cases.engine.legs import legs_follow
 from shequgang.cases.engine.route_fields import escalation_change
 from shequgang.cases.engine.workflow import Change, transition
@@ -24,6 +21,7 @@ from shequgang.cases.models import (
 from shequgang.cases.models.dispatch import LegOutcome, LegVia
 from shequgang.cases.services.notify import notify_holder
 from shequgang.errors import DomainError, Forbidden
+from shequgang.text_rules import text_clean
 
 # --- Follow-up -------------------------------------------------------------------------------
 
@@ -38,7 +36,7 @@ def case_rate(
     rung, handled again by the department (and verified again)."""
     if satisfaction not in Satisfaction.values:
         raise DomainError("invalid_satisfaction", "请选择满意、基本满意或不满意")
-    note = clean_text(comment, field="comment", label="评价", limit=500)
+    note = text_clean(comment, field="comment", label="评价", limit=500)
     rules = CaseRules.current()
 
     def check(c: Case) -> None:

@@ -102,7 +102,9 @@ def test_the_picker_opens_the_level_below_the_choice(client, world):
     [
         ({"place": []}, "请选择到小区、楼栋或户"),
         ({"place": "community"}, "请选择到小区、楼栋或户"),
-        ({"title": ""}, "这个字段是必填项"),
+        # The same words as the API's title_required / title_too_long (text_rules).
+        ({"title": "  "}, "请填写标题"),
+        ({"title": "x" * 101}, "标题不能超过100个字"),
         ({"phone": "123"}, ""),
         ({"photos": "text"}, "文件不是有效的图片"),
     ],

@@ -26,6 +26,7 @@ from shequgang.cases.models import (
     IntakeStatus,
     Notification,
 )
+from shequgang.errors import DomainError
 from shequgang.people.models import RoleAssignment
 from shequgang.testing import build_world
 
@@ -338,3 +339,28 @@ def test_a_worker_round_raises_intakes_and_purges_old_finished_ones(world, monke
     assert CaseIntake.objects.get(pk=waiting.pk).status == IntakeStatus.CREATED
     assert Case.objects.count() == 3
     assert "intake: purged 1" in out.getvalue() and "立案 1" in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "code"),
+    [
+        ("title", " \n ", "title_required"),
+        ("title", "x" * 101, "title_too_long"),
+        ("description", "x" * 4001, "description_too_long"),
+        ("raiser_name", "x" * 51, "raiser_name_too_long"),
+        ("description", "a\x00b", "description_unstorable"),
+    ],
+)
+def test_the_queue_refuses_bad_text_at_the_door_with_case_creates_code(world, field, value, code):
+    # A caller past the API's edge (a command, a task) gets case_create's text rule at
+    # the door, not a rejection by the worker later.
+    data, user = report(world, **{field: value})
+    with pytest.raises(DomainError) as caught:
+        intake_accept(submitter=world.users[user], **data)
+    assert caught.value.code == code
+    assert not CaseIntake.objects.exists()
+    # At the boundary the same text is queued.
+    ok = {"title": "x" * 100, "description": "x" * 4000, "raiser_name": "x" * 50}
+    data, user = report(world, **{field: ok[field]})
+    intake_accept(submitter=world.users[user], **data)
+    assert CaseIntake.objects.count() == 1

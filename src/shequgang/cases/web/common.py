@@ -1,5 +1,5 @@
-"""What the case pages share: the signed-in user of a view behind ``login_required``, and a
-case in the user's scope or the same 404 as a missing one."""
+"""What the case pages share: a case in the user's scope or the same 404 as a missing one.
+The signed-in user of a page is ``shequgang.web.request_user.request_user``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from shequgang.cases.models import (
     Case,
 )
 from shequgang.errors import NotFound
-from shequgang.web.htmx import HtmxRequest
 
 
 def case_or_404(user: User, case_id: int) -> Case:
@@ -19,9 +18,3 @@ def case_or_404(user: User, case_id: int) -> Case:
         return access_case(user, case_id)
     except NotFound:
         raise Http404("事项不存在或无权访问") from None
-
-
-def web_user(request: HtmxRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # every view here is behind login_required
-    return user

@@ -16,6 +16,7 @@ from shequgang.cases.dispatch.rules import default_department, dispatch_targets
 from shequgang.cases.models import Case, Category, Rung, Satisfaction
 from shequgang.places.models import Department, Kind, Place
 from shequgang.places.selectors import place_ancestors
+from shequgang.text_rules import RuleTextField
 
 # Where a resident may say a matter is: a compound, a building (or unit) or a household.
 RESIDENT_PLACE_KINDS = {Kind.COMPOUND, Kind.BUILDING, Kind.UNIT, Kind.HOUSEHOLD}
@@ -108,15 +109,15 @@ def category_choices() -> list[tuple[str, list[tuple[int, str]]]]:
 
 class CaseRaiseForm(forms.Form):
     category = forms.TypedChoiceField(label="类别", coerce=int)
-    title = forms.CharField(
+    title = RuleTextField(
         label="标题",
-        max_length=100,
+        limit=100,
         widget=forms.TextInput(attrs={"placeholder": "一句话说明问题"}),
     )
-    description = forms.CharField(
+    description = RuleTextField(
         label="详细描述",
         required=False,
-        max_length=4000,
+        limit=4000,
         widget=forms.Textarea(attrs={"rows": 4, "placeholder": "时间、具体位置、影响等"}),
     )
     photos = MultipleFileField(label="照片", help_text="最多9张，可不传")
@@ -271,8 +272,8 @@ class RateForm(ActionForm):
     satisfaction = forms.ChoiceField(
         label="满意度", choices=Satisfaction.choices, widget=forms.RadioSelect
     )
-    comment = forms.CharField(
-        label="评价", required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    comment = RuleTextField(
+        label="评价", required=False, limit=500, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
@@ -284,7 +285,7 @@ class DispatchForm(ActionForm):
     """派遣: the departments of the case's county and city, the routing table's first."""
 
     department = forms.TypedChoiceField(label="派遣给", coerce=int)
-    reason = forms.CharField(label="派遣说明", required=False, max_length=1000)
+    reason = RuleTextField(label="派遣说明", required=False, limit=1000)
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, case=case, **kwargs)

@@ -17,9 +17,9 @@ from shequgang.cases.services.notifications import (
     notifications_mark_all_read,
     unread_count,
 )
-from shequgang.cases.web.common import web_user
 from shequgang.errors import DomainError, NotFound
 from shequgang.web.htmx import HtmxRequest, wants_partial
+from shequgang.web.request_user import request_user
 
 
 @never_cache
@@ -27,7 +27,7 @@ from shequgang.web.htmx import HtmxRequest, wants_partial
 @require_GET
 def inbox(request: HtmxRequest) -> HttpResponse:
     """消息: the notifications delivered to the user, newest first."""
-    user = web_user(request)
+    user = request_user(request)
     try:
         page = keyset_page(
             inbox_of(user).select_related("case").order_by("-created_at", "-id"),
@@ -45,7 +45,7 @@ def inbox_read(request: HtmxRequest, note_id: int) -> HttpResponse:
     """Mark one notification read (only the recipient's own; once), then open its case
     when asked to."""
     try:
-        note = notification_mark_read(user=web_user(request), notification_id=note_id)
+        note = notification_mark_read(user=request_user(request), notification_id=note_id)
     except NotFound:
         raise Http404("消息不存在") from None
     if request.POST.get("open") and note.case_id is not None:
@@ -58,5 +58,5 @@ def inbox_read(request: HtmxRequest, note_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def inbox_read_all(request: HtmxRequest) -> HttpResponse:
-    notifications_mark_all_read(user=web_user(request))
+    notifications_mark_all_read(user=request_user(request))
     return redirect("cases:inbox")

@@ -26,7 +26,6 @@ from shequgang.cases.queries.selectors import (
     QUEUE_STATUSES,
     work_queue,
 )
-from shequgang.cases.web.common import web_user
 from shequgang.cases.web.forms import (
     QueueFilterForm,
 )
@@ -34,6 +33,7 @@ from shequgang.errors import DomainError
 from shequgang.people.roles import Perm
 from shequgang.people.scope import has_perm_anywhere
 from shequgang.web.htmx import HtmxRequest, render_page_or_partial
+from shequgang.web.request_user import request_user
 
 # --- Lists -----------------------------------------------------------------------------------
 
@@ -88,7 +88,7 @@ def _filtered(
 @require_GET
 def my_cases(request: HtmxRequest) -> HttpResponse:
     """我的事项: what the user raised, newest first."""
-    cases = Case.objects.filter(raiser=web_user(request)).order_by("-created_at", "-id")
+    cases = Case.objects.filter(raiser=request_user(request)).order_by("-created_at", "-id")
     return list_response(
         request, "cases/my_cases.html", cases, {"base": reverse("cases:my_cases"), "mine": True}
     )
@@ -101,7 +101,7 @@ def queue(request: HtmxRequest) -> HttpResponse:
     """待办: the cases the user holds, by rung, overdue first, filterable."""
     extra = {Status.RETURNED, Status.TO_DISPATCH, Status.VERIFYING}
     statuses = [s for s in Status.values if s in QUEUE_STATUSES or s in extra]
-    cases, form = _filtered(request, work_queue(web_user(request)), statuses)
+    cases, form = _filtered(request, work_queue(request_user(request)), statuses)
     return list_response(
         request, "cases/queue.html", cases, {"form": form, "base": reverse("cases:queue")}
     )
@@ -112,7 +112,7 @@ def queue(request: HtmxRequest) -> HttpResponse:
 @require_GET
 def case_list(request: HtmxRequest) -> HttpResponse:
     """事项: every case in the user's scope, newest first (supervisors, grid workers)."""
-    user = web_user(request)
+    user = request_user(request)
     if not has_perm_anywhere(user, Perm.CASE_VIEW):
         return redirect("cases:my_cases")
     cases, form = _filtered(

@@ -33,7 +33,7 @@ from shequgang.cases.queries.selectors import (
     case_timeline,
 )
 from shequgang.cases.services.followers import followed_cases
-from shequgang.cases.web.common import case_or_404, web_user
+from shequgang.cases.web.common import case_or_404
 from shequgang.cases.web.forms import (
     ACTION_FORMS,
     ActionForm,
@@ -46,6 +46,7 @@ from shequgang.errors import DomainError, NotFound
 from shequgang.people.roles import Perm
 from shequgang.people.scope import has_perm_anywhere
 from shequgang.web.htmx import HtmxRequest, render_page_or_partial, wants_partial
+from shequgang.web.request_user import request_user
 
 _LABELS = {**ACTION_LABELS, "rate": "评价", "decide_extension": "审批延期", "verify": "现场核查"}
 # Actions whose forms carry photos.
@@ -55,7 +56,9 @@ _MULTIPART = ("resolve", "report", "verify")
 _RAISE_ERROR_FIELD = {
     "title_required": "title",
     "title_too_long": "title",
+    "title_unstorable": "title",
     "description_too_long": "description",
+    "description_unstorable": "description",
     "invalid_category": "category",
     "invalid_photo": "photos",
     "photo_too_large": "photos",
@@ -72,7 +75,7 @@ _RAISE_ERROR_FIELD = {
 @require_http_methods(["GET", "POST"])
 def case_new(request: HtmxRequest) -> HttpResponse:
     """反映问题: the phone form. Photos come as multipart; the place from the picker."""
-    user = web_user(request)
+    user = request_user(request)
     if request.method == "POST":
         form = CaseRaiseForm(request.POST, request.FILES, places=request.POST.getlist("place"))
         if form.is_valid():
@@ -172,7 +175,7 @@ def _detail_context(
 @login_required
 @require_GET
 def case_detail(request: HtmxRequest, case_id: int) -> HttpResponse:
-    user = web_user(request)
+    user = request_user(request)
     if (
         followed_cases(user).filter(pk=case_id).exists()
         and not scoped_cases(user).filter(pk=case_id).exists()
@@ -257,7 +260,7 @@ def case_act(request: HtmxRequest, case_id: int, action: str) -> HttpResponse:
     The services decide what is allowed, so a hand-made POST changes nothing either."""
     if action not in ACTION_FORMS:
         raise Http404("没有这项操作")
-    user = web_user(request)
+    user = request_user(request)
     case = case_or_404(user, case_id)
     form = ACTION_FORMS[action](request.POST, request.FILES, case=case, auto_id=f"id_{action}_%s")
     error: DomainError | None = None
@@ -302,7 +305,7 @@ def case_act(request: HtmxRequest, case_id: int, action: str) -> HttpResponse:
 @require_GET
 def case_photo(request: HtmxRequest, case_id: int, photo_id: int) -> FileResponse:
     """A case's photo, to those who may see the case (photos are not public media)."""
-    case = case_or_404(web_user(request), case_id)
+    case = case_or_404(request_user(request), case_id)
     photo = case.photos.filter(pk=photo_id).first()
     if photo is None:
         raise Http404("照片不存在")

@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from shequgang.cases import services as s
+from shequgang.cases.engine.deadlines import resolve_late_q
 from shequgang.cases.models import CLOCK_STATUSES, Case, Status
 from shequgang.dashboard.access import DashboardScope
 from shequgang.dashboard.models import DueDayTally
@@ -48,7 +49,7 @@ def _days(county_code):
 
 
 def _plain(when, county_code=None):
-    qs = Case.objects.filter(status__in=CLOCK_STATUSES, resolve_due_at__lt=when)
+    qs = Case.objects.filter(resolve_late_q(when))
     return qs.filter(county_code=county_code).count() if county_code else qs.count()
 
 

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from shequgang.cases.engine.deadlines import overdue_q, resolve_late_q
 from shequgang.cases.models import CLOCK_STATUSES, Case, Status
 from shequgang.dashboard.access import DashboardScope
 from shequgang.dashboard.overdue import DROP_INDEX, INDEX, ensure_overdue_index
@@ -56,14 +57,31 @@ def test_equals_a_plain_count_by_county(world, raise_case, scopes):
         case = raise_case(place=place, now=NOW - dt.timedelta(days=30))
         _set(case, status=statuses[i % len(statuses)], due=NOW + (i - 9) * SECOND)
     for when in (NOW - 10 * SECOND, NOW, NOW + 3 * SECOND, NOW + 20 * SECOND):
-        plain = Case.objects.filter(status__in=CLOCK_STATUSES, resolve_due_at__lt=when)
+        plain = Case.objects.filter(resolve_late_q(when))
         assert overdue_count(scopes["city"], when) == plain.count()
         for key, county in (("a", world.county_a), ("b", world.county_b)):
             expected = plain.filter(county_code=county.code).count()
             assert overdue_count(scopes[key], when) == expected
     assert dashboard_figures(scope=scopes["city"], now=NOW).overdue == (
-        Case.objects.filter(status__in=CLOCK_STATUSES, resolve_due_at__lt=NOW).count()
+        Case.objects.filter(resolve_late_q(NOW)).count()
     )
+
+
+def test_late_verification_is_not_the_figures_overdue(world, raise_case, scopes):
+    # Given a case waiting for on-site verification: past its verification limit, within
+    # its resolution deadline
+    case = raise_case(now=NOW - dt.timedelta(days=30))
+    Case.objects.filter(pk=case.pk).update(
+        status=Status.VERIFYING, resolve_due_at=NOW + SECOND, verify_due_at=NOW - SECOND
+    )
+    # Then the lists' overdue rule has it (超时未核查) and the figure does not (超期 is
+    # the resolution deadline alone, resolve_late_q)
+    assert Case.objects.filter(overdue_q(NOW)).count() == 1
+    assert Case.objects.filter(resolve_late_q(NOW)).count() == 0
+    assert overdue_count(scopes["a"], NOW) == overdue_count(scopes["city"], NOW) == 0
+    # Even past its resolution deadline: a case being verified has no running
+    # resolution clock.
+    assert overdue_count(scopes["a"], NOW + 2 * SECOND) == 0
 
 
 def _overdue_query(scope):
