@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import copy
+
 from django.db.models import QuerySet
 
+from shequgang import reference_cache
 from shequgang.places.models import Kind, Place
 from shequgang.places.paths import ancestor_paths
 
@@ -16,6 +19,23 @@ def place_subtree(*, place: Place, include_self: bool = True) -> QuerySet[Place]
 def place_ancestors(*, place: Place) -> list[Place]:
     """The chain from the root down to ``place`` itself, in one query."""
     return list(Place.objects.filter(path__in=ancestor_paths(place.path)).order_by("depth"))
+
+
+def place_by_id_cached(*, pk: int, generation: int | None) -> Place | None:
+    """The place ``pk`` (or None), from the process's copy under ``generation``
+    (``shequgang.reference_cache``): a fresh instance each time."""
+    found = reference_cache.cached(
+        generation, ("place", pk), lambda: Place.objects.filter(pk=pk).first()
+    )
+    return None if found is None else copy.copy(found)
+
+
+def place_ancestors_cached(*, place: Place, generation: int | None) -> list[Place]:
+    """``place_ancestors`` from the process's copy under ``generation``."""
+    chain = reference_cache.cached(
+        generation, ("ancestors", place.path), lambda: tuple(place_ancestors(place=place))
+    )
+    return [copy.copy(p) for p in chain]
 
 
 def place_ancestor_of_kind(*, place: Place, kind: Kind | str) -> Place | None:
