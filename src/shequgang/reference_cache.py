@@ -20,8 +20,11 @@ from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 from django.db import connection
+from django.db.models import Model
+from django.db.models.base import ModelState
 
 T = TypeVar("T")
+M = TypeVar("M", bound=Model)
 
 TABLE = "places_referencegeneration"
 # The value, as a column of any query (the token look-up adds it to its own).
@@ -76,6 +79,20 @@ def cached(generation: int | None, key: Hashable, load: Callable[[], T]) -> T:
         if generation == _generation and len(_entries) < _MAX_ENTRIES:
             _entries[key] = value
     return value
+
+
+def fresh(instance: M) -> M:
+    """A copy of a cached model instance to hand out (what ``copy.copy`` makes, a few
+    times faster): its own field values and its own cache of related objects, whose
+    objects are the cached ones — copy those with ``fresh`` too before changing them."""
+    clone = object.__new__(type(instance))
+    values = instance.__dict__.copy()
+    state = ModelState()
+    state.db, state.adding = instance._state.db, instance._state.adding
+    state.fields_cache = dict(instance._state.fields_cache)
+    values["_state"] = state
+    clone.__dict__ = values
+    return clone
 
 
 # --- The triggers (run by migrations) ------------------------------------------------------

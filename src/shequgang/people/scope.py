@@ -7,7 +7,6 @@ nothing about what exists elsewhere."""
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
 from typing import Any
 
@@ -54,7 +53,7 @@ def load_assignments_cached(user: User, *, generation: int | None) -> Sequence[R
     shared = reference_cache.cached(
         generation, ("assignments", user.pk), lambda: tuple(_assignments_of(user.pk))
     )
-    mine = [copy.copy(a) for a in shared]
+    mine = [reference_cache.fresh(a) for a in shared]
     setattr(user, _CACHE_ATTR, mine)
     return mine
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import copy
-
 from django.db.models import QuerySet
 
 from shequgang import reference_cache
@@ -27,7 +25,7 @@ def place_by_id_cached(*, pk: int, generation: int | None) -> Place | None:
     found = reference_cache.cached(
         generation, ("place", pk), lambda: Place.objects.filter(pk=pk).first()
     )
-    return None if found is None else copy.copy(found)
+    return None if found is None else reference_cache.fresh(found)
 
 
 def place_ancestors_cached(*, place: Place, generation: int | None) -> list[Place]:
@@ -35,7 +33,7 @@ def place_ancestors_cached(*, place: Place, generation: int | None) -> list[Plac
     chain = reference_cache.cached(
         generation, ("ancestors", place.path), lambda: tuple(place_ancestors(place=place))
     )
-    return [copy.copy(p) for p in chain]
+    return [reference_cache.fresh(p) for p in chain]
 
 
 def place_ancestor_of_kind(*, place: Place, kind: Kind | str) -> Place | None:
