@@ -24,6 +24,46 @@ import benchdb
 import create_run  # noqa: F401  (the wrk script's per-thread Idempotency-Keys)
 import run
 
+# Loaded by each server process (``sitecustomize``) with ``--lock-waits``: times how long
+# each write transaction waited to begin — SQLite's busy handler before, the queue of
+# ``shequgang.sqlite_writer`` after — and writes the waits (ms) to a file per process.
+_SITECUSTOMIZE = """
+import os, threading, time
+from django.db.backends.sqlite3 import base as _django_base
+_waits, _local = [], threading.local()
+def _timed(begin):
+    def start(self):
+        if getattr(_local, "depth", 0):
+            return begin(self)
+        _local.depth = 1
+        t = time.perf_counter()
+        try:
+            return begin(self)
+        finally:
+            _local.depth = 0
+            _waits.append((time.perf_counter() - t) * 1000)
+    return start
+_django_base.DatabaseWrapper._start_transaction_under_autocommit = _timed(
+    _django_base.DatabaseWrapper._start_transaction_under_autocommit)
+try:
+    from shequgang.sqlite_writer import base as _ours
+    _ours.DatabaseWrapper._start_transaction_under_autocommit = _timed(
+        _ours.DatabaseWrapper._start_transaction_under_autocommit)
+except ImportError:
+    pass
+def _dump():
+    with open(os.path.join(os.environ["BENCH_LOCK_WAITS"], f"{os.getpid()}.txt"), "w") as f:
+        f.write(" ".join(f"{w:.3f}" for w in _waits))
+def _dump_every_second():
+    while True:
+        time.sleep(1)
+        _dump()
+def _start():
+    threading.Thread(target=_dump_every_second, daemon=True).start()
+_start()
+os.register_at_fork(after_in_child=_start)  # gunicorn's workers are forked
+"""
+
 
 def main() -> None:
     parser = argparse.ArgumentParser()
@@ -32,6 +72,7 @@ def main() -> None:
     parser.add_argument("--pg-url", default=benchdb.PG_DEFAULT)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--duration", type=int, default=5)
+    parser.add_argument("--lock-waits", action="store_true", help="SQLite: time BEGIN waits")
     args = parser.parse_args()
     url = run.dataset(args.engine, "quick", args.pg_url)
     meta = benchdb.read_meta(url)
@@ -48,6 +89,14 @@ def main() -> None:
     for i, (label, root) in enumerate(trees.items()):
         env = benchdb.server_env(url, meta["field_key"])
         env["PYTHONPATH"] = str(root / "src")
+        if args.lock_waits:
+            waits = benchdb.OUT / f"lockwaits_{label}"
+            waits.mkdir(exist_ok=True)
+            for old in waits.iterdir():
+                old.unlink()
+            (waits / "sitecustomize.py").write_text(_SITECUSTOMIZE)
+            env["PYTHONPATH"] = f"{waits}:{env['PYTHONPATH']}"
+            env["BENCH_LOCK_WAITS"] = str(waits)
         port = run.PORT + 1 + i
         ports[label] = port
         cmd = [run.SHEQUGANG, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2",
@@ -84,6 +133,22 @@ def main() -> None:
         out[f"{label}_create_p99_median"] = statistics.median(
             r[f"{label}_create"]["p99_ms"] for r in out["rounds"]
         )
+    if args.lock_waits:
+        for label in trees:
+            waits = sorted(
+                float(x)
+                for f in (benchdb.OUT / f"lockwaits_{label}").glob("*.txt")
+                for x in f.read_text().split()
+            )
+            if waits:
+                out[f"{label}_begin_wait_ms"] = {
+                    "transactions": len(waits),
+                    "mean": round(statistics.mean(waits), 2),
+                    "p50": round(waits[len(waits) // 2], 2),
+                    "p99": round(waits[int(len(waits) * 0.99)], 2),
+                    "max": round(waits[-1], 2),
+                    "share_over_10ms": round(sum(w > 10 for w in waits) / len(waits), 3),
+                }
     print("RESULT " + json.dumps(out, ensure_ascii=False))
 
 
