@@ -103,7 +103,7 @@ def test_a_bearer_token_brings_the_generation_without_another_query(world):
     assert len(captured.captured_queries) == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_without_the_row_nothing_is_kept():
     """Given a database whose generation row is gone (a test flush), when a place is
     read through the cache, then it is read each time; the next watched write brings the

@@ -26,7 +26,7 @@ def _lock_file_is_free() -> bool:
     return True
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_transaction_holds_the_lock_file_until_it_ends():
     """Given no transaction, the lock file is free; inside one it is held (another
     process would wait); after a commit, and after a rollback, it is free again."""
@@ -40,7 +40,7 @@ def test_a_transaction_holds_the_lock_file_until_it_ends():
     assert _lock_file_is_free()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_second_writer_waits_for_the_first_and_both_write(django_user_model):
     """Given a thread inside a write transaction, when another thread starts one, then it
     waits (it has not written while the first is open) and writes once the first
