@@ -19,8 +19,12 @@ through the triggers. The bulk rows are checked equal to what the model path
 (``bulk_create``'s ``get_db_prep_save``) sends for the same cases. Then it times:
 
 - the whole ``dashboard_figures`` selector for the city and for one county (p50 and p95
-  of repeated calls) and, with --http, ``GET /api/v1/dashboard/figures`` and the page via
-  the test client;
+  of repeated calls) and, with --http, ``GET /api/v1/dashboard/figures`` and the page
+  (``GET /dashboard/<id>/``) twice: in-process through Django's test client (the full
+  middleware stack, no server, no socket), and over HTTP against ``shequgang serve``
+  (2 workers x 4 threads, no background worker) started on 127.0.0.1:8300 on the same
+  database, one keep-alive connection, one request at a time (the API with a bearer token,
+  the page with a session cookie);
 - the plain indexed GROUP BY over the cases for comparison (status counts for the city
   and the county, and ``cases.measures.compute_measures`` for the city's month);
 - what the triggers cost: a server-side ``INSERT … SELECT`` of --copy-rows cases with
@@ -87,7 +91,11 @@ def main() -> None:
         help="generate 1/COPIES of the bulk cases and let the database copy them (new"
         " numbers) until there are enough",
     )
-    parser.add_argument("--http", action="store_true", help="also time the HTTP endpoint")
+    parser.add_argument(
+        "--http",
+        action="store_true",
+        help="also time the endpoint and the page: in-process (test client) and over HTTP",
+    )
     parser.add_argument("--no-check", action="store_true", help="skip the full recount check")
     parser.add_argument(
         "--overdue-only",
@@ -647,7 +655,7 @@ def insert_through_triggers(
 def check(world: dict[str, Any]) -> str:
     from django.utils import timezone
 
-    from shequgang.cases.measures import compute_measures
+    from shequgang.cases.engine.measures import compute_measures
     from shequgang.dashboard.access import DashboardScope
     from shequgang.dashboard.recount import tallies_check
     from shequgang.dashboard.selectors import (
@@ -760,7 +768,7 @@ def timings(world: dict[str, Any], args: argparse.Namespace) -> list[tuple[str, 
     from django.test import Client
     from django.utils import timezone
 
-    from shequgang.cases.measures import compute_measures
+    from shequgang.cases.engine.measures import compute_measures
     from shequgang.dashboard.access import DashboardScope
     from shequgang.dashboard.selectors import (
         SHANGHAI,
@@ -795,7 +803,12 @@ def timings(world: dict[str, Any], args: argparse.Namespace) -> list[tuple[str, 
                 response = client.get("/api/v1/dashboard/figures", {"scope": scope})
                 assert response.status_code == 200, response.content[:200]
 
-            out.append((f"GET /api/v1/dashboard/figures, {label}", p50(get, args.repeat)))
+            out.append(
+                (
+                    f"GET /api/v1/dashboard/figures, {label} (in-process, test client)",
+                    p50(get, args.repeat),
+                )
+            )
 
         # The command-centre page itself: figures, tables and the SVG map of open cases.
         for label, place in (("city", world["city"]), ("county", world["county"])):
@@ -804,7 +817,13 @@ def timings(world: dict[str, Any], args: argparse.Namespace) -> list[tuple[str, 
                 response = client.get(f"/dashboard/{place.pk}/")  # type: ignore[attr-defined]
                 assert response.status_code == 200, response.content[:200]
 
-            out.append((f"GET /dashboard/<id>/ page, {label}", p50(page, args.repeat)))
+            out.append(
+                (
+                    f"GET /dashboard/<id>/ page, {label} (in-process, test client)",
+                    p50(page, args.repeat),
+                )
+            )
+        out += served_timings(world, client.cookies["sessionid"].value, args.repeat)
 
     def group_by(where: str) -> Callable[[], object]:
         def run() -> object:
@@ -833,6 +852,68 @@ def timings(world: dict[str, Any], args: argparse.Namespace) -> list[tuple[str, 
         ),
     ]
     return out
+
+
+HTTP_PORT = 8300
+
+
+def served_timings(world: dict[str, Any], session: str, repeat: int) -> list[tuple[str, str]]:
+    """The same requests over HTTP: ``shequgang serve`` on 127.0.0.1 against this
+    database (this process's environment: the same key and SECRET_KEY, so the session
+    cookie is valid there), one keep-alive connection, one request at a time."""
+    import http.client
+    import signal
+    import subprocess
+
+    from shequgang.people.services import api_token_issue
+
+    token = api_token_issue(actor=world["admin"], user=world["admin"], name="bench")[1]
+    log = ROOT / "bench" / "out" / "dashboard_server.log"
+    cmd = [str(ROOT / ".venv" / "bin" / "shequgang"), "serve", "--bind",
+           f"127.0.0.1:{HTTP_PORT}", "--workers", "2", "--threads", "4", "--no-worker"]  # fmt: skip
+    proc = subprocess.Popen(
+        cmd, env=dict(os.environ), stdout=log.open("wb"), stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # fmt: skip
+    conn = http.client.HTTPConnection("127.0.0.1", HTTP_PORT, timeout=60)
+
+    def get(path: str, headers: dict[str, str]) -> None:
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        body = response.read()
+        assert response.status == 200, (path, response.status, body[:200])
+
+    try:
+        deadline = time.time() + 90
+        while True:
+            try:
+                get("/healthz", {})
+                break
+            except OSError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.3)
+                conn = http.client.HTTPConnection("127.0.0.1", HTTP_PORT, timeout=60)
+        bearer = {"Authorization": f"Bearer {token}"}
+        cookie = {"Cookie": f"sessionid={session}"}
+        out = []
+        for label, scope in (("city", world["city"].pk), ("county", world["county"].code)):
+            path = f"/api/v1/dashboard/figures?scope={scope}"
+            out.append((f"GET /api/v1/dashboard/figures, {label} (over HTTP, served)",
+                        p50(lambda path=path: get(path, bearer), repeat)))  # fmt: skip
+        for label, place in (("city", world["city"]), ("county", world["county"])):
+            path = f"/dashboard/{place.pk}/"
+            out.append((f"GET /dashboard/<id>/ page, {label} (over HTTP, served)",
+                        p50(lambda path=path: get(path, cookie), repeat)))  # fmt: skip
+        out.append(("server", " ".join(["shequgang", *cmd[1:]])))
+        return out
+    finally:
+        conn.close()
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
 
 
 def overdue_timings(city: Any, county: Any, repeat: int) -> list[tuple[str, str]]:

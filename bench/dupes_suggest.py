@@ -322,8 +322,8 @@ class Loader:
         """``routing.route`` for this city, where nobody is appointed below the community:
         every rung below it is skipped (with the note ``route`` writes) up to the
         community. ``check_routes`` compares it with ``routing.route``."""
+        from shequgang.cases.engine.routing import RUNG_KIND, Route
         from shequgang.cases.models import Rung
-        from shequgang.cases.routing import RUNG_KIND, Route
         from shequgang.places.models import Kind
         from shequgang.places.paths import ancestor_paths
 
@@ -363,8 +363,9 @@ class Loader:
         raiser: Any,
         now: dt.datetime,
     ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        from shequgang.cases.engine.route_fields import route_fields as _route_fields
+        from shequgang.cases.engine.route_fields import route_note as _route_note
         from shequgang.cases.models import EventKind, Status
-        from shequgang.cases.services import _route_fields, _route_note
 
         county = self.county_of(place)
         r = self.route(place, category.start_rung)
@@ -475,8 +476,8 @@ class Loader:
         input (20 samples), and ``route`` agrees with ``routing.route`` (500 pairs)."""
         from django.db import transaction
 
+        from shequgang.cases.engine.routing import route
         from shequgang.cases.models import Case, CaseEvent
-        from shequgang.cases.routing import route
         from shequgang.cases.services import case_create
 
         for _ in range(500):
@@ -653,7 +654,7 @@ def time_queries(
     from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
 
-    from shequgang.cases.duplicates import similar_cases
+    from shequgang.cases.duplicates.suggestions import similar_cases
     from shequgang.cases.models import Category
 
     leaves = list(Category.objects.filter(parent__isnull=False, active=True))

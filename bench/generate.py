@@ -715,7 +715,7 @@ class Writer:
 
 def build_cases(world: World, size: Size, rng: random.Random, now: dt.datetime) -> int:
     from shequgang.calendar.workdays import working_day_table, working_hours_after
-    from shequgang.cases.deadlines import warn_time
+    from shequgang.cases.engine.deadlines import warn_time
     from shequgang.cases.models import Case, CaseEvent, CaseRules, Category
     from shequgang.people import pii
     from shequgang.people.masking import mask_phone

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchdb
@@ -23,6 +24,14 @@ HOME = benchdb.ROOT / "bench" / "peers" / "helpdesk"
 VENV = HOME / "venv"
 PROJECT = HOME / "project"
 PY = VENV / "bin" / "python"
+# The peer's exact versions: django-helpdesk, and Django, gunicorn and psycopg as
+# Shequgang's lock files pin them, so that only the application differs.
+PINS = (
+    "django-helpdesk==2.6.1",
+    "Django==5.2.19",
+    "gunicorn==27.0.1",
+    "psycopg[binary]==3.3.9",
+)
 
 SETTINGS = """
 import os
@@ -164,21 +173,37 @@ print("RESULT", n, queue.pk, round(time.perf_counter() - t, 1))
 """
 
 
-def ensure_venv() -> None:
-    if (
-        PY.exists()
-        and subprocess.run(
-            [str(PY), "-c", "import helpdesk, gunicorn, psycopg"], capture_output=True
-        ).returncode
-        == 0
-    ):
-        return
+def installed_versions() -> dict[str, str] | None:
+    """The versions in the peer's venv, or None when it lacks one of them."""
+    if not PY.exists():
+        return None
+    out = subprocess.run([str(PY), "-c", VERSIONS], capture_output=True, text=True)
+    if out.returncode != 0:
+        return None
+    return dict(line.split("=", 1) for line in out.stdout.split())
+
+
+VERSIONS = """
+from importlib.metadata import version
+for name in ("django-helpdesk", "Django", "gunicorn", "psycopg"):
+    print(f"{name}={version(name)}")
+"""
+
+
+def ensure_venv() -> dict[str, str]:
+    """Install the pinned peer (again, if its venv holds other versions); returns the
+    installed versions."""
+    want = {p.split("==")[0].split("[")[0]: p.split("==")[1] for p in PINS}
+    have = installed_versions()
+    if have == want:
+        return have
     HOME.mkdir(parents=True, exist_ok=True)
-    subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-    subprocess.run(
-        [str(PY), "-m", "pip", "install", "-q", "django-helpdesk", "gunicorn", "psycopg[binary]"],
-        check=True,
-    )
+    if not PY.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+    subprocess.run([str(PY), "-m", "pip", "install", "-q", *PINS], check=True)
+    have = installed_versions()
+    assert have == want, (have, want)
+    return have
 
 
 def write_project() -> None:
@@ -200,14 +225,14 @@ def env(url: str) -> dict[str, str]:
     return e
 
 
-def setup(url: str, tickets: int) -> dict[str, float]:
+def setup(url: str, tickets: int) -> dict[str, Any]:
     """Create the peer's database with ``tickets`` tickets (cached: skipped when the
-    meta file says it is already there)."""
-    ensure_venv()
+    meta file says it is already there). The meta data carries the installed versions."""
+    versions = ensure_venv()
     write_project()
     meta = benchdb.read_meta(url)
     if meta is not None and meta.get("tickets") == tickets:
-        return meta
+        return {**meta, "versions": versions}
     benchdb.create_database(url)
     t = time.perf_counter()
     subprocess.run(
@@ -224,7 +249,7 @@ def setup(url: str, tickets: int) -> dict[str, float]:
     queue = int(out.split("RESULT")[1].split()[1])
     meta = {"tickets": tickets, "queue": queue, "seconds": round(time.perf_counter() - t, 1)}
     benchdb.write_meta(url, meta)
-    return meta
+    return {**meta, "versions": versions}
 
 
 def serve(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:

@@ -126,7 +126,7 @@ def drain(args: argparse.Namespace) -> dict[str, Any]:
     from django.contrib.auth.models import User
     from django.core.management import call_command
 
-    from shequgang.cases.intake import intake_accept, intake_process_due
+    from shequgang.cases.intake.services import intake_accept, intake_process_due
     from shequgang.cases.models import CaseIntake, Category, IntakeStatus
     from shequgang.places.models import Kind, Place
 

@@ -2,12 +2,17 @@
 apt-get when missing), or, without it, a small threaded Python client. Each run is
 bounded in time (``duration``) and in count (``max_requests``, per wrk thread).
 
-Results: requests/s, p50 and p99 latency (ms), non-2xx/3xx count, socket errors."""
+Results: the answers counted by status class (2xx, 3xx, 4xx, 5xx) and socket errors;
+requests/s over the 2xx answers only (``rps``) and over every answer (``rps_all``);
+p50, p90 and p99 latency (ms) over every answer. wrk counts the classes in a Lua
+``response`` hook; its own ``Non-2xx or 3xx responses`` line is parsed as a cross-check
+(``wrk_non_2xx_3xx``)."""
 
 from __future__ import annotations
 
 import http.client
 import json
+import re
 import shutil
 import subprocess
 import tempfile
@@ -19,8 +24,11 @@ from typing import Any
 
 LUA_COMMON = r"""
 local counter = 0
+n2xx, n3xx, n4xx, n5xx = 0, 0, 0, 0
 local max_requests = __MAX__
-local thread_id = 0
+-- A global, so that thread:set() in setup() reaches it (a local would stay 0 in every
+-- thread, and two threads would send the same Idempotency-Keys).
+thread_id = 0
 local threads = {}
 function setup(thread)
   thread:set("thread_id", #threads + 1)
@@ -33,13 +41,26 @@ local function over()
   counter = counter + 1
   if counter > max_requests then wrk.thread:stop() end
 end
+function response(status, headers, body)
+  if status < 300 then n2xx = n2xx + 1
+  elseif status < 400 then n3xx = n3xx + 1
+  elseif status < 500 then n4xx = n4xx + 1
+  else n5xx = n5xx + 1 end
+end
 function done(summary, latency, requests)
+  local c = {0, 0, 0, 0}
+  for _, t in ipairs(threads) do
+    c[1] = c[1] + t:get("n2xx"); c[2] = c[2] + t:get("n3xx")
+    c[3] = c[3] + t:get("n4xx"); c[4] = c[4] + t:get("n5xx")
+  end
   io.write(string.format(
     'JSON {"requests":%d,"duration_us":%d,"status_errors":%d,"connect":%d,"read":%d,' ..
-    '"write":%d,"timeout":%d,"p50_us":%d,"p90_us":%d,"p99_us":%d,"mean_us":%.1f}\n',
+    '"write":%d,"timeout":%d,"p50_us":%d,"p90_us":%d,"p99_us":%d,"mean_us":%.1f,' ..
+    '"n2xx":%d,"n3xx":%d,"n4xx":%d,"n5xx":%d}\n',
     summary.requests, summary.duration, summary.errors.status, summary.errors.connect,
     summary.errors.read, summary.errors.write, summary.errors.timeout,
-    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.mean))
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.mean,
+    c[1], c[2], c[3], c[4]))
 end
 """
 
@@ -70,18 +91,30 @@ end
 @dataclass
 class Result:
     name: str
-    rps: float
+    rps: float  # 2xx answers per second
+    rps_all: float  # every answer per second
     p50_ms: float
+    p90_ms: float
     p99_ms: float
     requests: int
-    errors: int
+    statuses: dict[str, int]  # "2xx", "3xx", "4xx", "5xx"
+    socket_errors: int
     seconds: float
     tool: str
+    connections: int
+    threads: int
+    duration: int
+    request: dict[str, Any]  # method, path, header names, bodies (count, first)
+    command: str
+    wrk_non_2xx_3xx: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
-    connections: int = 64
+
+    @property
+    def ok(self) -> int:
+        return self.statuses.get("2xx", 0)
 
     def as_dict(self) -> dict[str, Any]:
-        return self.__dict__
+        return dict(self.__dict__)
 
 
 def have_wrk() -> bool:
@@ -160,20 +193,46 @@ def run(
     if line is None:
         raise RuntimeError(f"wrk gave no result for {name}: {out[-500:]}")
     d = json.loads(line[5:])
+    m = re.search(r"Non-2xx or 3xx responses:\s*(\d+)", out)
     seconds = d["duration_us"] / 1e6
-    errors = d["status_errors"] + d["connect"] + d["read"] + d["write"] + d["timeout"]
+    statuses = {"2xx": d["n2xx"], "3xx": d["n3xx"], "4xx": d["n4xx"], "5xx": d["n5xx"]}
     return Result(
         name=name,
-        rps=round(d["requests"] / seconds, 1),
+        rps=round(d["n2xx"] / seconds, 1),
+        rps_all=round(d["requests"] / seconds, 1),
         p50_ms=round(d["p50_us"] / 1000, 2),
+        p90_ms=round(d["p90_us"] / 1000, 2),
         p99_ms=round(d["p99_us"] / 1000, 2),
         requests=d["requests"],
-        errors=errors,
-        seconds=round(seconds, 1),
+        statuses=statuses,
+        socket_errors=d["connect"] + d["read"] + d["write"] + d["timeout"],
+        seconds=round(seconds, 2),
         tool="wrk",
-        extra={"status_errors": d["status_errors"], "timeouts": d["timeout"]},
         connections=connections,
+        threads=threads,
+        duration=duration,
+        request=_describe(method, path, headers, bodies, idempotency),
+        command=" ".join(cmd[:-3]) + f" -s <{method} {path} script> {base}",
+        wrk_non_2xx_3xx=int(m.group(1)) if m else 0,
+        extra={"timeouts": d["timeout"], "mean_ms": round(d["mean_us"] / 1000, 2)},
     )
+
+
+def _describe(
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    bodies: list[str] | None,
+    idempotency: bool,
+) -> dict[str, Any]:
+    """What was sent, without the secrets (header values are left out)."""
+    return {
+        "method": method,
+        "path": path,
+        "headers": sorted(headers) + (["Idempotency-Key (unique)"] if idempotency else []),
+        "bodies": len(bodies or []),
+        "first_body": (bodies or [None])[0],
+    }
 
 
 def _split(url: str) -> tuple[str, str]:
@@ -197,6 +256,7 @@ def run_python(
     base, path = _split(url)
     host, _, port = base.removeprefix("http://").partition(":")
     latencies: list[float] = []
+    counts = {"2xx": 0, "3xx": 0, "4xx": 0, "5xx": 0}
     errors = 0
     lock = threading.Lock()
     deadline = time.perf_counter() + duration
@@ -206,6 +266,7 @@ def run_python(
         nonlocal errors
         conn = http.client.HTTPConnection(host, int(port or 80), timeout=10)
         mine: list[float] = []
+        classes = {"2xx": 0, "3xx": 0, "4xx": 0, "5xx": 0}
         bad = 0
         i = 0
         while time.perf_counter() < deadline and i < max_requests:
@@ -222,8 +283,7 @@ def run_python(
                 conn.request(method, path, body=body, headers=h)
                 response = conn.getresponse()
                 response.read()
-                if response.status >= 400:
-                    bad += 1
+                classes[f"{min(5, max(2, response.status // 100))}xx"] += 1
             except (OSError, http.client.HTTPException):
                 bad += 1
                 conn.close()
@@ -232,6 +292,8 @@ def run_python(
         with lock:
             latencies.extend(mine)
             errors += bad
+            for k, v in classes.items():
+                counts[k] += v
 
     started = time.perf_counter()
     pool = [threading.Thread(target=worker, args=(i,)) for i in range(connections)]
@@ -246,8 +308,24 @@ def run_python(
     def pct(p: float) -> float:
         return round(1000 * latencies[min(n - 1, int(p * n))], 2) if n else 0.0
 
-    return Result(name, round(n / seconds, 1), pct(0.5), pct(0.99), n, errors,
-                  round(seconds, 1), "python", connections=connections)  # fmt: skip
+    return Result(
+        name=name,
+        rps=round(counts["2xx"] / seconds, 1),
+        rps_all=round(n / seconds, 1),
+        p50_ms=pct(0.5),
+        p90_ms=pct(0.9),
+        p99_ms=pct(0.99),
+        requests=n,
+        statuses=counts,
+        socket_errors=errors,
+        seconds=round(seconds, 2),
+        tool="python",
+        connections=connections,
+        threads=connections,
+        duration=duration,
+        request=_describe(method, path, headers, bodies, idempotency),
+        command=f"bench/load.py run_python: {connections} threads, {duration} s, {method} {url}",
+    )
 
 
 def fetch(

@@ -106,45 +106,99 @@ def prepare() -> dict[str, Any]:
     }
 
 
-def sweep(*, open_cases: int, spread_hours: float) -> dict[str, Any]:
-    """The sweep over ``open_cases`` open cases, at a fixed instant: the next Wednesday,
-    10:00 in Shanghai (a working day whatever the weekday of the run). The newest cases
-    are set open again with their clocks restarted at 48 instants over the
-    ``spread_hours`` before it (so some are past their acknowledgement limit, some in
-    their last day and, with a spread of days, some overdue), every flag cleared; then
-    ``run_sweep`` is timed twice: the first run clears that backlog (flags, red cards,
-    escalations, events), the second, a minute later, is the steady state."""
+class BudgetSpent(Exception):
+    """The sweep's escalation ran past its time budget (``--escalation-budget``)."""
+
+
+def sweep(
+    *,
+    open_cases: int,
+    spread_hours: float,
+    overdue_share: float,
+    due_today_share: float,
+    escalation_budget: float = 0,
+) -> dict[str, Any]:
+    """The sweep over ``open_cases`` open cases, at a fixed instant ``now``: the next
+    Wednesday, 10:00 in Shanghai (a working day whatever the weekday of the run).
+
+    The newest ``open_cases`` cases are set open again (submitted, acknowledged, in
+    progress, reopened in turn), every flag cleared, their rung and holder kept, and their
+    clocks restarted as ``cases.deadlines.clocks_for`` would from a start instant that
+    depends on ``id % 48``:
+
+    - ``overdue_share`` of the 48 buckets started so long ago that their resolution
+      deadline passed 1–3 working days before today: the sweep red-cards them and sends
+      them one rung up (``route``), or only red-cards them at the top rung;
+    - ``due_today_share`` of them are due at the end of today (their last working day has
+      begun: a yellow card);
+    - the rest started within ``spread_hours`` before ``now`` (some past their
+      acknowledgement limit).
+
+    The counts of cases past each threshold before the first run are returned with the
+    run's report. ``run_sweep`` is then timed twice: the first run clears that backlog
+    (flags, red cards, escalations, events), the second, a minute later, is the steady
+    state. The steps of the first run are timed by wrapping ``sweep._flag`` and
+    ``sweep._escalate_group`` (the bench's process only). With ``escalation_budget``
+    seconds, the first run is stopped once its escalation has taken that long (before the
+    next group): the report so far and the cases still past their deadline are returned,
+    and there is no steady run."""
+    import bisect
+
     from django.db import connection, transaction
     from django.db.models import Case as Case_
     from django.db.models import DateTimeField, Max, Value, When
 
     from shequgang.calendar.workdays import working_day_table, working_hours_after
-    from shequgang.cases.deadlines import warn_time
+    from shequgang.cases.engine.deadlines import warn_time
     from shequgang.cases.models import Case, Category
-    from shequgang.cases.sweep import run_sweep
+    from shequgang.cases.services import sweep as sweep_module
+    from shequgang.cases.services.sweep import run_sweep
 
-    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
+    shanghai = dt.timezone(dt.timedelta(hours=8))
+    today = dt.datetime.now(shanghai).date()
     wednesday = today + dt.timedelta(days=(2 - today.weekday()) % 7 or 7)
-    now = dt.datetime.combine(wednesday, dt.time(10), tzinfo=dt.timezone(dt.timedelta(hours=8)))
-    step = spread_hours / 48
+    now = dt.datetime.combine(wednesday, dt.time(10), tzinfo=shanghai)
+    buckets = 48
+    n_overdue = round(overdue_share * buckets)
+    n_today = round(due_today_share * buckets)
+    assert n_overdue + n_today <= buckets
+    # Spaced out, and covering the four statuses (status = bucket % 4).
+    overdue = {i * (buckets // max(1, n_overdue)) + (8 + i) % 12 for i in range(n_overdue)}
+    rest = [b for b in range(buckets) if b not in overdue]
+    due_today = set(rest[1 :: max(1, len(rest) // max(1, n_today))][:n_today])
+    kind = {b: "overdue" if b in overdue else "due_today" if b in due_today else "fresh"
+            for b in range(buckets)}  # fmt: skip
+    step = spread_hours / buckets
     top = Case.objects.aggregate(m=Max("id"))["m"] or 0
     ids_from = max(0, top - open_cases)
     categories = {c.pk: c for c in Category.objects.all()}
     table = working_day_table(
-        (now - dt.timedelta(days=30)).date(), (now + dt.timedelta(days=120)).date()
+        (now - dt.timedelta(days=200)).date(), (now + dt.timedelta(days=200)).date()
     )
+    t_today = bisect.bisect_left(table.workdays, wednesday)
+    assert table.workdays[t_today] == wednesday, "the chosen Wednesday is not a working day"
     started = time.perf_counter()
     statuses = ("submitted", "acknowledged", "in_progress", "reopened")
+    updated = 0
     with transaction.atomic():
-        # Restart the clocks: one UPDATE per start instant (every 48th case), the clocks
-        # per category as CASE expressions.
+        # Restart the clocks: one UPDATE per bucket (every 48th case), the clocks per
+        # category as CASE expressions.
         leaves = [c for c in categories.values() if c.parent_id is not None]
-        for bucket in range(48):
-            at = now - dt.timedelta(hours=step * bucket + 0.25)
+        for bucket in range(buckets):
             clocks = {}
             for cat in leaves:
-                resolve = table.working_days_after(at, max(1, cat.resolve_days))
+                days = max(1, cat.resolve_days)
+                if kind[bucket] == "fresh":
+                    at = now - dt.timedelta(hours=step * bucket + 0.25)
+                else:
+                    # Started on the working day that puts the deadline ``late`` working
+                    # days before today (0: due at the end of today).
+                    late = 1 + bucket % 3 if kind[bucket] == "overdue" else 0
+                    start_day = table.workdays[t_today - days - late]
+                    at = dt.datetime.combine(start_day, dt.time(9, 30), tzinfo=shanghai)
+                resolve = table.working_days_after(at, days)
                 clocks[cat.pk] = (
+                    at,
                     working_hours_after(at, max(1, cat.ack_hours)),
                     warn_time(resolve),
                     resolve,
@@ -156,16 +210,16 @@ def sweep(*, open_cases: int, spread_hours: float) -> dict[str, Any]:
                     output_field=DateTimeField(),
                 )
 
-            (
+            updated += (
                 Case.objects.filter(pk__gt=ids_from)
-                .extra(where=[f"id %% 48 = {bucket}"])
+                .extra(where=[f"id %% {buckets} = {bucket}"])
                 .update(
                     status=statuses[bucket % 4],
-                    assigned_at=at,
-                    ack_due_at=by_category(0),
-                    warn_at=by_category(1),
-                    resolve_due_at=by_category(2),
-                    acknowledged_at=None if bucket % 4 == 0 else at,
+                    assigned_at=by_category(0),
+                    ack_due_at=by_category(1),
+                    warn_at=by_category(2),
+                    resolve_due_at=by_category(3),
+                    acknowledged_at=None if bucket % 4 == 0 else by_category(0),
                     ack_overdue_at=None,
                     yellow_card_at=None,
                     red_card_at=None,
@@ -179,20 +233,97 @@ def sweep(*, open_cases: int, spread_hours: float) -> dict[str, Any]:
     reset = time.perf_counter() - started
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
-    n_open = Case.objects.filter(status__in=statuses).count()
-    t = time.perf_counter()
-    first = run_sweep(now=now)
-    cold = time.perf_counter() - t
+    open_qs = Case.objects.filter(status__in=statuses)
+    before = {
+        "open_cases": open_qs.count(),
+        "past_ack_limit_unacknowledged": open_qs.filter(
+            status="submitted", ack_due_at__lt=now
+        ).count(),
+        "in_last_working_day": open_qs.filter(warn_at__lte=now, resolve_due_at__gte=now).count(),
+        "past_resolution_deadline": open_qs.filter(resolve_due_at__lt=now).count(),
+        "past_resolution_deadline_at_top_rung": open_qs.filter(
+            resolve_due_at__lt=now, rung=6
+        ).count(),
+    }
+
+    steps: dict[str, float] = {}
+    calls: dict[str, int] = {}
+    flag, escalate = sweep_module._flag, sweep_module._escalate_group
+
+    def timed_flag(*args: Any, **kw: Any) -> Any:
+        t = time.perf_counter()
+        try:
+            return flag(*args, **kw)
+        finally:
+            key = f"flag {kw['field']}"
+            steps[key] = steps.get(key, 0.0) + time.perf_counter() - t
+            calls[key] = calls.get(key, 0) + 1
+
+    partial: dict[str, Any] = {}
+
+    def timed_escalate(*args: Any, **kw: Any) -> Any:
+        spent = steps.get("escalate groups", 0.0)
+        if escalation_budget and spent > escalation_budget:
+            partial["report"] = dict(kw["report"].__dict__)
+            raise BudgetSpent
+        t = time.perf_counter()
+        try:
+            return escalate(*args, **kw)
+        finally:
+            steps["escalate groups"] = spent + time.perf_counter() - t
+            calls["escalate groups"] = calls.get("escalate groups", 0) + 1
+
+    sweep_module._flag = timed_flag  # type: ignore[assignment]
+    sweep_module._escalate_group = timed_escalate  # type: ignore[assignment]
+    try:
+        t = time.perf_counter()
+        first_report: dict[str, Any] | None = run_sweep(now=now).__dict__
+    except BudgetSpent:
+        first_report = None
+    finally:
+        cold = time.perf_counter() - t
+        sweep_module._flag, sweep_module._escalate_group = flag, escalate  # type: ignore[assignment]
+    if first_report is None:
+        # Stopped after the escalation budget: what was done, what is left; no steady run
+        # (its backlog is not cleared).
+        left = open_qs.filter(resolve_due_at__lt=now).count()
+        return {
+            "reset_cases": updated,
+            "open_cases": before["open_cases"],
+            "before_first_run": before,
+            "now": now.isoformat(),
+            "spread_hours": spread_hours,
+            "overdue_share": overdue_share,
+            "due_today_share": due_today_share,
+            "reset_seconds": round(reset, 1),
+            "escalation_budget_seconds": escalation_budget,
+            "stopped_after_budget": True,
+            "cold_seconds": round(cold, 3),
+            "cold_report": partial["report"],
+            "cold_steps_seconds": {k: round(v, 3) for k, v in steps.items()},
+            "cold_step_calls": calls,
+            "still_past_deadline": left,
+        }
     t = time.perf_counter()
     second = run_sweep(now=now + dt.timedelta(minutes=1))
     steady = time.perf_counter() - t
     return {
-        "open_cases": n_open,
+        "reset_cases": updated,
+        "open_cases": before["open_cases"],
+        "before_first_run": before,
         "now": now.isoformat(),
+        "buckets": {
+            k: sorted(b for b in range(buckets) if kind[b] == k)
+            for k in ("overdue", "due_today", "fresh")
+        },
         "spread_hours": spread_hours,
+        "overdue_share": overdue_share,
+        "due_today_share": due_today_share,
         "reset_seconds": round(reset, 1),
         "cold_seconds": round(cold, 3),
-        "cold_report": first.__dict__,
+        "cold_report": first_report,
+        "cold_steps_seconds": {k: round(v, 3) for k, v in steps.items()},
+        "cold_step_calls": calls,
         "steady_seconds": round(steady, 3),
         "steady_report": second.__dict__,
     }
@@ -287,9 +418,9 @@ def profile_queue(*, n: int) -> dict[str, Any]:
     from django.test.utils import CaptureQueriesContext
     from pyinstrument import Profiler
 
-    from shequgang.cases import api as cases_api
-    from shequgang.cases.keyset import keyset_page
-    from shequgang.cases.schemas import CasePageOut
+    from shequgang.cases.api import cases as cases_api
+    from shequgang.cases.api.schemas import CasePageOut
+    from shequgang.cases.queries.keyset import keyset_page
     from shequgang.people.services import api_token_issue
 
     lean = cases_api.case_page_out
@@ -378,7 +509,19 @@ def main() -> None:
     parser.add_argument("task", choices=["prepare", "sweep", "profile", "queue"])
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--open-cases", type=int, default=1_000_000)
-    parser.add_argument("--spread-hours", type=float, default=120)
+    parser.add_argument("--spread-hours", type=float, default=10)
+    parser.add_argument(
+        "--overdue-share", type=float, default=0.08, help="sweep: share past the deadline"
+    )
+    parser.add_argument(
+        "--due-today-share", type=float, default=0.04, help="sweep: share due today"
+    )
+    parser.add_argument(
+        "--escalation-budget",
+        type=float,
+        default=0,
+        help="sweep: stop the first run after this many seconds of escalation (0: never)",
+    )
     parser.add_argument("-n", type=int, default=300)
     parser.add_argument(
         "--show-queries", action="store_true", help="profile: write one request's SQL"
@@ -390,7 +533,13 @@ def main() -> None:
     if args.task == "prepare":
         result = prepare()
     elif args.task == "sweep":
-        result = sweep(open_cases=args.open_cases, spread_hours=args.spread_hours)
+        result = sweep(
+            open_cases=args.open_cases,
+            spread_hours=args.spread_hours,
+            overdue_share=args.overdue_share,
+            due_today_share=args.due_today_share,
+            escalation_budget=args.escalation_budget,
+        )
     elif args.task == "queue":
         result = profile_queue(n=args.n)
     else:

@@ -357,7 +357,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 DATA_UPLOAD_MAX_NUMBER_FILES = 20
 
-# --- Worker liveness (cases/workers.py) ---------------------------------------------------
+# --- Worker liveness (cases/services/workers.py) ---------------------------------------------------
 # A worker beats this often; one silent for WORKER_STALE_SECONDS is taken for dead on any
 # host and its claims are taken over (a dead pid on the same host is found at once).
 WORKER_HEARTBEAT_SECONDS = env_int("SHEQUGANG_WORKER_HEARTBEAT_SECONDS", 5, minimum=1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -23,13 +24,19 @@ class PageParams(Schema):
     offset: int = Field(0, ge=0, le=MAX_OFFSET, description="跳过的条数")
 
 
-def page_of(queryset: QuerySet[M], params: PageParams) -> dict[str, Any]:
+def page_of(
+    queryset: QuerySet[M], params: PageParams, *, build: Callable[[M], Any] | None = None
+) -> dict[str, Any]:
     """The page envelope (``count``, ``limit``, ``offset``) and the page's rows as
-    ``items``, for a ``PageOut`` subclass to validate."""
-    items = list(queryset[params.offset : params.offset + params.limit])
+    ``items`` (each passed through ``build`` when given), for a ``PageOut`` subclass to
+    validate. ``count`` is every row the queryset matches; on a short last page it is
+    known without a ``COUNT`` query. Bad ``limit``/``offset`` never get here: ninja
+    refuses them against ``PageParams`` (422 ``invalid_input``)."""
+    rows = list(queryset[params.offset : params.offset + params.limit])
     count = (
-        params.offset + len(items)
-        if len(items) < params.limit and (items or params.offset == 0)
+        params.offset + len(rows)
+        if len(rows) < params.limit and (rows or params.offset == 0)
         else queryset.count()
     )
+    items = rows if build is None else [build(row) for row in rows]
     return {"count": count, "limit": params.limit, "offset": params.offset, "items": items}

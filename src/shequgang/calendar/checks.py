@@ -17,11 +17,12 @@ from shequgang.calendar.models import CalendarYear
 from shequgang.calendar.workdays import SHANGHAI, library_covers_year, uncovered_years
 
 UNCOVERED_MESSAGE = (
-    "{year}年的法定节假日安排尚未录入，工作日暂按周一至周五计算（另加已录入的日历调整）。"
+    "{year}年的国务院放假安排尚未录入：法定节假日已按《全国年节及纪念日放假办法》计算"
+    "（含周末补假），但缺少调休上班日，部分期限可能与实际安排相差数日。"
 )
 UNCOVERED_HINT = (
-    "国务院办公厅公布该年放假安排后，在“工作日历 › 日历调整”中逐日录入放假日和调休上班日，"
-    "再在“年度节假日安排”中勾选该年“已录入全年安排”。"
+    "国务院办公厅公布该年放假安排后，在“工作日历 › 年度节假日安排”中点“导入全年安排”上传"
+    "安排文件（或运行 shequgang calendar_import 文件），导入后该年自动标记为已录入。"
 )
 
 

@@ -8,8 +8,8 @@ from django.db import models
 
 
 class CalendarOverride(models.Model):
-    """One day whose status is set by hand. It wins over the library and over the Mon–Fri
-    fallback: a holiday on a weekday (``is_workday=False``) or an adjusted weekend workday
+    """One day whose status is set by hand. It wins over the library and over the law's
+    holidays and weekends: a holiday on a weekday (``is_workday=False``) or an adjusted weekend workday
     (调休上班, ``is_workday=True``)."""
 
     date = models.DateField("日期", unique=True)
@@ -33,7 +33,7 @@ class CalendarOverride(models.Model):
 class CalendarYear(models.Model):
     """A year whose official schedule an administrator has entered as overrides. For a year
     the library does not cover, this silences the "not yet entered" warning; the working
-    days themselves still come from Mon–Fri plus the overrides."""
+    days themselves still come from the law's holidays and weekends plus the overrides."""
 
     year = models.PositiveSmallIntegerField(
         "年份", unique=True, validators=[MinValueValidator(2000), MaxValueValidator(2100)]

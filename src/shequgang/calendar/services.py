@@ -6,12 +6,14 @@ process forget its cached overrides (other processes notice within
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db import transaction
 
 from shequgang.actors import Actor
 from shequgang.audit.services import audit_record, diff_fields, snapshot
 from shequgang.calendar.models import CalendarOverride, CalendarYear
+from shequgang.calendar.schedule_file import ScheduleFileError, parse_schedule
 from shequgang.calendar.workdays import calendar_cache_clear
 from shequgang.errors import DomainError
 
@@ -109,3 +111,85 @@ def calendar_year_mark_entered(
     if source:
         calendar_year.source = source
     return calendar_year_save(actor=actor, calendar_year=calendar_year)
+
+
+@dataclass(frozen=True)
+class ScheduleImport:
+    """What ``calendar_schedule_import`` did."""
+
+    year: int
+    created: int  # dates that had no override
+    changed: int  # overrides replaced (status or name differed)
+    unchanged: int  # already as the file says: a repeated import changes nothing
+    kept: int  # other overrides of the year, not in the file, left as they were
+
+
+@transaction.atomic
+def calendar_schedule_import(*, actor: Actor, text: str) -> ScheduleImport:
+    """Enter a year's official schedule from the text of a schedule file (format in
+    ``schedule_file``): every listed date becomes an override (holiday or 调休上班), the year
+    is marked entered with the file's ``source``, and the cache is cleared.
+
+    All or nothing: the whole file is checked before anything is written, and a bad file
+    raises ``DomainError("schedule_invalid")`` whose message names every bad line; nothing
+    changes. Idempotent: a date already overridden as the file says is left alone (no audit
+    row), so importing the same file twice changes nothing the second time. Other overrides
+    of the year (a local extra day off) are kept. Each created or changed day writes its
+    ``calendar_override.save`` row, the mark its ``calendar_year.save`` row, and the import
+    a ``calendar_year.import`` row last."""
+    try:
+        schedule = parse_schedule(text)
+    except ScheduleFileError as exc:
+        raise DomainError(
+            "schedule_invalid", "安排文件有误，未导入：" + "；".join(exc.errors)
+        ) from exc
+
+    existing = {
+        o.date: o
+        for o in CalendarOverride.objects.select_for_update().filter(date__year=schedule.year)
+    }
+    created = changed = unchanged = 0
+    for day in schedule.days:
+        override = existing.pop(day.date, None)
+        if override is None:
+            override = CalendarOverride(date=day.date)
+            created += 1
+        elif override.is_workday == day.is_workday and override.name == day.name:
+            unchanged += 1
+            continue
+        else:
+            changed += 1
+        override.is_workday = day.is_workday
+        override.name = day.name
+        override.note = schedule.source
+        calendar_override_save(actor=actor, override=override)
+
+    calendar_year = CalendarYear.objects.filter(year=schedule.year).first()
+    if (
+        calendar_year is None
+        or not calendar_year.schedule_entered
+        or (schedule.source and calendar_year.source != schedule.source)
+    ):
+        calendar_year = calendar_year_mark_entered(
+            actor=actor, year=schedule.year, source=schedule.source
+        )
+    result = ScheduleImport(
+        year=schedule.year,
+        created=created,
+        changed=changed,
+        unchanged=unchanged,
+        kept=len(existing),
+    )
+    audit_record(
+        actor=actor,
+        action="calendar_year.import",
+        obj=calendar_year,
+        changes={
+            "created": [None, created],
+            "changed": [None, changed],
+            "unchanged": [None, unchanged],
+            "source": [None, schedule.source],
+        },
+    )
+    _forget_cached_overrides()
+    return result

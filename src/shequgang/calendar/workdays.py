@@ -3,10 +3,16 @@
 A day's status comes from, in order:
 
 1. a ``CalendarOverride`` an administrator entered for that date;
-2. the ``chinese_calendar`` library (statutory holidays and adjusted weekend workdays);
-3. for a year the library does not cover (it raises ``NotImplementedError``), Monday to
-   Friday. The admin and the system check ``calendar.W001`` warn about such years until an
-   administrator has entered the State Council's schedule and marked the year as entered.
+2. the ``chinese_calendar`` library (statutory holidays and adjusted weekend workdays), for
+   a year it covers;
+3. for a later year the library does not cover (it raises ``NotImplementedError``), the law
+   (``statutory.py``: the statutory holidays of 《全国年节及纪念日放假办法》 with the Art. 6
+   补假 for those falling on a weekend) and weekends. The State Council's 调休 (weekend days
+   worked in exchange for bridge days) are not in the law: the admin, the system check
+   ``calendar.W001`` and a log line warn about such a year until an administrator has
+   entered its schedule (``services.calendar_schedule_import``) and marked it entered;
+4. for a year before the law's 2024 revision that the library does not cover, Monday to
+   Friday.
 
 Days are calendar days in Asia/Shanghai, whatever the server's time zone: the statutory
 calendar is China's. Every function that takes a ``datetime`` requires an aware one and
@@ -32,6 +38,7 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 
 from shequgang.calendar.models import CalendarOverride, CalendarYear
+from shequgang.calendar.statutory import LAW_IN_FORCE_FROM, law_is_workday
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # How stale another process's override edits may be, in seconds.
@@ -72,28 +79,57 @@ def _current_overrides() -> dict[dt.date, bool]:
 
 
 @functools.cache
-def _statutory(day: dt.date) -> bool | None:
-    """The library's answer, or None for a year it has no data for. Never changes within
-    a process (the data ships with the installed version), so it is cached without limit;
-    at most 366 entries a year."""
+def _library_has_year(year: int) -> bool:
+    # The library refuses a whole year at a time (NotImplementedError); asking once per
+    # year spares a raised exception per day of every later year.
     try:
-        return bool(chinese_calendar.is_workday(day))
+        chinese_calendar.is_workday(dt.date(year, 1, 1))
     except NotImplementedError:
-        _warn_fallback_once(day.year)
+        return False
+    return True
+
+
+def _library(day: dt.date) -> bool | None:
+    """The library's answer, or None for a year it has no data for. Never changes within
+    a process (the data ships with the installed version)."""
+    if not _library_has_year(day.year):
         return None
+    return bool(chinese_calendar.is_workday(day))
+
+
+@functools.cache
+def _statutory(day: dt.date) -> bool:
+    """Whether ``day`` is a working day before overrides: the library's answer if it has
+    the year, else the law's (holidays, 补假, weekends; cached per year in ``statutory``),
+    else Monday to Friday. Fixed for the process, so cached without limit."""
+    library = _library(day)
+    if library is not None:
+        return library
+    _warn_fallback_once(day.year)
+    if day.year >= LAW_IN_FORCE_FROM:
+        return law_is_workday(day)
+    return day.weekday() < 5
 
 
 @functools.cache
 def _warn_fallback_once(year: int) -> None:
-    logger.warning("%s年无法定节假日数据，工作日按周一至周五加日历调整计算", year)
+    # Once per year and process, and not for a year whose schedule an administrator has
+    # entered (one query, the first time a day of the year is asked about).
+    if not uncovered_years([year]):
+        return
+    logger.warning(
+        "%s年无国务院放假安排数据：法定节假日按《全国年节及纪念日放假办法》计算（含周末补假），"
+        "调休上班日缺失，请在后台导入该年安排",
+        year,
+    )
 
 
 # --- Days -----------------------------------------------------------------------------
 
 
 def is_workday(day: dt.date) -> bool:
-    """Whether ``day`` is a working day: an override if there is one, else the statutory
-    calendar, else (a year without data) Monday to Friday."""
+    """Whether ``day`` is a working day: an override if there is one, else the library's
+    calendar, else (a year without library data) the law's holidays and weekends."""
     _require_date(day)
     return _is_workday(day, _current_overrides())
 
@@ -102,10 +138,7 @@ def _is_workday(day: dt.date, overrides: dict[dt.date, bool]) -> bool:
     override = overrides.get(day)
     if override is not None:
         return override
-    statutory = _statutory(day)
-    if statutory is not None:
-        return statutory
-    return day.weekday() < 5
+    return _statutory(day)
 
 
 def next_workday(day: dt.date) -> dt.date:
@@ -120,13 +153,14 @@ def next_workday(day: dt.date) -> dt.date:
 
 def library_covers_year(year: int) -> bool:
     """Whether the installed ``chinese_calendar`` has the statutory schedule for ``year``."""
-    return _statutory(dt.date(year, 1, 1)) is not None
+    return _library_has_year(year)
 
 
 def uncovered_years(years: Iterable[int]) -> list[int]:
     """The given years (ascending, once each) that have no library data and that no
-    administrator has marked as entered: their working days are Mon–Fri plus overrides,
-    which is right only if someone typed the schedule in. One query at most."""
+    administrator has marked as entered: their working days are the law's holidays and
+    weekends plus overrides, without the State Council's 调休 unless someone entered it.
+    One query at most."""
     candidates = sorted({y for y in years if not library_covers_year(y)})
     if not candidates:
         return []

@@ -14,8 +14,8 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from shequgang.actors import UserLike
+from shequgang.cases.engine.routing import RUNG_ROLES
 from shequgang.cases.models import Case, Rung, Source
-from shequgang.cases.routing import RUNG_ROLES
 from shequgang.errors import NotFound
 from shequgang.people.roles import ROLE_PERMS, Perm, Role
 from shequgang.people.scope import active_assignments, is_unrestricted

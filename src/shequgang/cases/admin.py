@@ -4,7 +4,6 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from shequgang.audit.readonly_admin import ReadOnlyAdmin
-from shequgang.cases.dispatch_models import CaseVerification, DepartmentRoute, DispatchLeg
 from shequgang.cases.models import (
     Case,
     CaseEvent,
@@ -13,6 +12,7 @@ from shequgang.cases.models import (
     DuplicateRules,
     Notification,
 )
+from shequgang.cases.models.dispatch import CaseVerification, DepartmentRoute, DispatchLeg
 
 
 @admin.register(Category)
@@ -117,7 +117,7 @@ class CaseVerificationAdmin(ReadOnlyAdmin):
 
 @admin.register(DuplicateRules)
 class DuplicateRulesAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """The radius, window and weights of the duplicate suggestions (cases/duplicates.py)."""
+    """The radius, window and weights of the duplicate suggestions (cases/duplicates/suggestions.py)."""
 
     list_display = ["__str__", "radius_m", "window_days", "max_results", "min_score"]
 

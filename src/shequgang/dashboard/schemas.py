@@ -8,7 +8,7 @@ from typing import Annotated
 from ninja import Schema
 from pydantic import Field
 
-from shequgang.cases.schemas import MeasuresOut
+from shequgang.cases.api.desk_schemas import MeasuresOut
 from shequgang.dashboard.selectors import SHANGHAI, Figures, month_start
 from shequgang.places.models import Kind
 from shequgang.places.schemas import PlaceRef

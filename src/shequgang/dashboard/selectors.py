@@ -31,7 +31,7 @@ from decimal import Decimal
 from django.db.models import Sum
 from django.utils import timezone
 
-from shequgang.cases.measures import MEASURES, Measures, Ratio
+from shequgang.cases.engine.measures import MEASURES, Measures, Ratio
 from shequgang.cases.models import (
     OPEN_STATUSES,
     CaseRules,

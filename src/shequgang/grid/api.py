@@ -20,9 +20,9 @@ from pydantic import Field
 from shequgang.apikit.auth import request_user
 from shequgang.apikit.idempotency import HEADER, MAX_KEY_LENGTH, run_idempotent
 from shequgang.apikit.schemas import ErrorOut, PathId, errors
-from shequgang.cases.case_page import case_page_response
+from shequgang.cases.api.schemas import CasePageOut
 from shequgang.cases.models import Category
-from shequgang.cases.schemas import CasePageOut
+from shequgang.cases.queries.case_page import case_page_response
 from shequgang.errors import DomainError, NotFound
 from shequgang.grid import camera_alerts, patrols
 from shequgang.grid.schemas import (

@@ -10,8 +10,8 @@ from django import forms
 from django.contrib.auth.models import User
 
 from shequgang.apikit.schemas import parse_pk
-from shequgang.cases.forms import MultipleFileField, category_choices
 from shequgang.cases.models import Category
+from shequgang.cases.web.forms import MultipleFileField, category_choices
 from shequgang.places.models import Grid, Kind, Place
 
 

@@ -18,15 +18,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from shequgang.actors import Actor
-from shequgang.cases.dispatch import case_request_dispatch
+from shequgang.cases.dispatch.services import case_request_dispatch
 from shequgang.cases.models import Category, Source
-from shequgang.cases.on_the_spot import case_create_resolved_on_the_spot
 from shequgang.cases.services import case_create
+from shequgang.cases.services.on_the_spot import case_create_resolved_on_the_spot
 from shequgang.errors import Conflict, DomainError, Forbidden, NotFound
 from shequgang.grid.models import Patrol, PatrolPoint, PatrolReport
 from shequgang.people.roles import Role
 from shequgang.people.scope import active_assignments
 from shequgang.places.models import Grid, Place
+from shequgang.text_rules import text_clean
 
 # One post of track points; a phone posting every few seconds sends far fewer.
 MAX_POINTS_PER_POST = 500
@@ -110,9 +111,7 @@ def patrol_end(
     *, actor: Actor, patrol: Patrol, note: str = "", now: dt.datetime | None = None
 ) -> Patrol:
     """Close the actor's open patrol (409 ``patrol_ended`` if it already is)."""
-    note = (note or "").strip()
-    if len(note) > 500:
-        raise DomainError("note_too_long", "备注不能超过500个字")
+    note = text_clean(note, field="note", label="备注", limit=500)
     locked = _locked_open(actor, patrol)
     locked.ended_at = max(now or timezone.now(), locked.started_at)
     locked.note = note

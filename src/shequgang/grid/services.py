@@ -30,6 +30,7 @@ from shequgang.people.scope import place_in_scope
 from shequgang.people.services import role_grant, role_revoke
 from shequgang.places.models import Grid, Kind, Place
 from shequgang.places.services import grid_assign_buildings, grid_create
+from shequgang.text_rules import text_clean
 
 
 def _require_manage(actor: Actor, community: Place) -> None:
@@ -47,11 +48,8 @@ def _clean_fields(
     longitude: float | None,
     exclude: Grid | None = None,
 ) -> dict[str, Any]:
-    name, code = (name or "").strip(), (code or "").strip()
-    if not name:
-        raise DomainError("name_required", "请填写网格名称")
-    if len(name) > 100 or len(code) > 32:
-        raise DomainError("name_too_long", "名称不超过100个字，编码不超过32个字符")
+    name = text_clean(name, field="name", label="网格名称", limit=100, required=True)
+    code = text_clean(code, field="code", label="网格编码", limit=32)
     others = Grid.objects.filter(community=community)
     if exclude is not None:
         others = others.exclude(pk=exclude.pk)

@@ -34,11 +34,13 @@ from shequgang.grid.services import (
 from shequgang.people.roles import Perm
 from shequgang.people.scope import access_grid, access_place, place_in_scope, scoped_places
 from shequgang.places.models import Grid, Kind, Place
+from shequgang.web.request_user import request_user
 
 # Which form field a service error belongs to; others go on top of the form.
 _GRID_ERROR_FIELD = {
     "name_required": "name",
     "name_too_long": "name",
+    "code_too_long": "code",
     "duplicate_name": "name",
     "duplicate_code": "code",
     "invalid_boundary": "boundary",
@@ -56,12 +58,6 @@ _REPORT_ERROR_FIELD = {
     "resolution_too_long": "handling",
     "not_found": "place",
 }
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # every view here is behind login_required
-    return user
 
 
 def _community_or_404(user: User, place_id: int) -> Place:
@@ -98,7 +94,7 @@ def _apply_error(form: Any, exc: DomainError, fields: dict[str, str]) -> None:
 def index(request: HttpRequest) -> HttpResponse:
     """The communities the user may cut (one: straight to it); grid workers go to their
     patrol page."""
-    user = _user(request)
+    user = request_user(request)
     communities = scoped_places(user, Perm.GRID_MANAGE).filter(kind=Kind.COMMUNITY)
     query = request.GET.get("q", "").strip()[:50]
     if query:
@@ -119,7 +115,7 @@ def index(request: HttpRequest) -> HttpResponse:
 def community(request: HttpRequest, place_id: int) -> HttpResponse:
     """A community's grids with their buildings and workers, and the buildings still in
     no grid."""
-    user = _user(request)
+    user = request_user(request)
     place = _community_or_404(user, place_id)
     return render(
         request,
@@ -147,7 +143,7 @@ def _grid_form_kwargs(form: GridForm) -> dict[str, Any]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def grid_new(request: HttpRequest, place_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     place = _community_or_404(user, place_id)
     if not place_in_scope(user, Perm.GRID_MANAGE, place):
         raise PermissionDenied("无权划分该社区的网格")
@@ -166,7 +162,7 @@ def grid_new(request: HttpRequest, place_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def grid_edit(request: HttpRequest, grid_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     grid = _managed_grid(user, grid_id)
     form = GridForm(request.POST or None, initial=GridForm.initial_for(grid))
     if request.method == "POST" and form.is_valid():
@@ -206,7 +202,7 @@ def _cut_rows(community: Place, selected: set[int]) -> list[dict[str, Any]]:
 def cut(request: HttpRequest, grid_id: int) -> HttpResponse:
     """Tick the buildings (or whole compounds) the grid covers. Buildings taken from
     another grid are listed for an explicit confirmation before they move."""
-    user = _user(request)
+    user = request_user(request)
     grid = _managed_grid(user, grid_id)
     community_place = grid.community
     form = CutForm(request.POST or None, community=community_place)
@@ -264,7 +260,7 @@ def cut(request: HttpRequest, grid_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def workers(request: HttpRequest, grid_id: int) -> HttpResponse:
     """The grid's workers: add one by account name, or revoke one."""
-    user = _user(request)
+    user = request_user(request)
     grid = _managed_grid(user, grid_id)
     form = WorkerForm(request.POST if request.POST.get("action") == "add" else None)
     if request.method == "POST":
@@ -317,13 +313,13 @@ def _patrol_context(user: User, report_form: ReportForm | None = None) -> dict[s
 def patrol(request: HttpRequest) -> HttpResponse:
     """The grid worker's phone page: start or end a patrol (the phone posts GPS fixes
     while one is open), report an event, and the open cases of their grid."""
-    return render(request, "grid/patrol.html", _patrol_context(_user(request)))
+    return render(request, "grid/patrol.html", _patrol_context(request_user(request)))
 
 
 @login_required
 @require_POST
 def patrol_start(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     grid = None
     if request.POST.get("grid", "").strip():
         chosen = parse_pk(request.POST.get("grid"))
@@ -342,7 +338,7 @@ def patrol_start(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def patrol_end(request: HttpRequest, patrol_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     try:
         current = patrols.access_patrol(user, patrol_id)
         patrols.patrol_end(actor=user, patrol=current, note=request.POST.get("note", ""))
@@ -358,7 +354,7 @@ def patrol_end(request: HttpRequest, patrol_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def patrol_report(request: HttpRequest, patrol_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     try:
         current = patrols.access_patrol(user, patrol_id)
     except NotFound:

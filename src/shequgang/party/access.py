@@ -4,7 +4,7 @@
   community its own committee, branches, members, reports, pairings and 双包联 entries. A
   branch secretary (on a compound) sees the branch covering that compound and its members.
 - A party member sees their own record, reports and responsibilities (``Member.user``).
-- A unit's liaison accounts (``Unit.accounts``) see the unit, its pairings, its members'
+- A unit's liaison accounts (``PairedUnit.accounts``) see the unit, its pairings, its members'
   reports and its responsibilities.
 
 ``access_*`` helpers return the object or raise the same ``NotFound`` whether it is missing
@@ -25,9 +25,9 @@ from shequgang.party.models import (
     Committee,
     Member,
     MemberReport,
+    PairedUnit,
     PartyGroup,
     Responsibility,
-    Unit,
     UnitPairing,
 )
 from shequgang.people.roles import Perm
@@ -45,11 +45,11 @@ def _places(user: UserLike, perm: str, prefix: str) -> Q:
     return place_scope_q(user, perm, prefix=prefix)
 
 
-def _own_units(user: UserLike) -> QuerySet[Unit]:
+def _own_units(user: UserLike) -> QuerySet[PairedUnit]:
     """The units the user is a liaison account of."""
     if not user.is_authenticated:
-        return Unit.objects.none()
-    return Unit.objects.filter(accounts__id=user.pk)
+        return PairedUnit.objects.none()
+    return PairedUnit.objects.filter(accounts__id=user.pk)
 
 
 def branch_scope_q(user: UserLike, perm: str = VIEW) -> Q:
@@ -116,18 +116,18 @@ def scoped_reports(user: UserLike, perm: str = VIEW) -> QuerySet[MemberReport]:
     return MemberReport.objects.filter(cond)
 
 
-def scoped_units(user: UserLike, perm: str = VIEW) -> QuerySet[Unit]:
+def scoped_units(user: UserLike, perm: str = VIEW) -> QuerySet[PairedUnit]:
     """Units registered in scope, units paired with a community in scope, and (to view)
     a liaison's own units."""
     if is_unrestricted(user):
-        return Unit.objects.all()
+        return PairedUnit.objects.all()
     if not user.is_authenticated:
-        return Unit.objects.none()
+        return PairedUnit.objects.none()
     paired = UnitPairing.objects.filter(_places(user, perm, "community__")).values("unit_id")
     cond = _places(user, perm, "place__") | Q(pk__in=paired)
     if perm == VIEW:
         cond |= Q(pk__in=_own_units(user).values("pk"))
-    return Unit.objects.filter(cond)
+    return PairedUnit.objects.filter(cond)
 
 
 def scoped_pairings(user: UserLike, perm: str = VIEW) -> QuerySet[UnitPairing]:
@@ -180,8 +180,8 @@ def access_member(user: UserLike, pk: Any, perm: str = VIEW) -> Member:
     return obj
 
 
-def access_unit(user: UserLike, pk: Any, perm: str = VIEW) -> Unit:
-    obj: Unit = _access(scoped_units(user, perm), pk, "单位")
+def access_unit(user: UserLike, pk: Any, perm: str = VIEW) -> PairedUnit:
+    obj: PairedUnit = _access(scoped_units(user, perm), pk, "单位")
     return obj
 
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from shequgang.actors import Actor, UserLike
 from shequgang.audit.services import audit_record
-from shequgang.cases.notifications import notify
+from shequgang.cases.services.notifications import notify
 from shequgang.errors import DomainError, Forbidden, NotFound
 from shequgang.party.activity_models import (
     Activity,
@@ -31,13 +31,14 @@ from shequgang.party.activity_models import (
     Signup,
     SignupStatus,
 )
-from shequgang.party.models import Branch, BranchCompound, Member, Unit, UnitPairing
+from shequgang.party.models import Branch, BranchCompound, Member, PairedUnit, UnitPairing
 from shequgang.people.models import RoleAssignment
 from shequgang.people.roles import Perm, Role
 from shequgang.people.scope import place_in_scope
 from shequgang.places.models import Kind, Place
 from shequgang.points.rules import rule_for
 from shequgang.points.services import points_earn
+from shequgang.text_rules import text_clean
 
 # Check-in opens this long before the start; check-out closes this long after the end.
 CHECKIN_OPENS = dt.timedelta(minutes=30)
@@ -76,11 +77,11 @@ def _branch_secretary_of(user: UserLike, branch: Branch) -> bool:
     ).exists()
 
 
-def _unit_account_of(user: UserLike, unit: Unit) -> bool:
+def _unit_account_of(user: UserLike, unit: PairedUnit) -> bool:
     return user.pk is not None and unit.accounts.filter(pk=user.pk).exists()
 
 
-def unit_paired_with(unit: Unit, community: Place, on: dt.date) -> bool:
+def unit_paired_with(unit: PairedUnit, community: Place, on: dt.date) -> bool:
     return (
         UnitPairing.objects.filter(unit=unit, community=community, started_on__lte=on)
         .exclude(ended_on__lt=on)
@@ -89,7 +90,11 @@ def unit_paired_with(unit: Unit, community: Place, on: dt.date) -> bool:
 
 
 def may_publish(
-    user: UserLike, *, community: Place, branch: Branch | None = None, unit: Unit | None = None
+    user: UserLike,
+    *,
+    community: Place,
+    branch: Branch | None = None,
+    unit: PairedUnit | None = None,
 ) -> bool:
     """Community staff (party.manage on the community) publish for the community and for any
     of its branches and paired units; a branch secretary for their branch; a unit's liaison
@@ -133,12 +138,8 @@ class ActivityInput:
 
 
 def _validate(data: ActivityInput, *, now: dt.datetime) -> dict[str, Any]:
-    title = (data.title or "").strip()
-    location = (data.location or "").strip()
-    if not title or len(title) > 100:
-        raise DomainError("invalid_title", "标题必填，不超过100字")
-    if not location or len(location) > 200:
-        raise DomainError("invalid_location", "地点必填，不超过200字")
+    title = text_clean(data.title, field="title", label="标题", limit=100, required=True)
+    location = text_clean(data.location, field="location", label="地点", limit=200, required=True)
     if data.kind not in ActivityKind.values:
         raise DomainError("invalid_kind", "类型应为活动或任务")
     if timezone.is_naive(data.starts_at) or timezone.is_naive(data.ends_at):
@@ -157,8 +158,8 @@ def _validate(data: ActivityInput, *, now: dt.datetime) -> dict[str, Any]:
         raise DomainError("invalid_capacity", f"名额应为1至{MAX_CAPACITY}")
     if not 0 <= data.points <= MAX_POINTS:
         raise DomainError("invalid_points", f"积分应为0至{MAX_POINTS}")
-    if len(data.description) > 4000 or len(data.skills_wanted) > 200:
-        raise DomainError("text_too_long", "内容不超过4000字，技能不超过200字")
+    description = text_clean(data.description, field="description", label="内容", limit=4000)
+    skills_wanted = text_clean(data.skills_wanted, field="skills_wanted", label="技能", limit=200)
     activity_type = (data.activity_type or "volunteer_hour").strip()
     if not _SLUG.fullmatch(activity_type):
         raise DomainError("invalid_activity_type", "活动类别应为小写字母、数字、-或_，不超过40字")
@@ -167,8 +168,8 @@ def _validate(data: ActivityInput, *, now: dt.datetime) -> dict[str, Any]:
         "location": location,
         "kind": data.kind,
         "activity_type": activity_type,
-        "description": data.description.strip(),
-        "skills_wanted": data.skills_wanted.strip(),
+        "description": description,
+        "skills_wanted": skills_wanted,
         "starts_at": data.starts_at,
         "ends_at": data.ends_at,
         "capacity": data.capacity,
@@ -182,7 +183,7 @@ def activity_publish(
     community: Place,
     data: ActivityInput,
     branch: Branch | None = None,
-    unit: Unit | None = None,
+    unit: PairedUnit | None = None,
 ) -> Activity:
     user = _user(actor)
     if community.kind != Kind.COMMUNITY:
@@ -213,9 +214,7 @@ def activity_publish(
 
 def activity_cancel(*, actor: Actor, activity: Activity, reason: str) -> Activity:
     user = _user(actor)
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError("reason_required", "请说明取消原因")
+    reason = text_clean(reason, field="reason", label="取消原因", limit=500, required=True)
     with transaction.atomic():
         activity = Activity.objects.select_for_update().get(pk=activity.pk)
         if not may_organise(user, activity):
@@ -542,9 +541,7 @@ def activity_rate(
     user = _user(actor)
     if not 1 <= stars <= 5:
         raise DomainError("invalid_stars", "评分应为1至5星")
-    comment = (comment or "").strip()
-    if len(comment) > 300:
-        raise DomainError("text_too_long", "评价不超过300字")
+    comment = text_clean(comment, field="comment", label="评价", limit=300)
     if activity.status == ActivityStatus.CANCELLED:
         raise DomainError("not_published", "活动已取消", status=409)
     if timezone.now() < activity.starts_at:

@@ -18,6 +18,7 @@ from pydantic import Field
 
 from shequgang.apikit.auth import request_user
 from shequgang.apikit.idempotency import run_idempotent
+from shequgang.apikit.pagination import PageParams, page_of
 from shequgang.apikit.schemas import MAX_PK, PageOut, PathId, SafeStr, errors
 from shequgang.errors import DomainError, NotFound
 from shequgang.party import activities as svc
@@ -33,7 +34,7 @@ from shequgang.party.appraisals import (
     record_export,
     unit_record,
 )
-from shequgang.party.models import Branch, Unit
+from shequgang.party.models import Branch, PairedUnit
 from shequgang.people.roles import Perm
 from shequgang.people.scope import access_place
 from shequgang.places.models import Kind, Place
@@ -199,11 +200,9 @@ class ServiceRecordOut(Schema):
     disclaimer: str
 
 
-class ListFilters(Schema):
+class ListFilters(PageParams):
     community: int | None = Field(None, ge=1, le=MAX_PK)
     upcoming: bool = False
-    limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0, le=1_000_000)
 
 
 class RecordQuery(Schema):
@@ -219,9 +218,9 @@ def _community(pk: int) -> Place:
     return community
 
 
-def _publisher(payload: ActivityIn) -> tuple[Branch | None, Unit | None]:
+def _publisher(payload: ActivityIn) -> tuple[Branch | None, PairedUnit | None]:
     branch = Branch.objects.filter(pk=payload.branch).first() if payload.branch else None
-    unit = Unit.objects.filter(pk=payload.unit).first() if payload.unit else None
+    unit = PairedUnit.objects.filter(pk=payload.unit).first() if payload.unit else None
     if payload.branch and branch is None:
         raise NotFound("党支部")
     if payload.unit and unit is None:
@@ -233,13 +232,7 @@ def _publisher(payload: ActivityIn) -> tuple[Branch | None, Unit | None]:
 def list_activities(request: HttpRequest, filters: Query[ListFilters]) -> dict[str, Any]:
     user = request_user(request)
     qs = activity_list(user, community_id=filters.community, upcoming=filters.upcoming)
-    items = list(qs[filters.offset : filters.offset + filters.limit])
-    return {
-        "count": qs.count(),
-        "limit": filters.limit,
-        "offset": filters.offset,
-        "items": [ActivityOut.build(a) for a in items],
-    }
+    return page_of(qs, filters, build=ActivityOut.build)
 
 
 @router.post(
@@ -438,7 +431,7 @@ def appraise(request: HttpRequest, payload: AppraisalIn) -> Status[AppraisalOut]
         if payload.member
         else None
     )
-    unit = Unit.objects.filter(pk=payload.unit).first() if payload.unit else None
+    unit = PairedUnit.objects.filter(pk=payload.unit).first() if payload.unit else None
     if (payload.member and member is None) or (payload.unit and unit is None):
         raise NotFound()
     a, created = appraisal_record(

@@ -47,7 +47,7 @@ class Activity(models.Model):
         related_name="activities",
     )
     unit = models.ForeignKey(
-        "party.Unit",
+        "party.PairedUnit",
         verbose_name="发布单位",
         null=True,
         blank=True,
@@ -224,7 +224,7 @@ class Appraisal(models.Model):
         related_name="appraisals",
     )
     unit = models.ForeignKey(
-        "party.Unit",
+        "party.PairedUnit",
         verbose_name="单位",
         null=True,
         blank=True,

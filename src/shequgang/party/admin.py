@@ -14,9 +14,9 @@ from shequgang.party.models import (
     CommitteeSeat,
     Member,
     MemberReport,
+    PairedUnit,
     PartyGroup,
     Responsibility,
-    Unit,
     UnitPairing,
 )
 
@@ -69,7 +69,7 @@ class MemberAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     raw_id_fields = ["resident", "user", "branch", "group", "community", "work_unit"]
 
 
-@admin.register(Unit)
+@admin.register(PairedUnit)
 class UnitAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["name", "kind", "place", "contact_name", "contact_phone_masked", "active"]
     list_filter = ["kind", "active"]

@@ -19,6 +19,7 @@ from shequgang.apikit.auth import request_user
 from shequgang.apikit.idempotency import run_idempotent
 from shequgang.apikit.pagination import PageParams, page_of
 from shequgang.apikit.schemas import PathId, errors
+from shequgang.cases.models import Case
 from shequgang.errors import NotFound
 from shequgang.party import access, reporting, services
 from shequgang.party.models import (
@@ -26,8 +27,8 @@ from shequgang.party.models import (
     CentralHousehold,
     Member,
     MemberReport,
+    PairedUnit,
     Responsibility,
-    Unit,
     UnitPairing,
 )
 from shequgang.party.schemas import (
@@ -51,15 +52,19 @@ from shequgang.party.schemas import (
     PartyMyRecordOut,
     PartyPairingIn,
     PartyPairingOut,
+    PartyPairingPage,
     PartyReportIn,
     PartyReportOut,
     PartyResponsibilityCaseOut,
+    PartyResponsibilityCasePage,
     PartyResponsibilityIn,
     PartyResponsibilityOut,
+    PartyResponsibilityPage,
     PartySeatIn,
     PartySeatOut,
     PartyUnitIn,
     PartyUnitOut,
+    PartyUnitPage,
 )
 from shequgang.party.selectors import coverage, member_search, responsibility_cases
 from shequgang.people.scope import access_place
@@ -338,7 +343,7 @@ def member_add(request: HttpRequest, payload: PartyMemberCreateIn) -> Status[Any
         community=community,
         status=payload.status,
         id_number=payload.id_number,
-        work_unit=_get(Unit.objects.filter(active=True), payload.work_unit_id, "单位"),
+        work_unit=_get(PairedUnit.objects.filter(active=True), payload.work_unit_id, "单位"),
         employee_number=payload.employee_number,
         phone=payload.phone,
         branch=_get(access.scoped_branches(user), payload.branch_id, "党支部"),
@@ -443,11 +448,11 @@ def report_end(request: HttpRequest, report_id: PathId, payload: PartyEndIn) -> 
 # --- Units and pairings -------------------------------------------------------------------
 
 
-@router.get("/units", response={200: list[PartyUnitOut], **errors()}, summary="报到单位")
-def unit_list(request: HttpRequest, page: Query[PageParams]) -> list[Unit]:
+@router.get("/units", response={200: PartyUnitPage, **errors()}, summary="报到单位")
+def unit_list(request: HttpRequest, page: Query[PageParams]) -> PartyUnitPage:
     user = request_user(request)
     found = access.scoped_units(user).select_related("place").order_by("id")
-    return list(found[page.offset : page.offset + page.limit])
+    return PartyUnitPage.model_validate(page_of(found, page))
 
 
 @router.post("/units", response={201: PartyUnitOut, **errors(400, 404, 409)}, summary="登记单位")
@@ -470,11 +475,11 @@ def unit_add(request: HttpRequest, payload: PartyUnitIn) -> Status[Any]:
     return _idempotent(request, "party.unit.create", payload, write)
 
 
-@router.get("/pairings", response={200: list[PartyPairingOut], **errors()}, summary="结对共建")
-def pairing_list(request: HttpRequest, page: Query[PageParams]) -> list[UnitPairing]:
+@router.get("/pairings", response={200: PartyPairingPage, **errors()}, summary="结对共建")
+def pairing_list(request: HttpRequest, page: Query[PageParams]) -> PartyPairingPage:
     user = request_user(request)
-    found = access.scoped_pairings(user).select_related("unit", "community")
-    return list(found[page.offset : page.offset + page.limit])
+    found = access.scoped_pairings(user).select_related("unit", "community").order_by("id")
+    return PartyPairingPage.model_validate(page_of(found, page))
 
 
 @router.post(
@@ -483,7 +488,7 @@ def pairing_list(request: HttpRequest, page: Query[PageParams]) -> list[UnitPair
 def pairing_add(request: HttpRequest, payload: PartyPairingIn) -> Status[Any]:
     user = request_user(request)
     # Units are public organisations: any active one may be paired with.
-    unit = _get(Unit.objects.filter(active=True), payload.unit_id, "单位")
+    unit = _get(PairedUnit.objects.filter(active=True), payload.unit_id, "单位")
     community = _required_place(user, payload.community_id, "社区")
 
     def write() -> tuple[int, Any]:
@@ -517,13 +522,13 @@ def pairing_finish(request: HttpRequest, pairing_id: PathId, payload: PartyEndOn
 
 @router.get(
     "/responsibilities",
-    response={200: list[PartyResponsibilityOut], **errors()},
+    response={200: PartyResponsibilityPage, **errors()},
     summary="双包联（本人辖区、本人或本单位）",
 )
-def responsibility_list(request: HttpRequest, page: Query[PageParams]) -> list[Responsibility]:
+def responsibility_list(request: HttpRequest, page: Query[PageParams]) -> PartyResponsibilityPage:
     user = request_user(request)
     found = access.scoped_responsibilities(user).select_related("unit", "member", "place")
-    return list(found.order_by("id")[page.offset : page.offset + page.limit])
+    return PartyResponsibilityPage.model_validate(page_of(found.order_by("id"), page))
 
 
 @router.post(
@@ -534,7 +539,7 @@ def responsibility_list(request: HttpRequest, page: Query[PageParams]) -> list[R
 def responsibility_add(request: HttpRequest, payload: PartyResponsibilityIn) -> Status[Any]:
     user = request_user(request)
     place = _required_place(user, payload.place_id)
-    unit = _get(Unit.objects.filter(active=True), payload.unit_id, "单位")
+    unit = _get(PairedUnit.objects.filter(active=True), payload.unit_id, "单位")
     member = _get(access.scoped_members(user), payload.member_id, "党员")
 
     def write() -> tuple[int, Any]:
@@ -566,26 +571,27 @@ def responsibility_finish(
 
 @router.get(
     "/responsibilities/cases",
-    response={200: list[PartyResponsibilityCaseOut], **errors()},
+    response={200: PartyResponsibilityCasePage, **errors()},
     summary="我包联的小区、楼栋、户的未办结事项（只读）",
 )
 def my_responsibility_cases(
     request: HttpRequest, page: Query[PageParams]
-) -> list[PartyResponsibilityCaseOut]:
+) -> PartyResponsibilityCasePage:
     user = request_user(request)
-    found = responsibility_cases(user=user)[page.offset : page.offset + page.limit]
-    return [
-        PartyResponsibilityCaseOut.model_validate(
-            {
-                "id": c.pk,
-                "number": c.number,
-                "title": c.title,
-                "category": str(c.category),
-                "status": c.status,
-                "status_label": c.get_status_display(),
-                "place": c.place,
-                "created_at": c.created_at,
-            }
-        )
-        for c in found
-    ]
+    found = page_of(responsibility_cases(user=user), page, build=_responsibility_case)
+    return PartyResponsibilityCasePage.model_validate(found)
+
+
+def _responsibility_case(c: Case) -> PartyResponsibilityCaseOut:
+    return PartyResponsibilityCaseOut.model_validate(
+        {
+            "id": c.pk,
+            "number": c.number,
+            "title": c.title,
+            "category": str(c.category),
+            "status": c.status,
+            "status_label": c.get_status_display(),
+            "place": c.place,
+            "created_at": c.created_at,
+        }
+    )

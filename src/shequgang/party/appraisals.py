@@ -31,11 +31,12 @@ from shequgang.party.activity_models import (
     Signup,
     SignupStatus,
 )
-from shequgang.party.models import Member, MemberReport, Unit, UnitPairing
+from shequgang.party.models import Member, MemberReport, PairedUnit, UnitPairing
 from shequgang.people.roles import Perm
 from shequgang.people.scope import place_in_scope, scoped_places
 from shequgang.places.models import Kind, Place
 from shequgang.spreadsheets.xlsx import XLSX_CONTENT_TYPE, XlsxBook
+from shequgang.text_rules import text_clean
 
 DISCLAIMER = (
     "说明：本记录为社区港平台登记的服务记录，时长经活动组织方确认，不作为法定的志愿服务时长证明。"
@@ -100,7 +101,7 @@ def member_record(member: Member, year: int) -> ServiceRecord:
     return record
 
 
-def unit_record(unit: Unit, year: int) -> ServiceRecord:
+def unit_record(unit: PairedUnit, year: int) -> ServiceRecord:
     """A unit's year: the activities it organised (with the hours its participants gave)
     and the hours its own members served."""
     start, end = year_bounds(year)
@@ -152,7 +153,7 @@ def may_view_member(user: UserLike, member: Member) -> bool:
     return scoped_places(user, Perm.PARTY_VIEW).filter(pk__in=communities).exists()
 
 
-def may_view_unit(user: UserLike, unit: Unit) -> bool:
+def may_view_unit(user: UserLike, unit: PairedUnit) -> bool:
     if not user.is_authenticated:
         return False
     if unit.accounts.filter(pk=user.pk).exists():
@@ -174,8 +175,8 @@ def access_member(user: UserLike, member_id: Any) -> Member:
     return member
 
 
-def access_unit(user: UserLike, unit_id: Any) -> Unit:
-    unit = Unit.objects.filter(pk=unit_id).first() if str(unit_id).isdigit() else None
+def access_unit(user: UserLike, unit_id: Any) -> PairedUnit:
+    unit = PairedUnit.objects.filter(pk=unit_id).first() if str(unit_id).isdigit() else None
     if unit is None or not may_view_unit(user, unit):
         raise NotFound("单位")
     return unit
@@ -193,7 +194,7 @@ def _reported_during(member: Member, community: Place, year: int) -> bool:
     )
 
 
-def _paired_during(unit: Unit, community: Place, year: int) -> bool:
+def _paired_during(unit: PairedUnit, community: Place, year: int) -> bool:
     return (
         UnitPairing.objects.filter(
             unit=unit, community=community, started_on__lte=dt.date(year, 12, 31)
@@ -225,7 +226,7 @@ def appraisal_record(
     grade: str,
     comment: str = "",
     member: Member | None = None,
-    unit: Unit | None = None,
+    unit: PairedUnit | None = None,
 ) -> tuple[Appraisal, bool]:
     """Rate a member who reported to ``community`` or a unit paired with it, for ``year``
     (this year or an earlier one). Rating again corrects the grade and comment (audited);
@@ -242,9 +243,7 @@ def appraisal_record(
         raise DomainError("one_target", "每条评价只针对一名党员或一个单位")
     if grade not in Grade.values:
         raise DomainError("invalid_grade", "等次应为优秀、良好、合格或不合格")
-    comment = (comment or "").strip()
-    if len(comment) > 500:
-        raise DomainError("text_too_long", "评语不超过500字")
+    comment = text_clean(comment, field="comment", label="评语", limit=500)
     if member is not None and not _reported_during(member, community, year):
         raise DomainError("not_reported", f"{member.name}在{year}年未向本社区报到")
     if unit is not None and not _paired_during(unit, community, year):

@@ -39,12 +39,12 @@ from shequgang.party.models import (
     Member,
     MemberReport,
     MemberStatus,
+    PairedUnit,
+    PairedUnitKind,
     PartyGroup,
     PartyPost,
     Responsibility,
     SeatRole,
-    Unit,
-    UnitKind,
     UnitPairing,
 )
 from shequgang.people import pii
@@ -73,10 +73,10 @@ _GIVEN = [
     "永平",
 ]
 _UNITS = [
-    ("离石区税务局", UnitKind.ORGAN, "政策宣讲、办税辅导进社区"),
-    ("离石区人民医院", UnitKind.INSTITUTION, "义诊、慢病随访、健康讲座"),
-    ("吕梁市第一中学", UnitKind.INSTITUTION, "假期课堂、家庭教育讲座"),
-    ("国网离石区供电公司", UnitKind.STATE_ENTERPRISE, "用电安全检查、线路改造"),
+    ("离石区税务局", PairedUnitKind.ORGAN, "政策宣讲、办税辅导进社区"),
+    ("离石区人民医院", PairedUnitKind.INSTITUTION, "义诊、慢病随访、健康讲座"),
+    ("吕梁市第一中学", PairedUnitKind.INSTITUTION, "假期课堂、家庭教育讲座"),
+    ("国网离石区供电公司", PairedUnitKind.STATE_ENTERPRISE, "用电安全检查、线路改造"),
 ]
 _TODAY = dt.date(2026, 3, 1)
 
@@ -243,9 +243,9 @@ def _chengdong(ids: _Ids, rng: random.Random) -> int:
     branch = link.branch
     county = community.parent.parent if community.parent else None
     assert county is not None
-    units = Unit.objects.bulk_create(
+    units = PairedUnit.objects.bulk_create(
         [
-            Unit(
+            PairedUnit(
                 name=name,
                 kind=kind,
                 place=county,

@@ -10,7 +10,8 @@
 - Party members (``Member``) carry personal data only as ciphertext, a blind index and the
   masked form; a member is identified by the ID number's blind index (the same index
   ``people.Resident`` uses, so the two link) or by an employee registration number.
-- Units (``Unit``: 机关、企事业单位) pair with communities (``UnitPairing``, 结对共建);
+- Paired units (``PairedUnit``, 报到单位: 机关、企事业单位 — not the 单元 of the place tree,
+  ``places.Kind.UNIT``) pair with communities (``UnitPairing``, 结对共建);
   in-service members report to the community where they live (``MemberReport``, 双报到):
   exactly one active report per member, held by a partial unique index; ended reports are
   the history.
@@ -176,7 +177,7 @@ class PartyGroup(models.Model):
         return self.name
 
 
-class UnitKind(models.TextChoices):
+class PairedUnitKind(models.TextChoices):
     ORGAN = "organ", "机关"
     INSTITUTION = "institution", "事业单位"
     STATE_ENTERPRISE = "state_enterprise", "国有企业"
@@ -185,12 +186,12 @@ class UnitKind(models.TextChoices):
     OTHER = "other", "其他"
 
 
-class Unit(models.Model):
-    """An organisation (机关、企事业单位) whose party members report to communities and
+class PairedUnit(models.Model):
+    """报到单位: an organisation (机关、企事业单位) whose party members report to communities and
     which pairs with communities. Registered at a county or the city, for scope."""
 
     name = models.CharField("单位名称", max_length=100, unique=True)
-    kind = models.CharField("单位类型", max_length=24, choices=UnitKind.choices)
+    kind = models.CharField("单位类型", max_length=24, choices=PairedUnitKind.choices)
     place = models.ForeignKey(
         Place,
         verbose_name="所属区划",
@@ -243,7 +244,7 @@ class Member(models.Model):
     # The member's organisation and its staff registration number (工号/登记号): an
     # organisational identifier, not personal data, unique within the unit.
     work_unit = models.ForeignKey(
-        Unit,
+        PairedUnit,
         verbose_name="工作单位",
         null=True,
         blank=True,
@@ -400,7 +401,7 @@ class UnitPairing(models.Model):
     At most one open pairing per unit and community; an ended one is history."""
 
     unit = models.ForeignKey(
-        Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="pairings"
+        PairedUnit, verbose_name="单位", on_delete=models.PROTECT, related_name="pairings"
     )
     community = models.ForeignKey(
         Place,
@@ -519,7 +520,7 @@ class Responsibility(models.Model):
     holder sees that subtree's open cases (read-only)."""
 
     unit = models.ForeignKey(
-        Unit,
+        PairedUnit,
         verbose_name="包联单位",
         null=True,
         blank=True,

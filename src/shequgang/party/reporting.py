@@ -22,16 +22,16 @@ from shequgang.party.models import (
     Member,
     MemberReport,
     MemberStatus,
+    PairedUnit,
+    PairedUnitKind,
     Responsibility,
-    Unit,
-    UnitKind,
     UnitPairing,
 )
-from shequgang.party.services import text
 from shequgang.people import pii
 from shequgang.people.masking import mask_phone
 from shequgang.people.phones import national_phone, normalize_phone
 from shequgang.places.models import Kind, Place
+from shequgang.text_rules import text_clean
 
 RESPONSIBILITY_KINDS = {Kind.COMPOUND, Kind.BUILDING, Kind.UNIT, Kind.HOUSEHOLD}
 
@@ -123,7 +123,7 @@ def member_report_end(
     )
     if not is_own(actor, report.member):
         require_manage(actor, report.community, "报到记录")
-    reason = text(reason, field="reason", label="结束原因", limit=200, required=True)
+    reason = text_clean(reason, field="reason", label="结束原因", limit=200, required=True)
     if report.ended_at is not None:
         raise Conflict("report_ended", "该报到记录已结束")
     report.ended_at = max(now, report.reported_at)
@@ -148,21 +148,21 @@ def unit_create(
     contact_name: str = "",
     contact_phone: str = "",
     offers: str = "",
-) -> Unit:
+) -> PairedUnit:
     """Register a unit at ``place`` (its county, town or community, for scope). Names are
     unique (``unit_name_taken``)."""
     require_manage(actor, place)
-    name = text(name, field="name", label="单位名称", limit=100, required=True)
-    if kind not in UnitKind.values:
+    name = text_clean(name, field="name", label="单位名称", limit=100, required=True)
+    if kind not in PairedUnitKind.values:
         raise DomainError("invalid_kind", "单位类型无效")
-    contact_name = text(contact_name, field="contact_name", label="联系人", limit=50)
-    offers = text(offers, field="offers", label="可提供资源", limit=2000)
+    contact_name = text_clean(contact_name, field="contact_name", label="联系人", limit=50)
+    offers = text_clean(offers, field="offers", label="可提供资源", limit=2000)
     cipher, masked = _phone(contact_phone)
-    if Unit.objects.filter(name=name).exists():
+    if PairedUnit.objects.filter(name=name).exists():
         raise Conflict("unit_name_taken", "同名单位已登记")
     try:
         with transaction.atomic():
-            unit = Unit.objects.create(
+            unit = PairedUnit.objects.create(
                 place=place,
                 name=name,
                 kind=kind,
@@ -181,22 +181,22 @@ def unit_create(
 def unit_update(
     *,
     actor: Actor,
-    unit: Unit,
+    unit: PairedUnit,
     contact_name: str | None = None,
     contact_phone: str | None = None,
     offers: str | None = None,
     active: bool | None = None,
-) -> Unit:
-    unit = Unit.objects.select_for_update().select_related("place").get(pk=unit.pk)
+) -> PairedUnit:
+    unit = PairedUnit.objects.select_for_update().select_related("place").get(pk=unit.pk)
     require_manage(actor, unit.place, "单位")
     fields = ["contact_name", "contact_phone_masked", "offers", "active"]
     before = {f: getattr(unit, f) for f in fields}
     if contact_name is not None:
-        unit.contact_name = text(contact_name, field="contact_name", label="联系人", limit=50)
+        unit.contact_name = text_clean(contact_name, field="contact_name", label="联系人", limit=50)
     if contact_phone is not None:
         unit.contact_phone_cipher, unit.contact_phone_masked = _phone(contact_phone)
     if offers is not None:
-        unit.offers = text(offers, field="offers", label="可提供资源", limit=2000)
+        unit.offers = text_clean(offers, field="offers", label="可提供资源", limit=2000)
     if active is not None:
         unit.active = active
     unit.save()
@@ -213,7 +213,7 @@ def unit_update(
 def pairing_create(
     *,
     actor: Actor,
-    unit: Unit,
+    unit: PairedUnit,
     community: Place,
     started_on: dt.date,
     contact_name: str = "",
@@ -227,8 +227,8 @@ def pairing_create(
     require_manage(actor, community, "社区")
     if not unit.active:
         raise NotFound("单位")
-    contact_name = text(contact_name, field="contact_name", label="对接联系人", limit=50)
-    offer = text(offer, field="offer", label="共建内容", limit=2000)
+    contact_name = text_clean(contact_name, field="contact_name", label="对接联系人", limit=50)
+    offer = text_clean(offer, field="offer", label="共建内容", limit=2000)
     cipher, masked = _phone(contact_phone)
     if UnitPairing.objects.filter(unit=unit, community=community, ended_on__isnull=True).exists():
         raise Conflict("pairing_open", "该单位已与本社区结对")
@@ -278,7 +278,7 @@ def responsibility_assign(
     actor: Actor,
     place: Place,
     started_on: dt.date,
-    unit: Unit | None = None,
+    unit: PairedUnit | None = None,
     member: Member | None = None,
     note: str = "",
 ) -> Responsibility:
@@ -294,7 +294,7 @@ def responsibility_assign(
         raise NotFound("单位")
     if member is not None and not member.active:
         raise DomainError("member_inactive", "该党员已不在册")
-    note = text(note, field="note", label="说明", limit=200)
+    note = text_clean(note, field="note", label="说明", limit=200)
     open_ = Responsibility.objects.filter(place=place, ended_on__isnull=True)
     if open_.filter(unit=unit, member=member).exists():
         raise Conflict("responsibility_open", "已登记该包联")

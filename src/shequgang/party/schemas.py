@@ -16,9 +16,9 @@ from shequgang.party.models import (
     CommitteeBody,
     CommitteeKind,
     MemberStatus,
+    PairedUnitKind,
     PartyPost,
     SeatRole,
-    UnitKind,
 )
 from shequgang.places.schemas import PlaceRef
 
@@ -130,7 +130,7 @@ class PartyEndOnIn(Schema):
 class PartyUnitOut(Schema):
     id: int
     name: str
-    kind: UnitKind
+    kind: PairedUnitKind
     kind_label: str = _label("kind")
     place: PlaceRef
     contact_name: str
@@ -142,7 +142,7 @@ class PartyUnitOut(Schema):
 class PartyUnitIn(Schema):
     place_id: BodyId = Field(description="所属区划（县、街道或社区）")
     name: OrgName
-    kind: UnitKind
+    kind: PairedUnitKind
     contact_name: Annotated[SafeStr, Field(max_length=50)] = ""
     contact_phone: PhoneIn = ""
     offers: LongText = ""
@@ -197,6 +197,22 @@ class PartyResponsibilityCaseOut(Schema):
     status_label: str = _label("status")
     place: PlaceRef
     created_at: dt.datetime
+
+
+class PartyUnitPage(PageOut):
+    items: list[PartyUnitOut]
+
+
+class PartyPairingPage(PageOut):
+    items: list[PartyPairingOut]
+
+
+class PartyResponsibilityPage(PageOut):
+    items: list[PartyResponsibilityOut]
+
+
+class PartyResponsibilityCasePage(PageOut):
+    items: list[PartyResponsibilityCaseOut]
 
 
 class PartyCommitteeIn(Schema):

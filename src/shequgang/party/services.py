@@ -32,10 +32,10 @@ from shequgang.party.models import (
     CommitteeSeat,
     Member,
     MemberStatus,
+    PairedUnit,
     PartyGroup,
     PartyPost,
     SeatRole,
-    Unit,
 )
 from shequgang.people import pii
 from shequgang.people.id_numbers import parse_id_number
@@ -44,6 +44,7 @@ from shequgang.people.models import Resident
 from shequgang.people.phones import national_phone, normalize_phone
 from shequgang.people.services import id_number_index, phone_index
 from shequgang.places.models import Kind, Place
+from shequgang.text_rules import text_clean
 
 _EMPLOYEE_NUMBER = re.compile(r"^[0-9A-Za-z\-]{1,32}$")
 _MEMBER_AUDITED = [
@@ -59,16 +60,6 @@ _MEMBER_AUDITED = [
     "user_id",
     "active",
 ]
-
-
-def text(value: str, *, field: str, label: str, limit: int, required: bool = False) -> str:
-    """A stripped single field, or DomainError ``<field>_required`` / ``<field>_too_long``."""
-    value = (value or "").strip()
-    if required and not value:
-        raise DomainError(f"{field}_required", f"{label}不能为空")
-    if len(value) > limit:
-        raise DomainError(f"{field}_too_long", f"{label}不能超过{limit}个字")
-    return value
 
 
 def community_of(place: Place) -> Place:
@@ -98,7 +89,7 @@ def committee_create(
     """The community's party organisation; one per community (``committee_exists``)."""
     _expect_kind(community, {Kind.COMMUNITY}, "社区")
     require_manage(actor, community)
-    name = text(name, field="name", label="名称", limit=100, required=True)
+    name = text_clean(name, field="name", label="名称", limit=100, required=True)
     if kind not in CommitteeKind.values:
         raise DomainError("invalid_kind", "组织类型无效")
     if Committee.objects.filter(community=community).exists():
@@ -179,7 +170,7 @@ def branch_create(*, actor: Actor, committee: Committee, data: BranchInput) -> B
     is in the committee's town and in the actor's scope, and that no compound already has
     a branch (``compound_has_branch``; a unique index makes it safe under concurrency)."""
     require_manage(actor, committee.community)
-    name = text(data.name, field="name", label="名称", limit=100, required=True)
+    name = text_clean(data.name, field="name", label="名称", limit=100, required=True)
     compounds = _check_compounds(actor, committee, data.mode, data.compounds)
     _check_secretary(data.secretary, committee.community)
     if data.secretary_chairs_owners_committee and data.secretary is None:
@@ -212,7 +203,7 @@ def branch_update(*, actor: Actor, branch: Branch, data: BranchInput) -> Branch:
         Branch.objects.select_for_update().select_related("committee__community").get(pk=branch.pk)
     )
     require_manage(actor, branch.committee.community)
-    name = text(data.name, field="name", label="名称", limit=100, required=True)
+    name = text_clean(data.name, field="name", label="名称", limit=100, required=True)
     compounds = _check_compounds(actor, branch.committee, data.mode, data.compounds)
     _check_secretary(data.secretary, branch.committee.community)
     if data.secretary_chairs_owners_committee and data.secretary is None:
@@ -248,7 +239,7 @@ def group_create(
     building (``building_has_group``)."""
     _expect_kind(building, {Kind.BUILDING}, "楼栋")
     require_manage(actor, building, "楼栋")
-    name = text(name, field="name", label="名称", limit=100, required=True)
+    name = text_clean(name, field="name", label="名称", limit=100, required=True)
     if not BranchCompound.objects.filter(branch=branch, compound_id=building.parent_id).exists():
         raise DomainError("building_outside_branch", "该楼栋不在本支部覆盖的小区内")
     if leader is not None and leader.branch_id not in (None, branch.pk):
@@ -360,7 +351,7 @@ class MemberInput:
     community: Place
     status: str = MemberStatus.IN_SERVICE
     id_number: str = ""
-    work_unit: Unit | None = None
+    work_unit: PairedUnit | None = None
     employee_number: str = ""
     phone: str = ""
     branch: Branch | None = None
@@ -393,7 +384,7 @@ def member_register(*, actor: Actor, data: MemberInput) -> Member:
     ID number."""
     _expect_kind(data.community, {Kind.COMMUNITY}, "社区")
     require_manage(actor, data.community)
-    name = text(data.name, field="name", label="姓名", limit=50, required=True)
+    name = text_clean(data.name, field="name", label="姓名", limit=50, required=True)
     if data.status not in MemberStatus.values:
         raise DomainError("invalid_status", "党员类别无效")
     member = Member(
@@ -487,7 +478,7 @@ def member_update(*, actor: Actor, member: Member, change: MemberChange) -> Memb
     require_manage(actor, member.community, "党员")
     before = {f: getattr(member, f) for f in _MEMBER_AUDITED}
     if change.name is not None:
-        member.name = text(change.name, field="name", label="姓名", limit=50, required=True)
+        member.name = text_clean(change.name, field="name", label="姓名", limit=50, required=True)
     if change.status is not None:
         if change.status not in MemberStatus.values:
             raise DomainError("invalid_status", "党员类别无效")
@@ -555,7 +546,7 @@ def committee_seat_create(
     if party_post not in PartyPost.values:
         raise DomainError("invalid_party_post", "党内职务无效")
     require_manage(actor, place)
-    name = text(name, field="name", label="姓名", limit=50, required=True)
+    name = text_clean(name, field="name", label="姓名", limit=50, required=True)
     if party_post and member is None:
         raise DomainError("party_post_needs_member", "登记党内职务须关联党员")
     seat = CommitteeSeat.objects.create(

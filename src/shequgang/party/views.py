@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from shequgang.errors import DomainError, NotFound
 from shequgang.party import access
 from shequgang.party.forms import MemberForm, PairingForm, ReportForm
-from shequgang.party.models import Member, MemberStatus, Unit
+from shequgang.party.models import Member, MemberStatus, PairedUnit
 from shequgang.party.reporting import member_report, pairing_create
 from shequgang.party.selectors import (
     coverage,
@@ -37,6 +36,7 @@ from shequgang.people.scope import (
 )
 from shequgang.places.models import Kind, Place
 from shequgang.web.htmx import HtmxRequest, render_page_or_partial, wants_partial
+from shequgang.web.request_user import request_user
 
 
 def _place(request: HttpRequest, place_id: Any) -> Place:
@@ -154,7 +154,7 @@ def member_list(request: HtmxRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def pairing_list(request: HttpRequest) -> HttpResponse:
-    """Unit pairings in scope; managers of a community add one (``?community=<id>``)."""
+    """Unit pairings (结对共建) in scope; managers of a community add one (``?community=<id>``)."""
     pairings = access.scoped_pairings(request.user).select_related("unit", "community")
     community_id = request.GET.get("community", "")[:20]
     community = _place(request, community_id) if community_id else None
@@ -169,7 +169,7 @@ def pairing_list(request: HttpRequest) -> HttpResponse:
         if not may_pair or community is None:
             raise Http404("无权登记结对")
         if form.is_valid():
-            unit = Unit.objects.filter(pk=form.cleaned_data["unit"], active=True).first()
+            unit = PairedUnit.objects.filter(pk=form.cleaned_data["unit"], active=True).first()
             try:
                 if unit is None:
                     raise NotFound("单位")
@@ -197,7 +197,9 @@ def pairing_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "community": community,
             "form": form if may_pair else None,
-            "units": Unit.objects.filter(active=True).order_by("name")[:500] if may_pair else [],
+            "units": PairedUnit.objects.filter(active=True).order_by("name")[:500]
+            if may_pair
+            else [],
             "error": error,
         },
         status=400 if error is not None else 200,
@@ -208,9 +210,8 @@ def pairing_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def me(request: HttpRequest) -> HttpResponse:
     """A member's own record: reports (with history), reporting to where they live now,
-    their 双包联 places and those places' open cases. Unit liaisons see their unit's."""
-    user = request.user
-    assert isinstance(user, User)  # login_required
+    their 双包联 places and those places' open cases. Liaisons of a paired unit see their unit's."""
+    user = request_user(request)
     member = (
         Member.objects.filter(user=user)
         .select_related("community", "branch", "group", "work_unit")
@@ -234,7 +235,7 @@ def me(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, f"已向{community.name}报到")
                 return redirect("party:me")
-    units = list(Unit.objects.filter(accounts=user))
+    units = list(PairedUnit.objects.filter(accounts=user))
     if member is None and not units and not has_perm_anywhere(request.user, access.VIEW):
         raise Http404("没有党员档案")
     reports = list(member.reports.select_related("community", "residence")) if member else []

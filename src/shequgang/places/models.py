@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from shequgang.places.paths import PathField
+from shequgang.places.paths import PathField, ancestor_paths
 
 
 class Kind(models.TextChoices):
@@ -67,6 +67,27 @@ class Grid(models.Model):
         return f"{self.community.name}·{self.name}"
 
 
+class PlaceQuerySet(models.QuerySet["Place"]):
+    """Tree reads, each one indexed query on the materialized path."""
+
+    def subtree_of(self, place: Place, *, include_self: bool = True) -> PlaceQuerySet:
+        """``place`` and every node below it (a range on the path index)."""
+        qs = self.filter(path__descendant=place.path)
+        return qs if include_self else qs.exclude(pk=place.pk)
+
+    def ancestors_of(self, place: Place) -> PlaceQuerySet:
+        """The chain from the root down to ``place`` itself, root first."""
+        return self.filter(path__in=ancestor_paths(place.path)).order_by("depth")
+
+    def ancestor_of_kind(self, place: Place, kind: Kind | str) -> Place | None:
+        """The nearest node of ``kind`` at or above ``place``; None when there is none."""
+        if place.kind == kind:
+            return place
+        return (
+            self.filter(path__in=ancestor_paths(place.path), kind=kind).order_by("-depth").first()
+        )
+
+
 class Place(models.Model):
     kind = models.CharField("层级", max_length=16, choices=Kind.choices)
     # A finer label for display: 街道/镇/乡 for towns, 社区/村 for communities.
@@ -113,6 +134,8 @@ class Place(models.Model):
 
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
+    objects = PlaceQuerySet.as_manager()
+
     class Meta:
         verbose_name = "地点"
         verbose_name_plural = "地点"
@@ -134,11 +157,10 @@ class Place(models.Model):
     def full_name(self, below: Kind | str = Kind.COUNTY) -> str:
         """The names of this node's ancestors from ``below`` down, e.g.
         "离石区 滨河街道 城东社区 滨东花园小区 3号楼 2单元 502"."""
-        from shequgang.places.selectors import place_ancestors
-
         order = list(Kind.values)
         start = order.index(str(below))
-        return " ".join(p.name for p in place_ancestors(place=self) if order.index(p.kind) >= start)
+        chain = Place.objects.ancestors_of(self)
+        return " ".join(p.name for p in chain if order.index(p.kind) >= start)
 
 
 class Department(models.Model):

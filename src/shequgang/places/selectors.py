@@ -6,17 +6,15 @@ from django.db.models import QuerySet
 
 from shequgang import reference_cache
 from shequgang.places.models import Kind, Place
-from shequgang.places.paths import ancestor_paths
 
 
 def place_subtree(*, place: Place, include_self: bool = True) -> QuerySet[Place]:
-    qs = Place.objects.filter(path__descendant=place.path)
-    return qs if include_self else qs.exclude(pk=place.pk)
+    return Place.objects.subtree_of(place, include_self=include_self)
 
 
 def place_ancestors(*, place: Place) -> list[Place]:
     """The chain from the root down to ``place`` itself, in one query."""
-    return list(Place.objects.filter(path__in=ancestor_paths(place.path)).order_by("depth"))
+    return list(Place.objects.ancestors_of(place))
 
 
 def place_by_id_cached(*, pk: int, generation: int | None) -> Place | None:
@@ -37,13 +35,8 @@ def place_ancestors_cached(*, place: Place, generation: int | None) -> list[Plac
 
 
 def place_ancestor_of_kind(*, place: Place, kind: Kind | str) -> Place | None:
-    if place.kind == kind:
-        return place
-    return (
-        Place.objects.filter(path__in=ancestor_paths(place.path), kind=kind)
-        .order_by("-depth")
-        .first()
-    )
+    """The nearest node of ``kind`` at or above ``place`` (``place`` itself if it is one)."""
+    return Place.objects.ancestor_of_kind(place, kind)
 
 
 def place_by_names(county: str, *names: str) -> Place | None:

@@ -14,11 +14,12 @@ from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 
 from shequgang.actors import Actor, UserLike
+from shequgang.apikit.schemas import parse_pk
 from shequgang.errors import NotFound
 from shequgang.people.roles import Role
 from shequgang.people.scope import active_assignments, is_unrestricted
 from shequgang.places.models import Kind, Place
-from shequgang.points.models import Account, Goods, Merchant, Order, Transaction
+from shequgang.points.models import Account, Adjustment, Goods, Merchant, Order, Transaction
 
 VIEW = "points.view"  # the ledger, orders and catalogue of a community, and exports
 DESK = "points.desk"  # confirm and cancel orders, keep the catalogue and merchants
@@ -84,10 +85,12 @@ def roles_in_community(user: Actor, community: Place) -> set[str]:
 
 
 def _pk(value: Any, what: str) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise NotFound(what) from None
+    # Digits within BIGINT, else the same NotFound: a huge or garbled id never reaches
+    # the database driver.
+    pk = parse_pk(value)
+    if pk is None:
+        raise NotFound(what)
+    return pk
 
 
 def access_community(user: UserLike, community_id: Any, perm: str = VIEW) -> Place:
@@ -180,3 +183,79 @@ def access_account(user: UserLike, account_id: Any, perm: str = VIEW) -> Account
     if found is None:
         raise NotFound("积分账户")
     return found
+
+
+def scoped_adjustments(user: UserLike, perm: str = APPROVE) -> QuerySet[Adjustment]:
+    """Manual adjustments requested in the communities where ``user`` has ``perm``."""
+    return Adjustment.objects.filter(community_scope_q(user, perm, prefix="community__"))
+
+
+def access_adjustment(user: UserLike, adjustment_id: Any, perm: str = APPROVE) -> Adjustment:
+    """A manual adjustment the user may decide; NotFound when missing or out of scope."""
+    pk = _pk(adjustment_id, "调整申请")
+    found = (
+        scoped_adjustments(user, perm)
+        .select_related("community", "account", "requested_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if found is None:
+        raise NotFound("调整申请")
+    return found
+
+
+def operated_merchants(user: UserLike) -> QuerySet[Merchant]:
+    """The partner merchants whose orders ``user`` confirms at the counter."""
+    if not user.is_authenticated:
+        return Merchant.objects.none()
+    return Merchant.objects.filter(operators=user.pk)
+
+
+def operated_orders(user: UserLike) -> QuerySet[Order]:
+    """Orders placed at the merchants ``user`` operates."""
+    return Order.objects.filter(merchant__in=operated_merchants(user))
+
+
+def access_operated_order(user: UserLike, order_id: Any) -> Order:
+    """An order at a merchant ``user`` operates; NotFound when missing or anyone else's."""
+    pk = _pk(order_id, "订单")
+    found = (
+        operated_orders(user).select_related("merchant", "community", "account").filter(pk=pk)
+    ).first()
+    if found is None:
+        raise NotFound("订单")
+    return found
+
+
+def access_order_to_step(user: UserLike, order_id: Any) -> Order:
+    """An order ``user`` may confirm or cancel: their own, one in their desk scope, or one at
+    a merchant they operate (the service checks which step each may take)."""
+    try:
+        return access_order(user, order_id)
+    except NotFound:
+        return access_operated_order(user, order_id)
+
+
+def goods_to_order(goods_id: Any, community: Place | None = None) -> Goods:
+    """Goods any signed-in resident may order (of ``community`` when given)."""
+    pk = _pk(goods_id, "商品")
+    found = Goods.objects.select_related("community").filter(pk=pk)
+    if community is not None:
+        found = found.filter(community=community)
+    goods = found.first()
+    if goods is None:
+        raise NotFound("商品")
+    return goods
+
+
+def merchant_to_order(merchant_id: Any, community: Place | None = None) -> Merchant:
+    """A partner merchant any signed-in resident may pay with points (of ``community``
+    when given)."""
+    pk = _pk(merchant_id, "商家")
+    found = Merchant.objects.select_related("community").filter(pk=pk)
+    if community is not None:
+        found = found.filter(community=community)
+    merchant = found.first()
+    if merchant is None:
+        raise NotFound("商家")
+    return merchant

@@ -21,12 +21,12 @@ from ninja import Query, Router, Status
 
 from shequgang.apikit.auth import request_user
 from shequgang.apikit.idempotency import HEADER, run_idempotent
+from shequgang.apikit.pagination import PageParams, page_of
 from shequgang.apikit.schemas import PathId, errors
 from shequgang.errors import NotFound
 from shequgang.points import access
 from shequgang.points.catalogue import GoodsInput, goods_create, goods_update
 from shequgang.points.exporting import XLSX_TYPE, ledger_export
-from shequgang.points.models import Adjustment, Goods, Merchant, Order
 from shequgang.points.redemptions import order_cancel, order_confirm, order_place
 from shequgang.points.schemas import (
     AccountOut,
@@ -34,6 +34,7 @@ from shequgang.points.schemas import (
     AdjustmentOut,
     AwardIn,
     CancelIn,
+    CommunityOrdersQuery,
     EntryOut,
     EntryPageOut,
     GoodsCreateIn,
@@ -44,7 +45,6 @@ from shequgang.points.schemas import (
     OrderIn,
     OrderOut,
     OrderPageOut,
-    OrderStatusFilter,
     ReverseIn,
     TransactionOut,
 )
@@ -80,16 +80,6 @@ def _person(user_id: int) -> User:
     return found
 
 
-def _page(qs: Any, limit: int, offset: int, build: Any) -> dict[str, Any]:
-    items = list(qs[offset : offset + limit])
-    return {
-        "count": qs.count(),
-        "limit": limit,
-        "offset": offset,
-        "items": [build(x) for x in items],
-    }
-
-
 # --- Residents -------------------------------------------------------------------------
 
 
@@ -105,21 +95,18 @@ def my_accounts(request: HttpRequest) -> list[AccountOut]:
     summary="积分明细（本人账户，或辖区内账户）",
 )
 def account_entries(
-    request: HttpRequest, account_id: PathId, limit: int = 50, offset: int = 0
+    request: HttpRequest, account_id: PathId, page: Query[PageParams]
 ) -> dict[str, Any]:
     user = request_user(request)
     account = access.access_account(user, account_id)
-    limit, offset = max(1, min(limit, 500)), max(0, min(offset, 1_000_000))
-    return _page(
-        account_statement(account).select_related("account__owner"), limit, offset, EntryOut.build
-    )
+    entries = account_statement(account).select_related("account__owner")
+    return page_of(entries, page, build=EntryOut.build)
 
 
 @router.get("/orders", response={200: OrderPageOut, **errors()}, summary="我的兑换订单")
-def my_orders(request: HttpRequest, limit: int = 50, offset: int = 0) -> dict[str, Any]:
+def my_orders(request: HttpRequest, page: Query[PageParams]) -> dict[str, Any]:
     user = request_user(request)
-    limit, offset = max(1, min(limit, 500)), max(0, min(offset, 1_000_000))
-    return _page(own_orders(user.pk), limit, offset, OrderOut.build)
+    return page_of(own_orders(user.pk), page, build=OrderOut.build)
 
 
 @router.get(
@@ -153,17 +140,10 @@ def list_merchants(request: HttpRequest, community_id: PathId) -> list[MerchantO
 )
 def place_order(request: HttpRequest, payload: OrderIn) -> Status[Any]:
     user = request_user(request)
-    goods = merchant = None
-    if payload.goods_id is not None:
-        goods = Goods.objects.select_related("community").filter(pk=payload.goods_id).first()
-        if goods is None:
-            raise NotFound("商品")
+    goods = access.goods_to_order(payload.goods_id) if payload.goods_id is not None else None
+    merchant = None
     if payload.merchant_id is not None:
-        merchant = (
-            Merchant.objects.select_related("community").filter(pk=payload.merchant_id).first()
-        )
-        if merchant is None:
-            raise NotFound("商家")
+        merchant = access.merchant_to_order(payload.merchant_id)
     key = _ledger_key(request, user, "api-order")
 
     def write() -> tuple[int, Any]:
@@ -190,27 +170,14 @@ def get_order(request: HttpRequest, order_id: PathId) -> OrderOut:
     return OrderOut.build(access.access_order(request_user(request), order_id))
 
 
-def _order_for_step(user: User, order_id: int) -> Order:
-    """Own orders, orders in the user's desk scope, and orders at merchants they operate."""
-    try:
-        return access.access_order(user, order_id)
-    except NotFound:
-        order = (
-            Order.objects.select_related("merchant", "community", "account")
-            .filter(pk=order_id, merchant__operators=user)
-            .first()
-        )
-        if order is None:
-            raise
-        return order
-
-
 @router.post(
     "/orders/{order_id}/confirm", response={200: OrderOut, **_STEP}, summary="确认领取 / 商家确认"
 )
 def confirm_order(request: HttpRequest, order_id: PathId) -> OrderOut:
     user = request_user(request)
-    return OrderOut.build(order_confirm(actor=user, order=_order_for_step(user, order_id)))
+    return OrderOut.build(
+        order_confirm(actor=user, order=access.access_order_to_step(user, order_id))
+    )
 
 
 @router.post(
@@ -220,7 +187,7 @@ def confirm_order(request: HttpRequest, order_id: PathId) -> OrderOut:
 )
 def cancel_order(request: HttpRequest, order_id: PathId, payload: CancelIn) -> OrderOut:
     user = request_user(request)
-    order = _order_for_step(user, order_id)
+    order = access.access_order_to_step(user, order_id)
     return OrderOut.build(order_cancel(actor=user, order=order, reason=payload.reason))
 
 
@@ -247,7 +214,7 @@ def community_ledger(
     request: HttpRequest, community_id: PathId, q: Query[LedgerQuery]
 ) -> dict[str, Any]:
     community = access.access_community(request_user(request), community_id)
-    return _page(ledger_entries(community, _filters(q)), q.limit, q.offset, EntryOut.build)
+    return page_of(ledger_entries(community, _filters(q)), q, build=EntryOut.build)
 
 
 @router.get(
@@ -285,13 +252,10 @@ def community_ledger_xlsx(
 def community_order_list(
     request: HttpRequest,
     community_id: PathId,
-    status: OrderStatusFilter = "",
-    limit: int = 50,
-    offset: int = 0,
+    q: Query[CommunityOrdersQuery],
 ) -> dict[str, Any]:
     community = access.access_community(request_user(request), community_id)
-    limit, offset = max(1, min(limit, 500)), max(0, min(offset, 1_000_000))
-    return _page(community_orders(community, status), limit, offset, OrderOut.build)
+    return page_of(community_orders(community, q.status), q, build=OrderOut.build)
 
 
 @router.post(
@@ -358,19 +322,6 @@ def request_adjustment(
     return Status(status, body)
 
 
-def _adjustment(user: User, adjustment_id: int) -> Adjustment:
-    found = (
-        Adjustment.objects.filter(
-            access.community_scope_q(user, access.APPROVE, prefix="community__"), pk=adjustment_id
-        )
-        .select_related("community", "account", "requested_by")
-        .first()
-    )
-    if found is None:
-        raise NotFound("调整申请")
-    return found
-
-
 @router.post(
     "/adjustments/{adjustment_id}/approve",
     response={200: AdjustmentOut, **_STEP},
@@ -378,7 +329,9 @@ def _adjustment(user: User, adjustment_id: int) -> Adjustment:
 )
 def approve_adjustment(request: HttpRequest, adjustment_id: PathId) -> AdjustmentOut:
     user = request_user(request)
-    adj = adjustment_decide(actor=user, adjustment=_adjustment(user, adjustment_id), approve=True)
+    adj = adjustment_decide(
+        actor=user, adjustment=access.access_adjustment(user, adjustment_id), approve=True
+    )
     return AdjustmentOut.build(adj)
 
 
@@ -387,7 +340,9 @@ def approve_adjustment(request: HttpRequest, adjustment_id: PathId) -> Adjustmen
 )
 def reject_adjustment(request: HttpRequest, adjustment_id: PathId) -> AdjustmentOut:
     user = request_user(request)
-    adj = adjustment_decide(actor=user, adjustment=_adjustment(user, adjustment_id), approve=False)
+    adj = adjustment_decide(
+        actor=user, adjustment=access.access_adjustment(user, adjustment_id), approve=False
+    )
     return AdjustmentOut.build(adj)
 
 

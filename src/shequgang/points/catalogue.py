@@ -14,12 +14,13 @@ from django.db.models import F
 
 from shequgang.actors import Actor
 from shequgang.audit.services import audit_record, diff_fields, snapshot
-from shequgang.cases.photos import clean_photo
+from shequgang.cases.services.photos import clean_photo
 from shequgang.errors import DomainError, Forbidden
 from shequgang.places.models import Place
 from shequgang.points import access
 from shequgang.points.ledger import check_community
 from shequgang.points.models import Goods, Merchant
+from shequgang.text_rules import text_clean
 
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
 MAX_PRICE = 100_000
@@ -40,16 +41,13 @@ def _must_keep(actor: Actor, community: Place) -> None:
 
 
 def _check(data: GoodsInput) -> GoodsInput:
-    name = " ".join(data.name.split())
-    if not name or len(name) > 100:
-        raise DomainError("invalid_name", "请填写商品名称（不超过100字）")
+    name = text_clean(
+        data.name, field="name", label="商品名称", limit=100, required=True, collapse_spaces=True
+    )
     if isinstance(data.price, bool) or not 1 <= data.price <= MAX_PRICE:
         raise DomainError("invalid_price", f"所需积分应在1至{MAX_PRICE}之间")
-    if len(data.description) > 300:
-        raise DomainError("text_too_long", "说明不能超过300字")
-    return GoodsInput(
-        name=name, price=data.price, description=data.description.strip(), active=data.active
-    )
+    description = text_clean(data.description, field="description", label="说明", limit=300)
+    return GoodsInput(name=name, price=data.price, description=description, active=data.active)
 
 
 def goods_create(
@@ -133,9 +131,9 @@ def merchant_create(
 ) -> Merchant:
     check_community(community)
     _must_keep(actor, community)
-    name = " ".join(name.split())
-    if not name or len(name) > 100:
-        raise DomainError("invalid_name", "请填写商家名称（不超过100字）")
+    name = text_clean(
+        name, field="name", label="商家名称", limit=100, required=True, collapse_spaces=True
+    )
     if Merchant.objects.filter(community=community, name=name).exists():
         raise DomainError("duplicate_merchant", "本社区已有同名合作商家", status=409)
     with transaction.atomic():

@@ -279,7 +279,10 @@ class Entry(AppendOnlyModel):
         return self.transaction.source_ref
 
 
-class Unit(models.TextChoices):
+class EarningBasis(models.TextChoices):
+    """What an earning rule's points are counted per (the rule's ``unit`` field): each
+    event, or each hour of service. Not a 单元 of the place tree, nor a 报到单位."""
+
     EVENT = "event", "每次"
     HOUR = "hour", "每小时"
 
@@ -300,7 +303,9 @@ class EarningRule(models.Model):
     code = models.SlugField("代码", max_length=40, help_text="如 activity、volunteer_hour")
     name = models.CharField("名称", max_length=60)
     source = models.CharField("来源", max_length=20, choices=Source.choices)
-    unit = models.CharField("计分方式", max_length=8, choices=Unit.choices, default=Unit.EVENT)
+    unit = models.CharField(
+        "计分方式", max_length=8, choices=EarningBasis.choices, default=EarningBasis.EVENT
+    )
     points = models.PositiveIntegerField("积分")
     # Staff roles that may award this rule by hand (the award page and API).
     awarded_by = models.JSONField(

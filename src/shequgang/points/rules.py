@@ -12,7 +12,7 @@ from django.db.models import Q, Sum
 
 from shequgang.errors import DomainError
 from shequgang.places.models import Place
-from shequgang.points.models import Account, EarningRule, Entry, Policy, TxnKind, Unit
+from shequgang.points.models import Account, EarningBasis, EarningRule, Entry, Policy, TxnKind
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 MAX_HOURS = Decimal(24)
@@ -46,7 +46,7 @@ def rule_for(community: Place, code: str) -> EarningRule:
 
 def rule_points(rule: EarningRule, hours: Decimal | float | int | str | None) -> int:
     """Points a rule gives: per event, or per hour (whole points, rounded down)."""
-    if rule.unit == Unit.EVENT:
+    if rule.unit == EarningBasis.EVENT:
         if hours is not None:
             raise DomainError("hours_not_applicable", f"“{rule.name}”按次计分，不需要填写时长")
         return rule.points

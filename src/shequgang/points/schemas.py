@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from ninja import Schema
 from pydantic import Field
 
+from shequgang.apikit.pagination import PageParams
 from shequgang.apikit.schemas import BodyId, PageOut, SafeStr
 from shequgang.points.models import Account, Adjustment, Entry, Goods, Merchant, Order, Transaction
 
@@ -245,12 +246,14 @@ class ReverseIn(Schema):
 OrderStatusFilter = Literal["", "held", "confirmed", "cancelled"]
 
 
-class LedgerQuery(Schema):
+class CommunityOrdersQuery(PageParams):
+    status: OrderStatusFilter = ""
+
+
+class LedgerQuery(PageParams):
     kind: Literal["", "earn", "adjust", "hold", "confirm", "release", "expire", "reversal"] = ""
     source: Annotated[SafeStr, Field(max_length=20)] = ""
     account_kind: Literal["", "person", "issuance", "holds", "spend", "expiry", "merchant"] = ""
     owner: Annotated[SafeStr, Field(max_length=150, description="个人账户用户名")] = ""
     date_from: dt.date | None = None
     date_to: dt.date | None = None
-    limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0, le=1_000_000)

@@ -59,6 +59,7 @@ from shequgang.points.models import (
     TxnKind,
 )
 from shequgang.points.rules import MAX_AWARD, cap_room, policy_for, rule_for, rule_points
+from shequgang.text_rules import text_clean
 
 # Transactions a reversal may undo; redemptions are undone by cancelling the order.
 REVERSIBLE = {TxnKind.EARN, TxnKind.ADJUST}
@@ -71,13 +72,11 @@ def _now(now: dt.datetime | None) -> dt.datetime:
     return value
 
 
-def _text(value: str, label: str, limit: int = 200) -> str:
-    text = " ".join((value or "").split())
-    if not text:
-        raise DomainError("reason_required", f"请填写{label}")
-    if len(text) > limit:
-        raise DomainError("text_too_long", f"{label}不能超过{limit}个字")
-    return text
+def _reason(value: str, label: str) -> str:
+    # One line in the ledger: inner line breaks and runs of spaces become one space.
+    return text_clean(
+        value, field="reason", label=label, limit=200, required=True, collapse_spaces=True
+    )
 
 
 def _same_earning(txn: Transaction, *, community: Place, user: User) -> Transaction:
@@ -122,7 +121,7 @@ def points_earn(
     check_community(community)
     if source not in EARNING_SOURCES:
         raise DomainError("invalid_source", "积分来源不正确")
-    reason = _text(reason, "事由")
+    reason = _reason(reason, "事由")
     if (amount is None) == (rule_code is None):
         raise DomainError("amount_or_rule", "请指定积分数或积分规则（二选一）")
     rule: EarningRule | None = None
@@ -227,7 +226,7 @@ def adjustment_request(
     check_community(community)
     if not access.may_in_community(actor, access.AWARD, community):
         raise Forbidden("您不能申请调整本社区积分")
-    reason = _text(reason, "调整事由")
+    reason = _reason(reason, "调整事由")
     limit = policy_for(community).manual_max
     if isinstance(amount, bool) or not isinstance(amount, int) or amount == 0:
         raise DomainError("invalid_amount", "调整积分应为非零整数")
@@ -314,7 +313,7 @@ def points_reverse(
     at = _now(now)
     if not access.may_in_community(actor, access.APPROVE, txn.community):
         raise Forbidden("您不能冲正本社区的积分")
-    reason = _text(reason, "冲正事由")
+    reason = _reason(reason, "冲正事由")
     if txn.kind not in REVERSIBLE:
         raise DomainError("not_reversible", "只有积分获得和人工调整可以冲正；兑换请取消订单")
     key = f"reversal:{txn.pk}"

@@ -22,7 +22,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from shequgang.apikit.schemas import parse_pk
 from shequgang.errors import DomainError, NotFound
 from shequgang.places.models import Place
 from shequgang.points import access
@@ -36,7 +35,7 @@ from shequgang.points.forms import (
     GoodsEditForm,
     LedgerFilterForm,
 )
-from shequgang.points.models import Adjustment, EarningRule, Goods, Merchant, Order, OrderStatus
+from shequgang.points.models import EarningRule, OrderStatus
 from shequgang.points.redemptions import order_cancel, order_confirm, order_place
 from shequgang.points.selectors import (
     LedgerFilters,
@@ -50,6 +49,7 @@ from shequgang.points.selectors import (
 )
 from shequgang.points.services import adjustment_decide, adjustment_request, points_award
 from shequgang.web.htmx import HtmxRequest, render_page_or_partial
+from shequgang.web.request_user import request_user
 
 _KEY = re.compile(r"^[0-9a-f]{32}$")
 
@@ -66,15 +66,6 @@ def _community(request: HttpRequest, community_id: int, perm: str = access.VIEW)
         return access.access_community(request.user, community_id, perm)
     except NotFound:
         raise Http404("社区不存在或无权访问") from None
-
-
-def _id(value: str | None) -> int:
-    """A form's id field: digits that fit a database id, else ValueError (never an
-    overflow inside the database driver)."""
-    pk = parse_pk(value)
-    if pk is None:
-        raise ValueError(value)
-    return pk
 
 
 def _person(username: str) -> User:
@@ -100,7 +91,7 @@ def mine(request: HttpRequest) -> HttpResponse:
             "statements": statements,
             "orders": list(own_orders(int(request.user.pk or 0))[:30]),
             "is_staff": access.has_perm(request.user, access.VIEW),
-            "is_operator": Merchant.objects.filter(operators=request.user.pk or 0).exists(),
+            "is_operator": access.operated_merchants(request.user).exists(),
         },
     )
 
@@ -129,29 +120,23 @@ def shop(request: HttpRequest, community_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def redeem(request: HttpRequest, community_id: int) -> HttpResponse:
-    assert isinstance(request.user, User)
+    user = request_user(request)
     try:
         community = access.community_for_residents(community_id)
         key = _form_key(request)
         goods = merchant = None
         if request.POST.get("goods"):
-            goods = Goods.objects.filter(pk=_id(request.POST["goods"]), community=community).first()
-            if goods is None:
-                raise NotFound("商品")
+            goods = access.goods_to_order(request.POST["goods"], community)
         else:
-            merchant = Merchant.objects.filter(
-                pk=_id(request.POST.get("merchant") or "0"), community=community
-            ).first()
-            if merchant is None:
-                raise NotFound("商家")
+            merchant = access.merchant_to_order(request.POST.get("merchant"), community)
         outcome = order_place(
-            actor=request.user,
-            user=request.user,
+            actor=user,
+            user=user,
             goods=goods,
             quantity=int(request.POST.get("quantity") or 1),
             merchant=merchant,
             points=int(request.POST["points"]) if merchant else None,
-            idempotency_key=f"web-order:{request.user.pk}:{key}",
+            idempotency_key=f"web-order:{user.pk}:{key}",
         )
     except (ValueError, KeyError):
         messages.error(request, "请求数据不正确")
@@ -328,16 +313,10 @@ def adjust(request: HttpRequest, community_id: int) -> HttpResponse:
 def adjustment_decision(request: HttpRequest, adjustment_id: int, decision: str) -> HttpResponse:
     if decision not in ("approve", "reject"):
         raise Http404("无此操作")
-    adj = (
-        Adjustment.objects.filter(
-            access.community_scope_q(request.user, access.APPROVE, prefix="community__"),
-            pk=adjustment_id,
-        )
-        .select_related("community")
-        .first()
-    )
-    if adj is None:
-        raise Http404("调整申请不存在或无权访问")
+    try:
+        adj = access.access_adjustment(request.user, adjustment_id)
+    except NotFound:
+        raise Http404("调整申请不存在或无权访问") from None
     try:
         adjustment_decide(actor=request.user, adjustment=adj, approve=decision == "approve")
     except DomainError as exc:
@@ -477,21 +456,14 @@ def goods_edit(request: HttpRequest, goods_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def merchant_desk(request: HttpRequest) -> HttpResponse:
     """The merchant's operator: held orders at their merchants, confirmed at the counter."""
-    operated = Merchant.objects.filter(operators=request.user.pk or 0)
+    operated = access.operated_merchants(request.user)
     if not operated.exists():
         raise Http404("您不是合作商家的确认人")
     if request.method == "POST":
         try:
-            order_id = _id(request.POST.get("order"))
-        except ValueError:
+            order = access.access_operated_order(request.user, request.POST.get("order"))
+        except NotFound:
             raise Http404("订单不存在或无权访问") from None
-        order = (
-            Order.objects.filter(merchant__in=operated, pk=order_id)
-            .select_related("merchant", "community", "account")
-            .first()
-        )
-        if order is None:
-            raise Http404("订单不存在或无权访问")
         try:
             order_confirm(actor=request.user, order=order)
         except DomainError as exc:
@@ -500,7 +472,8 @@ def merchant_desk(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"已确认 {order.code}，{order.points} 分")
         return redirect("points:merchant_desk")
     orders = (
-        Order.objects.filter(merchant__in=operated, status=OrderStatus.HELD)
+        access.operated_orders(request.user)
+        .filter(status=OrderStatus.HELD)
         .select_related("merchant", "account__owner")
         .order_by("placed_at", "id")
     )

@@ -24,9 +24,9 @@ from django.db import models
 from django.db.models import Q, QuerySet
 
 from shequgang.audit.models import AuditEntry
-from shequgang.cases.deliberation_models import Attendee
-from shequgang.cases.duplicate_models import CaseFollower
 from shequgang.cases.models import Case, CaseEvent, Notification
+from shequgang.cases.models.deliberation import Attendee
+from shequgang.cases.models.duplicates import CaseFollower
 from shequgang.party.activity_models import ActivityRating, Signup
 from shequgang.party.models import Member
 from shequgang.people import pii

@@ -45,9 +45,9 @@ from django.utils import timezone
 
 from shequgang.actors import Actor
 from shequgang.apikit.models import IdempotencyRecord
-from shequgang.cases.deliberation_models import Attendee
 from shequgang.cases.models import FINAL_STATUSES, Notification
-from shequgang.errors import Conflict, DomainError, Forbidden, NotFound
+from shequgang.cases.models.deliberation import Attendee
+from shequgang.errors import Conflict, Forbidden, NotFound
 from shequgang.party.models import Member
 from shequgang.people import pii
 from shequgang.people.models import ApiToken, Relation, Resident, ResidentStatus
@@ -62,6 +62,7 @@ from shequgang.people.services import (
 from shequgang.points.models import Account
 from shequgang.privacy.collect import linked_users, raised_cases, veterans_applications
 from shequgang.privacy.models import Erasure
+from shequgang.text_rules import text_clean
 from shequgang.veterans.models import Application
 from shequgang.veterans.models import Status as ApplicationStatus
 
@@ -231,12 +232,16 @@ def resident_anonymise(
         raise NotFound("居民")
     if not may_view_full_pii(actor, resident.household):
         raise Forbidden("无权匿名化该居民的个人信息")
-    reason = reason.strip()
-    override_basis = override_basis.strip()
-    if not reason:
-        raise DomainError("reason_required", "请填写匿名化的原因（如本人申请删除、撤回同意）")
-    if len(reason) > REASON_MAX or len(override_basis) > REASON_MAX:
-        raise DomainError("reason_too_long", f"原因不能超过{REASON_MAX}个字")
+    reason = text_clean(
+        reason,
+        field="reason",
+        label="匿名化的原因",
+        limit=REASON_MAX,
+        required=True,
+    )
+    override_basis = text_clean(
+        override_basis, field="override_basis", label="例外的法律依据", limit=REASON_MAX
+    )
     if resident.anonymised_at is not None:
         raise Conflict("already_anonymised", "该居民的个人信息已经匿名化")
     blockers = erasure_blockers(resident, now=now)

@@ -15,13 +15,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
-from ninja.errors import AuthenticationError
 from ninja.params import functions as param_functions
 from pydantic import Field
 
+from shequgang.apikit.auth import request_user
 from shequgang.apikit.idempotency import run_idempotent
 from shequgang.apikit.reauth import require_reveal_reauth
 from shequgang.apikit.schemas import ERRORS
@@ -72,13 +71,6 @@ Year = Annotated[int, param_functions.Path(..., ge=2000, le=2100, description="�
 CountyParam = Annotated[str, param_functions.Query("", max_length=12, description="县区划代码")]
 _PUBLIC_ERRORS = {s: ERRORS[s] for s in (400, 404, 409, 422)}
 _PUBLIC_ERRORS[429] = ERRORS[400]  # rate_limited
-
-
-def _user(request: HttpRequest) -> User:
-    user = getattr(request, "auth", None)
-    if not isinstance(user, User):
-        raise AuthenticationError()
-    return user
 
 
 def _input(payload: ApplyIn, intake_place: Place | None = None) -> ApplicationInput:
@@ -181,7 +173,7 @@ class ListFilters(Schema):
 def list_applications(
     request: HttpRequest, year: Year, filters: Query[ListFilters]
 ) -> dict[str, Any]:
-    user = _user(request)
+    user = request_user(request)
     program = program_get(year=year, published_only=False)
     qs = application_search(
         user=user,
@@ -207,7 +199,7 @@ def list_applications(
     description="支持 Idempotency-Key 请求头：同一键的重试返回第一次的结果。",
 )
 def apply_on_behalf(request: HttpRequest, payload: StaffApplyIn, year: Year) -> Status[Any]:
-    user = _user(request)
+    user = request_user(request)
     program = program_get(year=year)
     place = None
     if payload.intake_place_id is not None:
@@ -237,7 +229,7 @@ def apply_on_behalf(request: HttpRequest, payload: StaffApplyIn, year: Year) -> 
     summary="按县、人员类别统计及资金测算（本人辖区）",
 )
 def summary(request: HttpRequest, year: Year) -> SummaryOut:
-    user = _user(request)
+    user = request_user(request)
     program = program_get(year=year, published_only=False)
     applications = access.scoped_applications(user, access.VIEW)
     return SummaryOut.build(
@@ -268,7 +260,7 @@ def roster(
     county: CountyParam = "",
     full: bool = False,
 ) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     program = program_get(year=year, published_only=False)
     file = roster_export(
         actor=user,
@@ -289,7 +281,7 @@ def roster(
     summary="申请详情",
 )
 def get_application(request: HttpRequest, reference: str) -> ApplicationDetailOut:
-    app = access.access_application(_user(request), reference)
+    app = access.access_application(request_user(request), reference)
     events = [
         StaffEventOut(
             at=e.at,
@@ -310,7 +302,7 @@ def get_application(request: HttpRequest, reference: str) -> ApplicationDetailOu
     summary="更正申请信息",
 )
 def correct_application(request: HttpRequest, reference: str, payload: CorrectIn) -> ApplicationOut:
-    user = _user(request)
+    user = request_user(request)
     app = access.access_application(user, reference, access.REVIEW)
     corrected = application_correct(
         actor=user,
@@ -336,7 +328,7 @@ def correct_application(request: HttpRequest, reference: str, payload: CorrectIn
 def withdraw_application(
     request: HttpRequest, reference: str, payload: WithdrawIn
 ) -> ApplicationOut:
-    user = _user(request)
+    user = request_user(request)
     app = access.access_application(user, reference, access.REVIEW)
     withdrawn = application_withdraw(actor=user, application=app, reason=payload.reason)
     return ApplicationOut.build(access.access_application(user, withdrawn.reference))

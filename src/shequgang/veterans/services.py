@@ -25,6 +25,7 @@ from shequgang.people.phones import national_phone, normalize_phone
 from shequgang.people.scope import is_unrestricted
 from shequgang.people.services import id_number_index
 from shequgang.places.models import Place
+from shequgang.text_rules import text_clean
 from shequgang.veterans.access import REVIEW, may_submit_at, scoped_applications
 from shequgang.veterans.eligibility import (
     ApplicantFacts,
@@ -368,9 +369,7 @@ def application_correct(
     scope. Locks the row; writes a ``corrected`` event and an audit entry with masked
     before/after values. Raises ``not_correctable`` (409) on a withdrawn application."""
     now = _now(now)
-    reason = reason.strip()
-    if not reason:
-        raise DomainError("reason_required", "请填写更正原因")
+    reason = text_clean(reason, field="reason", label="更正原因", limit=200, required=True)
     app = _lock(actor, application)
     if app.status != Status.ACCEPTED:
         raise Conflict("not_correctable", "已撤回的申请不能更正")
@@ -440,9 +439,7 @@ def application_withdraw(
     row, checks the transition table, writes a ``withdrawn`` event and an audit entry.
     The person may apply again while the window is open."""
     now = _now(now)
-    reason = reason.strip()
-    if not reason:
-        raise DomainError("reason_required", "请填写撤回原因")
+    reason = text_clean(reason, field="reason", label="撤回原因", limit=200, required=True)
     app = _lock(actor, application)
     if Status.WITHDRAWN not in ALLOWED_TRANSITIONS[app.status]:
         raise Conflict("invalid_transition", f"“{app.get_status_display()}”的申请不能撤回")

@@ -7,7 +7,7 @@ pause that doubles on every quick death (1 s, 2 s, 4 s … up to 30 s) and goes 
 spin. Every restart is logged with the exit code. ``stop()`` sends SIGTERM (the worker
 finishes its round and exits), then SIGKILL after a grace period.
 
-The new worker recovers the dead one's claims at once (``cases/workers.py``)."""
+The new worker recovers the dead one's claims at once (``cases/services/workers.py``)."""
 
 from __future__ import annotations
 

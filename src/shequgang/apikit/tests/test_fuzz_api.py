@@ -69,7 +69,7 @@ REAL_IDS: dict[str, tuple[str, str]] = {
     "report_id": ("party.MemberReport", "pk"),
     "pairing_id": ("party.UnitPairing", "pk"),
     "item_id": ("party.Responsibility", "pk"),
-    "unit_id": ("party.Unit", "pk"),
+    "unit_id": ("party.PairedUnit", "pk"),
     "activity_id": ("party.Activity", "pk"),
     "signup_id": ("party.Signup", "pk"),
     "order_id": ("points.Order", "pk"),

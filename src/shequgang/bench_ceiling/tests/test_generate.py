@@ -16,7 +16,9 @@ from typing import Any
 
 import pytest
 
-from shequgang.cases.deadlines import clocks_for
+from shequgang.cases.engine.deadlines import clocks_for
+from shequgang.cases.engine.route_fields import route_note as _route_note
+from shequgang.cases.engine.routing import route
 from shequgang.cases.models import (
     FINAL_STATUSES,
     Case,
@@ -25,8 +27,7 @@ from shequgang.cases.models import (
     EventKind,
     Status,
 )
-from shequgang.cases.routing import route
-from shequgang.cases.services import _route_note, case_create
+from shequgang.cases.services import case_create
 from shequgang.people import pii
 from shequgang.people.masking import mask_id_number
 from shequgang.people.models import Resident

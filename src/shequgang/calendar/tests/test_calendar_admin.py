@@ -30,8 +30,8 @@ def test_the_admin_lists_warn_about_an_uncovered_year(admin_client_in_november_2
     response = admin_client_in_november_2026.get(reverse(f"admin:calendar_{model}_changelist"))
     assert response.status_code == 200
     shown = [str(m) for m in get_messages(response.wsgi_request)]
-    assert any(m.startswith("2027年的法定节假日安排尚未录入") for m in shown)
-    assert "2027年的法定节假日安排尚未录入" in response.content.decode()
+    assert any(m.startswith("2027年的国务院放假安排尚未录入") for m in shown)
+    assert "缺少调休上班日" in response.content.decode()
 
 
 def test_the_admin_warning_disappears_once_the_year_is_marked_entered(
@@ -58,11 +58,11 @@ def test_the_admin_saves_through_the_service(admin_client_in_november_2026):
 def test_an_override_added_and_removed_in_the_admin_applies_at_once(
     admin_client_in_november_2026, world
 ):
-    monday = dt.date(2027, 2, 8)
+    monday = dt.date(2027, 3, 8)
     assert is_workday(monday)  # cached before the admin writes
     response = admin_client_in_november_2026.post(
         reverse("admin:calendar_calendaroverride_add"),
-        {"date": "2027-02-08", "name": "2027年春节", "note": ""},  # is_workday unticked
+        {"date": "2027-03-08", "name": "临时放假", "note": ""},  # is_workday unticked
     )
     assert response.status_code == 302
     assert not is_workday(monday)

@@ -14,13 +14,13 @@ from shequgang.errors import DomainError
 
 pytestmark = pytest.mark.django_db
 
-MONDAY = dt.date(2027, 2, 8)
+MONDAY = dt.date(2027, 3, 8)  # a plain Monday under the law
 
 
 def test_a_write_by_another_process_is_seen_after_the_recheck_interval(monkeypatch):
     assert is_workday(MONDAY)  # overrides read and cached
     # when another process adds an override (straight to the table, bypassing our cache)
-    CalendarOverride.objects.create(date=MONDAY, is_workday=False, name="2027年春节")
+    CalendarOverride.objects.create(date=MONDAY, is_workday=False, name="临时放假")
     # then this process still answers from its cache until the interval has passed
     assert is_workday(MONDAY)
     monkeypatch.setattr(workdays, "RECHECK_SECONDS", 0.0)
@@ -29,7 +29,7 @@ def test_a_write_by_another_process_is_seen_after_the_recheck_interval(monkeypat
 
 def test_deleting_an_override_restores_the_calendar_and_is_audited(world):
     override = calendar_override_set(
-        actor=world.admin, date=MONDAY, is_workday=False, name="2027年春节"
+        actor=world.admin, date=MONDAY, is_workday=False, name="临时放假"
     )
     assert not is_workday(MONDAY)
     calendar_override_delete(actor=world.admin, override=override)

@@ -88,24 +88,28 @@ def test_the_next_workday_is_strictly_after():
 # --- A year without data, and overrides ------------------------------------------------
 
 
-def test_a_year_without_library_data_falls_back_to_monday_to_friday():
-    # The library raises NotImplementedError for 2027; Friday 2027-02-05 → Monday 02-08.
-    assert is_workday(dt.date(2027, 2, 5))
-    assert not is_workday(dt.date(2027, 2, 6))
-    assert working_days_after(at(2027, 2, 5, 10, 0), 1) == end_of(2027, 2, 8)
-    assert working_days_after(at(2027, 2, 5, 10, 0), 2) == end_of(2027, 2, 9)
+def test_a_year_without_library_data_follows_the_law():
+    # The library raises NotImplementedError for 2027; the law gives 春节 02-05..08 with
+    # 补假 02-09, 02-10 for 初一/初二 on the weekend: Thursday 02-04 → Thursday 02-11.
+    assert not is_workday(dt.date(2027, 2, 5))
+    assert working_days_after(at(2027, 2, 4, 10, 0), 1) == end_of(2027, 2, 11)
+    # A plain weekend of 2027 is still a weekend: Friday 03-05 → Monday 03-08.
+    assert not is_workday(dt.date(2027, 3, 6))
+    assert working_days_after(at(2027, 3, 5, 10, 0), 1) == end_of(2027, 3, 8)
 
 
 def test_overrides_in_a_year_without_data_change_the_answer():
-    # given the admin enters a holiday on Monday 02-08 and an adjusted Saturday 02-06
-    calendar_override_set(actor=None, date=dt.date(2027, 2, 8), is_workday=False, name="2027年春节")
+    # given the admin enters a 调休 (made up for the test): Saturday 02-20 worked for
+    # Thursday 02-11 off
     calendar_override_set(
-        actor=None, date=dt.date(2027, 2, 6), is_workday=True, name="2027年春节调休上班"
+        actor=None, date=dt.date(2027, 2, 20), is_workday=True, name="春节调休上班"
     )
-    # then Friday → the adjusted Saturday, then Tuesday (Monday off)
-    assert working_days_after(at(2027, 2, 5, 10, 0), 1) == end_of(2027, 2, 6)
-    assert working_days_after(at(2027, 2, 5, 10, 0), 2) == end_of(2027, 2, 9)
-    assert not is_workday(dt.date(2027, 2, 8))
+    calendar_override_set(actor=None, date=dt.date(2027, 2, 11), is_workday=False, name="春节")
+    # then from Thursday 02-04 (the law's days off 02-05..10, then 02-11) the first working
+    # day is Friday 02-12, and from Friday 02-19 it is the adjusted Saturday
+    assert working_days_after(at(2027, 2, 4, 10, 0), 1) == end_of(2027, 2, 12)
+    assert working_days_after(at(2027, 2, 19, 10, 0), 1) == end_of(2027, 2, 20)
+    assert not is_workday(dt.date(2027, 2, 11))
 
 
 def test_an_override_wins_over_the_library_in_a_covered_year():
@@ -118,11 +122,11 @@ def test_an_override_wins_over_the_library_in_a_covered_year():
 
 def test_editing_an_override_takes_effect_at_once():
     override = calendar_override_set(
-        actor=None, date=dt.date(2027, 2, 8), is_workday=False, name="2027年春节"
+        actor=None, date=dt.date(2027, 3, 8), is_workday=False, name="临时放假"
     )
-    assert not is_workday(dt.date(2027, 2, 8))
-    calendar_override_set(actor=None, date=dt.date(2027, 2, 8), is_workday=True, name="改为上班")
-    assert is_workday(dt.date(2027, 2, 8))
+    assert not is_workday(dt.date(2027, 3, 8))
+    calendar_override_set(actor=None, date=dt.date(2027, 3, 8), is_workday=True, name="改为上班")
+    assert is_workday(dt.date(2027, 3, 8))
     override.refresh_from_db()
     assert override.name == "改为上班"
 

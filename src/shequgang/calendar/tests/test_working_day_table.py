@@ -19,7 +19,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_table_agrees_with_the_functions_across_holidays_and_an_uncovered_year():
-    calendar_override_set(actor=None, date=dt.date(2027, 2, 8), is_workday=False, name="2027年春节")
+    calendar_override_set(actor=None, date=dt.date(2027, 2, 22), is_workday=False, name="临时放假")
+    calendar_override_set(actor=None, date=dt.date(2027, 2, 20), is_workday=True, name="调休上班")
     table = working_day_table(dt.date(2026, 9, 1), dt.date(2027, 3, 31))
     day = dt.date(2026, 9, 1)
     while day <= dt.date(2027, 2, 28):

@@ -1,0 +1,1 @@
+"""Management commands of the cases app (``commands``); nothing imports them."""

@@ -6,9 +6,9 @@ from typing import Any
 
 from django import template
 
-from shequgang.cases.dispatch import COMMAND_ROLES
-from shequgang.cases.notifications import unread_count
-from shequgang.cases.routing import RUNG_ROLES
+from shequgang.cases.dispatch.rules import COMMAND_ROLES
+from shequgang.cases.engine.routing import RUNG_ROLES
+from shequgang.cases.services.notifications import unread_count
 from shequgang.people.roles import Perm, Role
 from shequgang.people.scope import active_assignments, has_perm_anywhere, is_unrestricted
 

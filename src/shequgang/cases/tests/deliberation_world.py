@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from shequgang.cases.deliberation_models import Deliberation
-from shequgang.cases.deliberations import deliberation_plan
+from shequgang.cases.deliberation.services import deliberation_plan
 from shequgang.cases.models import Rung
+from shequgang.cases.models.deliberation import Deliberation
 from shequgang.people.services import ResidentInput, resident_create
 from shequgang.places.models import Kind, Place
 from shequgang.places.services import places_create_children

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import pytest
 from django.contrib.auth.models import User
 
-from shequgang.cases.dispatch_models import DepartmentRoute
 from shequgang.cases.models import Category
+from shequgang.cases.models.dispatch import DepartmentRoute
 from shequgang.people.roles import Role
 from shequgang.people.services import role_grant
 from shequgang.places.models import Department

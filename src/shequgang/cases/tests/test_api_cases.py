@@ -18,7 +18,7 @@ from PIL import Image
 from shequgang.apikit.testing import API_PREFIX, VIAS, api_client
 from shequgang.cases import services as s
 from shequgang.cases.models import Case, CaseEvent, CasePhoto, Category, Notification, Status
-from shequgang.cases.notifications import deliver_due
+from shequgang.cases.services.notifications import deliver_due
 from shequgang.people.services import api_token_issue
 from shequgang.testing import build_world
 

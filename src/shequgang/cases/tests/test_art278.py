@@ -10,7 +10,7 @@ from fractions import Fraction
 
 import pytest
 
-from shequgang.cases.art278 import (
+from shequgang.cases.engine.art278 import (
     Ballot,
     Choice,
     MatterType,

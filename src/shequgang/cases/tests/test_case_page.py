@@ -1,4 +1,4 @@
-"""The lean case page (cases/case_page.py) renders what the model path renders: for a
+"""The lean case page (cases/queries/case_page.py) renders what the model path renders: for a
 world of varied cases — statuses, rungs, categories, holders (nodes and departments),
 raisers (residents, staff on a resident's behalf, anonymous), deadlines past and
 future, dispatch and verification — every list endpoint's body equals, byte for byte,
@@ -25,11 +25,11 @@ from shequgang.api import api as ninja_api
 from shequgang.apikit.testing import api_client
 from shequgang.cases import services as s
 from shequgang.cases.access import case_scope_q, may_see_raiser
-from shequgang.cases.dispatch import dispatch_queue_q
-from shequgang.cases.keyset import keyset_page
+from shequgang.cases.api.schemas import CaseOut, CasePageOut
+from shequgang.cases.dispatch.rules import dispatch_queue_q
 from shequgang.cases.models import Case, Rung, Source, Status
-from shequgang.cases.schemas import CaseOut, CasePageOut
-from shequgang.cases.selectors import case_search, work_queue
+from shequgang.cases.queries.keyset import keyset_page
+from shequgang.cases.queries.selectors import case_search, work_queue
 from shequgang.grid.selectors import grid_queue
 from shequgang.testing import World
 

@@ -2,16 +2,18 @@
 see their queue, open a case in scope (404 outside it), and act through the small htmx
 forms, which offer only what the user may do — and the services refuse the rest."""
 
+import datetime as dt
 import html
 import re
 from urllib.parse import parse_qs
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from shequgang.cases import services as s
 from shequgang.cases.models import Case, CaseEvent, Category, Notification, Rung, Status
-from shequgang.cases.notifications import deliver_due
+from shequgang.cases.services.notifications import deliver_due, notifications_mark_all_read
 
 from .conftest import jpeg_with_gps
 
@@ -372,6 +374,45 @@ def test_inbox_shows_delivered_notifications_and_marks_them_read(client, world, 
     note.refresh_from_db()
     assert note.read_at is not None
     assert CaseEvent.objects.filter(case=case).count() == 2  # reading changes no case
+
+
+def test_mark_all_read_marks_only_the_users_delivered_unread_notifications(
+    client, world, raise_case
+):
+    case = raise_case()
+    deliver_due()
+    mine = Notification.objects.filter(recipient=world.users["group_a1"], case=case)
+    earlier = mine.get()
+    read_at = timezone.now() - dt.timedelta(days=1)
+    pending = Notification.objects.create(
+        recipient=world.users["group_a1"], case=case, title="未送达", deliver_after=timezone.now()
+    )
+    fresh = Notification.objects.create(
+        recipient=world.users["group_a1"],
+        case=case,
+        title="新消息",
+        deliver_after=timezone.now(),
+        delivered_at=timezone.now(),
+    )
+    Notification.objects.filter(pk=earlier.pk).update(read_at=read_at)
+    theirs = Notification.objects.create(
+        recipient=world.users["grid_a2"],
+        case=case,
+        title="别人的",
+        deliver_after=timezone.now(),
+        delivered_at=timezone.now(),
+    )
+    client.force_login(world.users["group_a1"])
+    assert client.post(reverse("cases:inbox_read_all"))["Location"] == reverse("cases:inbox")
+    earlier.refresh_from_db()
+    fresh.refresh_from_db()
+    pending.refresh_from_db()
+    assert earlier.read_at == read_at  # read before: keeps its time
+    assert fresh.read_at is not None
+    assert pending.read_at is None  # not delivered yet: not in the inbox
+    theirs.refresh_from_db()
+    assert theirs.read_at is None  # someone else's inbox
+    assert notifications_mark_all_read(user=world.users["group_a1"]) == 0
 
 
 @pytest.mark.parametrize("value", ["²", "x", "99999999999999999999", "-1"])

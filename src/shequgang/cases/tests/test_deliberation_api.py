@@ -8,8 +8,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from shequgang.cases.deliberation_models import Deliberation
 from shequgang.cases.models import EventKind
+from shequgang.cases.models.deliberation import Deliberation
 from shequgang.people.services import api_token_issue
 
 from .deliberation_world import add_households, plan_meeting

@@ -8,9 +8,13 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from shequgang.cases.deliberation_models import Deliberation, OwnerBallot
+from shequgang.cases.deliberation.owners_vote import (
+    owners_ballot_record,
+    owners_vote_close,
+    owners_vote_open,
+)
 from shequgang.cases.models import EventKind
-from shequgang.cases.owners_vote import owners_ballot_record, owners_vote_close, owners_vote_open
+from shequgang.cases.models.deliberation import Deliberation, OwnerBallot
 
 from .deliberation_world import add_households, plan_meeting
 
@@ -146,7 +150,7 @@ def test_the_vote_page_shows_each_ratio_against_its_threshold(world, meeting):
 
 def test_an_invitee_sees_the_result_but_not_the_roll(world, meeting):
     branch, nobody = world.users["branch_a"], world.users["nobody"]
-    from shequgang.cases.deliberations import deliberation_invite
+    from shequgang.cases.deliberation.services import deliberation_invite
 
     deliberation_invite(actor=branch, deliberation=meeting, invitee_ids=[nobody.pk])
     vote = owners_vote_open(actor=branch, deliberation=meeting, matter_type=4)

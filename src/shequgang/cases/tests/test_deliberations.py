@@ -11,22 +11,19 @@ import pytest
 from django.db import connection
 
 from shequgang.audit.models import AuditEntry
-from shequgang.cases.deliberation_access import (
+from shequgang.cases.deliberation.access import (
     access_deliberation,
     convenable_rungs,
     scoped_deliberations,
 )
-from shequgang.cases.deliberation_models import (
-    Attendee,
-    Deliberation,
-    DeliberationStatus,
-    FollowUp,
-    OwnerBallot,
-    OwnersVote,
-    OwnersVoteStatus,
+from shequgang.cases.deliberation.owners_result import owners_roll, owners_turnout
+from shequgang.cases.deliberation.owners_vote import (
+    owners_ballot_record,
+    owners_roll_mark_developer,
+    owners_vote_close,
+    owners_vote_open,
 )
-from shequgang.cases.deliberation_workflow import TRANSITIONS
-from shequgang.cases.deliberations import (
+from shequgang.cases.deliberation.services import (
     deliberation_add_option,
     deliberation_cancel,
     deliberation_decide,
@@ -39,14 +36,16 @@ from shequgang.cases.deliberations import (
     follow_up_finish,
     hand_tally,
 )
+from shequgang.cases.deliberation.workflow import TRANSITIONS
 from shequgang.cases.models import CaseEvent, EventKind, Rung
-from shequgang.cases.owners_vote import (
-    owners_ballot_record,
-    owners_roll,
-    owners_roll_mark_developer,
-    owners_turnout,
-    owners_vote_close,
-    owners_vote_open,
+from shequgang.cases.models.deliberation import (
+    Attendee,
+    Deliberation,
+    DeliberationStatus,
+    FollowUp,
+    OwnerBallot,
+    OwnersVote,
+    OwnersVoteStatus,
 )
 from shequgang.errors import DomainError, Forbidden, NotFound
 from shequgang.places.models import Place

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from shequgang.apikit.testing import API_PREFIX, VIAS, api_client
-from shequgang.cases.dispatch_models import CaseVerification, DispatchLeg
 from shequgang.cases.models import Case, CaseEvent, Source
+from shequgang.cases.models.dispatch import CaseVerification, DispatchLeg
 
 from .conftest import jpeg_with_gps
 

@@ -8,13 +8,14 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from shequgang.cases import dispatch as d
 from shequgang.cases import services as s
-from shequgang.cases.dept_measures import dispatch_measures
-from shequgang.cases.dispatch_models import DepartmentRoute, DispatchLeg
+from shequgang.cases.dispatch import services as d
+from shequgang.cases.dispatch.measures import dispatch_measures
+from shequgang.cases.dispatch.rules import dispatch_queue_q
+from shequgang.cases.engine.routing import department_for
 from shequgang.cases.models import Case, Category, Rung, Source, Status
-from shequgang.cases.routing import department_for
-from shequgang.cases.sweep import run_sweep
+from shequgang.cases.models.dispatch import DepartmentRoute, DispatchLeg
+from shequgang.cases.services.sweep import run_sweep
 from shequgang.errors import DomainError
 from shequgang.places.models import Department
 
@@ -85,9 +86,13 @@ def test_the_ladder_into_a_department_opens_a_turn_that_returns_to_the_county(
     )
     leg = DispatchLeg.objects.get(case=case)
     assert (leg.via, leg.outcome, leg.ended_at) == ("escalation", "", None)
-    case = s.case_return(actor=world.users["dept_handler"], case=case, reason="不归我们")
+    # The ladder's 退回 is not a department's: its callers pick 退单 (case_hand_back).
+    with pytest.raises(DomainError) as refused:
+        s.case_return(actor=world.users["dept_handler"], case=case, reason="不归我们")
+    assert (refused.value.code, refused.value.status) == ("department_return", 409)
+    case = d.case_hand_back(actor=world.users["dept_handler"], case=case, reason="不归我们")
     assert case.status == Status.TO_DISPATCH and case.dispatcher_place == world.county_a
-    assert list(Case.objects.filter(d.dispatch_queue_q(world.users["county_a_command"]))) == [case]
+    assert list(Case.objects.filter(dispatch_queue_q(world.users["county_a_command"]))) == [case]
 
 
 def test_the_sweep_escalating_into_a_department_opens_a_turn(world, depts, reported):
@@ -208,7 +213,7 @@ def test_returns_and_transfers_per_department(world, depts, reported, raise_case
     case = _dispatched(world, depts, reported)
     s.case_transfer(actor=handler, case=case, reason="归住建", to_department=depts.zjj)
     other = _dispatched(world, depts, raise_case("street_light", place=world.household_a2))
-    s.case_return(actor=handler, case=other, reason="不归我们")
+    d.case_hand_back(actor=handler, case=other, reason="不归我们")
     rows = {r.department: r for r in _figures(world, timezone.now()).departments}
     cgj = rows[depts.cgj]
     assert (cgj.legs, cgj.returned.numerator, cgj.transferred.numerator) == (2, 1, 1)
@@ -220,7 +225,7 @@ def test_returns_and_transfers_per_department(world, depts, reported, raise_case
 
 
 def test_overdue_verification_is_flagged_once_and_visible(world, depts, reported):
-    from shequgang.cases.selectors import case_search
+    from shequgang.cases.queries.selectors import case_search
 
     case = _dispatched(world, depts, reported)
     s.case_acknowledge(actor=world.users["dept_handler"], case=case)
@@ -245,7 +250,7 @@ def test_concurrent_verifications_have_one_winner():
 
     from django.db import connection
 
-    from shequgang.cases.dispatch_models import CaseVerification
+    from shequgang.cases.models.dispatch import CaseVerification
     from shequgang.testing import build_world
 
     world = build_world()

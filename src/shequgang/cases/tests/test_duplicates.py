@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from shequgang.cases import services as s
-from shequgang.cases.duplicates import (
+from shequgang.cases.duplicates.suggestions import (
     EARTH_RADIUS_M,
     bigrams,
     distance_m,

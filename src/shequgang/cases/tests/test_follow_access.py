@@ -11,8 +11,8 @@ from django.urls import reverse
 from shequgang.apikit.testing import api_client
 from shequgang.cases import services as s
 from shequgang.cases.access import access_case_to_follow
-from shequgang.cases.followers import case_follow
 from shequgang.cases.models import Case, CaseEvent, CaseFollower, Category, Notification
+from shequgang.cases.services.followers import case_follow
 from shequgang.errors import NotFound
 from shequgang.people.roles import Role
 from shequgang.people.services import role_grant

@@ -8,9 +8,9 @@ import pytest
 from django.db import connection
 
 from shequgang.cases import services as s
-from shequgang.cases.followers import case_follow, follower_ids
 from shequgang.cases.models import CaseEvent, CaseFollower, EventKind, Notification, Status
-from shequgang.cases.notifications import deliver_due
+from shequgang.cases.services.followers import case_follow, follower_ids
+from shequgang.cases.services.notifications import deliver_due
 from shequgang.errors import DomainError, NotFound
 from shequgang.testing import resident_at
 

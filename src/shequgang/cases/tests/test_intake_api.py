@@ -223,7 +223,7 @@ def test_a_retry_in_autocommit_gets_the_first_answer():
 
 
 def test_a_retry_after_the_report_became_a_case_still_gets_the_first_answer(world):
-    from shequgang.cases.intake import intake_process_due
+    from shequgang.cases.intake.services import intake_process_due
 
     resident = api_client(world.users["nobody"])
     key = {"Idempotency-Key": "once"}

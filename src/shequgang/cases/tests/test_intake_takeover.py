@@ -11,10 +11,10 @@ import sys
 import pytest
 from django.utils import timezone
 
-from shequgang.cases import intake as queue
-from shequgang.cases.intake import LEASE, intake_accept, intake_process_due
+from shequgang.cases.intake import services as queue
+from shequgang.cases.intake.services import LEASE, intake_accept, intake_process_due
 from shequgang.cases.models import Case, CaseIntake, Category, IntakeStatus, WorkerProcess
-from shequgang.cases.workers import (
+from shequgang.cases.services.workers import (
     boot_id,
     host_name,
     process_start,

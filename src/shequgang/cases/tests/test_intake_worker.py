@@ -15,9 +15,9 @@ from django.test import override_settings
 from django.utils import timezone
 
 from shequgang.apikit.testing import API_PREFIX, api_client
-from shequgang.cases import intake as queue
-from shequgang.cases.deadlines import Clocks, clocks_for
-from shequgang.cases.intake import LEASE, MAX_ATTEMPTS, intake_accept, intake_process_due
+from shequgang.cases.engine.deadlines import Clocks, clocks_for
+from shequgang.cases.intake import services as queue
+from shequgang.cases.intake.services import LEASE, MAX_ATTEMPTS, intake_accept, intake_process_due
 from shequgang.cases.models import (
     Case,
     CaseEvent,

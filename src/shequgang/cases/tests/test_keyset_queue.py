@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from shequgang.cases.selectors import work_queue
+from shequgang.cases.queries.selectors import work_queue
 from shequgang.testing import World
 
 

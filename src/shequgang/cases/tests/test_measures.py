@@ -4,7 +4,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from shequgang.cases import services as s
-from shequgang.cases.measures import compute_measures, measure_cases
+from shequgang.cases.engine.measures import compute_measures, measure_cases
 from shequgang.cases.models import Case
 
 

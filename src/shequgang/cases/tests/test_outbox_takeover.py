@@ -10,8 +10,8 @@ import pytest
 from django.utils import timezone
 
 from shequgang.cases.models import Notification, WorkerProcess
-from shequgang.cases.notifications import LEASE, deliver_due, notify
-from shequgang.cases.workers import (
+from shequgang.cases.services.notifications import LEASE, deliver_due, notify
+from shequgang.cases.services.workers import (
     boot_id,
     host_name,
     process_start,

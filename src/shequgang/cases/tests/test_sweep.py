@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from shequgang.cases import services as s
 from shequgang.cases.models import Case, CaseEvent, Rung, Status
-from shequgang.cases.sweep import run_sweep
+from shequgang.cases.services.sweep import run_sweep
 
 from .conftest import at
 
@@ -129,3 +129,24 @@ def test_two_sweeps_at_once_escalate_once():
     assert sum(r.escalated for r in reports) == 20
     assert CaseEvent.objects.filter(case_id__in=ids, kind="escalated").count() == 20
     assert set(Case.objects.filter(pk__in=ids).values_list("rung", flat=True)) == {Rung.BRANCH}
+
+
+def test_a_swept_escalation_leaves_the_row_a_manual_one_leaves(world, raise_case, monkeypatch):
+    """The sweep and ``case_escalate`` route with the same function: the rows agree on
+    every field but the ones that must differ (ids, numbers, times of writing, the sweep's
+    token and its red card) — including the verification clocks both reset."""
+    manual, swept = (raise_case("stairwell_light", now=RAISED) for _ in range(2))
+    leftover = {"verify_due_at": RAISED, "verify_overdue_at": RAISED}
+    Case.objects.filter(pk__in=[manual.pk, swept.pk]).update(**leftover)
+    when = at(2026, 12, 4, 0, 0)
+    monkeypatch.setattr(timezone, "now", lambda: when)
+    s.case_escalate(actor=world.users["group_a1"], case=manual, reason="超期")
+    assert run_sweep(now=when).escalated == 1
+    manual.refresh_from_db()
+    swept.refresh_from_db()
+    differ = {"id", "number", "created_at", "updated_at", "swept_by", "red_card_at"}
+    fields = [f.attname for f in Case._meta.concrete_fields if f.attname not in differ]
+    assert "verify_due_at" in fields and "resolve_due_at" in fields
+    assert {f: getattr(swept, f) for f in fields} == {f: getattr(manual, f) for f in fields}
+    assert (swept.verify_due_at, swept.verify_overdue_at) == (None, None)
+    assert (swept.rung, swept.escalations, swept.red_card_at) == (Rung.BRANCH, 1, when)

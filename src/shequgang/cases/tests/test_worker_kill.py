@@ -11,7 +11,7 @@ import time
 import pytest
 from django.db import connection
 
-from shequgang.cases.intake import intake_accept
+from shequgang.cases.intake.services import intake_accept
 from shequgang.cases.models import Case, CaseEvent, CaseIntake, IntakeStatus, WorkerProcess
 from shequgang.testing import build_world
 
@@ -31,8 +31,8 @@ INTAKES = 40
 HANGING_WORKER = """
 import time, django
 django.setup()
-from shequgang.cases import intake
-from shequgang.cases.workers import Heartbeat
+from shequgang.cases.intake import services as intake
+from shequgang.cases.services.workers import Heartbeat
 intake._raise_case = lambda *a, **k: time.sleep(3600)
 intake.intake_process_due(batch=1000, worker=Heartbeat().worker)
 """

@@ -4,8 +4,8 @@ import pytest
 from django.db import connection
 
 from shequgang.cases import services as s
+from shequgang.cases.engine.workflow import TRANSITIONS
 from shequgang.cases.models import Case, CaseEvent, Rung, Satisfaction, Status
-from shequgang.cases.workflow import TRANSITIONS
 from shequgang.errors import DomainError, Forbidden
 
 

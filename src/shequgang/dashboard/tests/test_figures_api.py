@@ -7,9 +7,9 @@ from django.utils import timezone
 
 from shequgang.apikit.testing import api_client
 from shequgang.cases import services as s
-from shequgang.cases.measures import compute_measures
+from shequgang.cases.engine.measures import compute_measures
 from shequgang.cases.models import Category, Status
-from shequgang.cases.sweep import run_sweep
+from shequgang.cases.services.sweep import run_sweep
 from shequgang.dashboard.access import DashboardScope
 from shequgang.dashboard.selectors import (
     SHANGHAI,

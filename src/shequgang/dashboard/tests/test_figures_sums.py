@@ -9,7 +9,7 @@ import random
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from shequgang.cases.measures import compute_measures
+from shequgang.cases.engine.measures import compute_measures
 from shequgang.cases.models import OPEN_STATUSES, Case, Satisfaction, Status
 from shequgang.dashboard.access import DashboardScope
 from shequgang.dashboard.selectors import (

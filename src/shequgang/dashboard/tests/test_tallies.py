@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from shequgang.cases import services as s
 from shequgang.cases.models import Case, Status
-from shequgang.cases.sweep import run_sweep
+from shequgang.cases.services.sweep import run_sweep
 from shequgang.dashboard import triggers
 from shequgang.dashboard.models import StateTally
 from shequgang.dashboard.recount import tallies_check, tallies_rebuild

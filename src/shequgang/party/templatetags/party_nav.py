@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from shequgang.party.access import VIEW
-from shequgang.party.models import Member, Unit
+from shequgang.party.models import Member, PairedUnit
 from shequgang.people.scope import has_perm_anywhere
 
 register = template.Library()
@@ -26,6 +26,9 @@ def party_nav(context: dict[str, Any]) -> str:
     activities = format_html('<a href="{}">活动</a>', reverse("party_activities:index"))
     if has_perm_anywhere(user, VIEW):
         return format_html('<a href="{}">党建</a>{}', reverse("party:home"), activities)
-    if Member.objects.filter(user=user).exists() or Unit.objects.filter(accounts=user).exists():
+    if (
+        Member.objects.filter(user=user).exists()
+        or PairedUnit.objects.filter(accounts=user).exists()
+    ):
         return format_html('<a href="{}">我的党建</a>{}', reverse("party:me"), activities)
     return activities

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pytest
 from django.contrib.auth.models import User
 
-from shequgang.party.models import Branch, Committee, Member, MemberStatus, PartyGroup, Unit
+from shequgang.party.models import Branch, Committee, Member, MemberStatus, PairedUnit, PartyGroup
 from shequgang.party.reporting import unit_create
 from shequgang.party.services import (
     BranchInput,
@@ -39,7 +39,7 @@ class Party:
     compound_a3: Place  # third compound of community_a, self-managed, no branch
     community_a2: Place  # a neighbouring community in town_a
     compound_n: Place  # a compound of community_a2
-    unit: Unit  # registered in county_a
+    unit: PairedUnit  # registered in county_a
     member: Member  # in-service, in community_a, with an account
     member_user: User
 

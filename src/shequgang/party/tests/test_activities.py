@@ -24,7 +24,7 @@ from shequgang.party.activity_models import (
     Signup,
     SignupStatus,
 )
-from shequgang.party.models import Unit, UnitKind, UnitPairing
+from shequgang.party.models import PairedUnit, PairedUnitKind, UnitPairing
 from shequgang.points.selectors import balance_of
 from shequgang.testing import World, build_world
 
@@ -247,8 +247,8 @@ def test_who_may_publish(world: World) -> None:
             actor=world.users["secretary_b"], community=world.community_a, data=data
         )
     # A unit's liaison account publishes only where the unit is paired.
-    unit = Unit.objects.create(
-        name="市供电公司", kind=UnitKind.STATE_ENTERPRISE, place=world.county_a
+    unit = PairedUnit.objects.create(
+        name="市供电公司", kind=PairedUnitKind.STATE_ENTERPRISE, place=world.county_a
     )
     liaison = User.objects.create_user("liaison", password="x")
     unit.accounts.add(liaison)
@@ -270,7 +270,7 @@ def test_who_may_publish(world: World) -> None:
         ({"capacity": 0}, "invalid_capacity"),
         ({"ends_at_delta": dt.timedelta(0)}, "invalid_time"),
         ({"ends_at_delta": dt.timedelta(days=7, seconds=1)}, "invalid_time"),
-        ({"title": " "}, "invalid_title"),
+        ({"title": " "}, "title_required"),
         ({"points": 1001}, "invalid_points"),
         ({"activity_type": "两个字"}, "invalid_activity_type"),
     ],

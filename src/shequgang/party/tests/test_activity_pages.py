@@ -175,3 +175,33 @@ def test_publish_with_an_impossible_date_is_a_message(world: World, when: str) -
 
     assert r.status_code == 400 and "请填写开始和结束时间" in r.content.decode()
     assert not Activity.objects.exists()
+
+
+def test_cancelling_needs_a_reason_within_the_limit(world: World) -> None:
+    activity, _ = _finished(world)
+    Activity.objects.filter(pk=activity.pk).update(status="published")
+    secretary = client_for(world.users["secretary_a"])
+    url = f"/party/activities/{activity.pk}/cancel/"
+
+    blank = secretary.post(url, {"reason": "   "}, follow=True)
+    too_long = secretary.post(url, {"reason": "因" * 501}, follow=True)
+
+    assert "请填写取消原因" in blank.content.decode()
+    assert "取消原因不能超过500个字" in too_long.content.decode()
+    activity.refresh_from_db()
+    assert activity.status == "published"
+    secretary.post(url, {"reason": "因" * 500})
+    activity.refresh_from_db()
+    assert activity.status == "cancelled"
+
+
+@pytest.mark.parametrize("stars", ["", "x", "²"])
+def test_rating_with_no_number_of_stars_is_a_message(world: World, stars: str) -> None:
+    activity, signup = _finished(world)
+
+    r = client_for(signup.user).post(
+        f"/party/activities/{activity.pk}/rate/", {"stars": stars}, follow=True
+    )
+
+    assert r.status_code == 200 and "请选择1至5星" in r.content.decode()
+    assert not activity.ratings.exists()

@@ -25,7 +25,7 @@ from shequgang.party.activity_models import (
     SignupStatus,
 )
 from shequgang.party.appraisals import DISCLAIMER, appraisal_record, member_record, unit_record
-from shequgang.party.models import Member, MemberReport, Unit, UnitKind, UnitPairing
+from shequgang.party.models import Member, MemberReport, PairedUnit, PairedUnitKind, UnitPairing
 from shequgang.spreadsheets.testing import (
     HOSTILE_FORMULA,
     cell_with,
@@ -44,7 +44,7 @@ def served(
     *,
     at: dt.datetime,
     hours: str,
-    unit: Unit | None = None,
+    unit: PairedUnit | None = None,
 ) -> Signup:
     """An activity at ``at`` (finished), with ``user`` confirmed for ``hours``."""
     activity = Activity.objects.create(
@@ -73,10 +73,10 @@ def served(
 
 
 @pytest.fixture
-def member_setup(world: World) -> tuple[Member, User, Unit]:
-    unit = Unit.objects.create(
+def member_setup(world: World) -> tuple[Member, User, PairedUnit]:
+    unit = PairedUnit.objects.create(
         name="市财政局",
-        kind=UnitKind.ORGAN,
+        kind=PairedUnitKind.ORGAN,
         place=world.county_a,
     )
     user = User.objects.create_user("dangyuan", password="x")
@@ -94,7 +94,7 @@ def member_setup(world: World) -> tuple[Member, User, Unit]:
 
 
 def test_the_record_counts_confirmed_hours_inside_the_year(
-    world: World, member_setup: tuple[Member, User, Unit]
+    world: World, member_setup: tuple[Member, User, PairedUnit]
 ) -> None:
     member, user, _ = member_setup
     served(world, user, member, at=dt.datetime(2025, 12, 31, 23, 0, tzinfo=TZ), hours="1.5")
@@ -108,7 +108,7 @@ def test_the_record_counts_confirmed_hours_inside_the_year(
     assert s.activity.title in [line.activity.title for line in r.lines]
 
 
-def test_appraisal_rules(world: World, member_setup: tuple[Member, User, Unit]) -> None:
+def test_appraisal_rules(world: World, member_setup: tuple[Member, User, PairedUnit]) -> None:
     member, user, unit = member_setup
     served(world, user, member, at=dt.datetime(2025, 6, 1, 9, tzinfo=TZ), hours="4")
     secretary = world.users["secretary_a"]
@@ -178,7 +178,7 @@ def test_appraisal_rules(world: World, member_setup: tuple[Member, User, Unit]) 
 
 
 def test_unit_record_counts_its_members_hours_and_what_it_organised(
-    world: World, member_setup: tuple[Member, User, Unit]
+    world: World, member_setup: tuple[Member, User, PairedUnit]
 ) -> None:
     member, user, unit = member_setup
     served(world, user, member, at=dt.datetime(2026, 3, 1, 9, tzinfo=TZ), hours="2")
@@ -190,7 +190,7 @@ def test_unit_record_counts_its_members_hours_and_what_it_organised(
 
 
 def test_exports_carry_the_disclaimer_and_only_the_right_people_get_them(
-    world: World, member_setup: tuple[Member, User, Unit]
+    world: World, member_setup: tuple[Member, User, PairedUnit]
 ) -> None:
     member, user, unit = member_setup
     served(world, user, member, at=dt.datetime(2026, 3, 1, 9, tzinfo=TZ), hours="2")
@@ -252,7 +252,9 @@ def test_exports_carry_the_disclaimer_and_only_the_right_people_get_them(
     assert bad.status_code == 422
 
 
-def test_xlsx_is_a_real_workbook(world: World, member_setup: tuple[Member, User, Unit]) -> None:
+def test_xlsx_is_a_real_workbook(
+    world: World, member_setup: tuple[Member, User, PairedUnit]
+) -> None:
     member, user, _ = member_setup
     x = api_client(user).get(
         f"/party/service-records/members/{member.pk}", {"year": 2026, "format": "xlsx"}
@@ -260,7 +262,7 @@ def test_xlsx_is_a_real_workbook(world: World, member_setup: tuple[Member, User,
     assert zipfile.is_zipfile(io.BytesIO(x.content))
 
 
-def test_appraisal_api(world: World, member_setup: tuple[Member, User, Unit]) -> None:
+def test_appraisal_api(world: World, member_setup: tuple[Member, User, PairedUnit]) -> None:
     member, _, _ = member_setup
     secretary = api_client(world.users["secretary_a"], "token")
     body = {
@@ -279,7 +281,7 @@ def test_appraisal_api(world: World, member_setup: tuple[Member, User, Unit]) ->
 
 
 def test_the_xlsx_record_carries_typed_text_as_text_never_a_formula(
-    world: World, member_setup: tuple[Member, User, Unit]
+    world: World, member_setup: tuple[Member, User, PairedUnit]
 ) -> None:
     # Given a year with one activity whose place was typed as "-2+3", and an appraisal
     # whose comment is a live link,

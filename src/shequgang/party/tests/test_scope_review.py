@@ -13,7 +13,7 @@ from shequgang.apikit.testing import api_client
 from shequgang.errors import DomainError
 from shequgang.party import activities as svc
 from shequgang.party.activity_models import Activity, Appraisal
-from shequgang.party.models import Member, MemberReport, Unit, UnitKind, UnitPairing
+from shequgang.party.models import Member, MemberReport, PairedUnit, PairedUnitKind, UnitPairing
 from shequgang.testing import World
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -22,7 +22,9 @@ TZ = ZoneInfo("Asia/Shanghai")
 @pytest.fixture
 def member_b(world: World) -> Member:
     """A member of county B who never reported to community_a."""
-    unit = Unit.objects.create(name="汾阳市财政局", kind=UnitKind.ORGAN, place=world.county_b)
+    unit = PairedUnit.objects.create(
+        name="汾阳市财政局", kind=PairedUnitKind.ORGAN, place=world.county_b
+    )
     member = Member.objects.create(
         name="王秘密", employee_number="B001", work_unit=unit, community=world.community_b
     )
@@ -62,8 +64,8 @@ def test_appraisal_refuses_who_may_not_rate_before_looking_at_the_member(
 def test_staff_may_not_publish_in_the_name_of_a_unit_not_paired_with_the_community(
     world: World,
 ) -> None:
-    unit_b = Unit.objects.create(
-        name="别县供水公司", kind=UnitKind.STATE_ENTERPRISE, place=world.county_b
+    unit_b = PairedUnit.objects.create(
+        name="别县供水公司", kind=PairedUnitKind.STATE_ENTERPRISE, place=world.county_b
     )
     start = timezone.now() + dt.timedelta(hours=1)
     data = svc.ActivityInput(

@@ -23,9 +23,9 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from shequgang.cases.deliberation_models import Attendee, Deliberation, FollowUp, VoteOption
-from shequgang.cases.intake_models import CaseIntake
 from shequgang.cases.models import Case, CasePhoto, Notification
+from shequgang.cases.models.deliberation import Attendee, Deliberation, FollowUp, VoteOption
+from shequgang.cases.models.intake import CaseIntake
 from shequgang.grid.models import Patrol
 from shequgang.party.activity_models import Activity, Signup
 from shequgang.party.models import (
@@ -34,9 +34,9 @@ from shequgang.party.models import (
     Committee,
     Member,
     MemberReport,
+    PairedUnit,
     PartyGroup,
     Responsibility,
-    Unit,
     UnitPairing,
 )
 from shequgang.people.models import ApiToken, Resident
@@ -184,7 +184,7 @@ COUNTY_OBJECTS: dict[str, Callable[[Place], Any]] = {
     "committee": lambda c: _first(Committee.objects.filter(**_in(c, "community__path"))),
     "party_group": lambda c: _first(PartyGroup.objects.filter(**_in(c, "building__path"))),
     "member": lambda c: _first(Member.objects.filter(**_in(c, "community__path"))),
-    "unit": lambda c: _first(Unit.objects.filter(**_in(c, "place__path"))),
+    "unit": lambda c: _first(PairedUnit.objects.filter(**_in(c, "place__path"))),
     "central": lambda c: _first(CentralHousehold.objects.filter(**_in(c, "household__path"))),
     "pairing": lambda c: _first(UnitPairing.objects.filter(**_in(c, "community__path"))),
     "report": lambda c: _first(MemberReport.objects.filter(**_in(c, "community__path"))),

@@ -17,8 +17,12 @@ from django.utils import timezone
 from PIL import Image
 
 from shequgang.browser_testing import BROWSER_MARKS, chromium
+from shequgang.cases.deliberation.owners_vote import (
+    owners_ballot_record,
+    owners_vote_close,
+    owners_vote_open,
+)
 from shequgang.cases.models import Category, Source
-from shequgang.cases.owners_vote import owners_ballot_record, owners_vote_close, owners_vote_open
 from shequgang.cases.services import case_create
 from shequgang.cases.tests.deliberation_world import add_households, plan_meeting
 from shequgang.points.catalogue import GoodsInput, goods_create

@@ -28,12 +28,12 @@ from django.test import Client
 from PIL import Image
 
 from shequgang.api import api
-from shequgang.cases.deliberations import (
+from shequgang.cases.deliberation.services import (
     deliberation_add_option,
     deliberation_invite,
     deliberation_plan,
 )
-from shequgang.cases.intake import intake_accept
+from shequgang.cases.intake.services import intake_accept
 from shequgang.cases.models import Category, DuplicateRules, Rung, Source
 from shequgang.cases.services import case_create
 from shequgang.grid.patrols import patrol_start

@@ -10,8 +10,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
-from shequgang.cases.intake import intake_process_due
-from shequgang.cases.workers import worker_running
+from shequgang.cases.intake.services import intake_process_due
+from shequgang.cases.services.workers import worker_running
 
 
 class Command(BaseCommand):

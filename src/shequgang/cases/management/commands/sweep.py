@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from shequgang.cases.sweep import run_sweep
+from shequgang.cases.services.sweep import run_sweep
 
 
 class Command(BaseCommand):

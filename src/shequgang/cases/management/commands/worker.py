@@ -14,10 +14,10 @@ from django.db import close_old_connections
 
 from shequgang.apikit.idempotency import purge_expired
 from shequgang.apikit.ratelimit import rate_purge
-from shequgang.cases.intake import intake_process_due, intake_purge
-from shequgang.cases.notifications import deliver_due
-from shequgang.cases.sweep import run_sweep
-from shequgang.cases.workers import Heartbeat
+from shequgang.cases.intake.services import intake_process_due, intake_purge
+from shequgang.cases.services.notifications import deliver_due
+from shequgang.cases.services.sweep import run_sweep
+from shequgang.cases.services.workers import Heartbeat
 
 
 class Command(BaseCommand):
@@ -41,7 +41,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, on_signal)
         next_sweep = 0.0
         # Registered and beating, so that if this process dies the next worker takes its
-        # claimed intakes over at once (cases/workers.py); a crash is found by its pid.
+        # claimed intakes over at once (cases/services/workers.py); a crash is found by its pid.
         alive = Heartbeat(beat=not opts["once"])
         while not stop:
             close_old_connections()
