@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchdb
-import create_run  # noqa: F401  (the wrk script's per-thread Idempotency-Keys)
+import create_run  # noqa: F401  (its ports)
 import run
 
 # Loaded by each server process (``sitecustomize``) with ``--lock-waits``: times how long
@@ -69,7 +69,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--before", required=True, help="root of the source tree to compare")
     parser.add_argument("--engine", default="sqlite")
-    parser.add_argument("--pg-url", default=benchdb.PG_DEFAULT)
+    parser.add_argument(
+        "--pg-url", default=benchdb.PG_DEFAULT, help="the prefix of the bench databases"
+    )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--duration", type=int, default=5)
     parser.add_argument("--lock-waits", action="store_true", help="SQLite: time BEGIN waits")
