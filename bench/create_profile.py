@@ -117,8 +117,8 @@ def main() -> None:
             post(path)
         statements: list[str] = []
 
-        def count(execute: Any, sql: str, *args: Any) -> Any:
-            statements.append(sql)
+        def count(execute: Any, sql: str, *args: Any, seen: list[str] = statements) -> Any:
+            seen.append(sql)
             return execute(sql, *args)
 
         with connection.execute_wrapper(count):

@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 
 from shequgang import reference_cache
 from shequgang.places.models import Kind, Place
+from shequgang.places.paths import ancestor_paths
 
 
 def place_subtree(*, place: Place, include_self: bool = True) -> QuerySet[Place]:
@@ -27,11 +28,16 @@ def place_by_id_cached(*, pk: int, generation: int | None) -> Place | None:
 
 
 def place_ancestors_cached(*, place: Place, generation: int | None) -> list[Place]:
-    """``place_ancestors`` from the process's copy under ``generation``."""
+    """``place_ancestors`` from the process's copy under ``generation``: the chain above
+    ``place`` is kept by its parent's path (shared by every household of a unit), then
+    ``place`` itself ends it."""
+    above = ancestor_paths(place.path)[:-1]
     chain = reference_cache.cached(
-        generation, ("ancestors", place.path), lambda: tuple(place_ancestors(place=place))
+        generation,
+        ("ancestors", above[-1] if above else ""),
+        lambda: tuple(Place.objects.filter(path__in=above).order_by("depth")),
     )
-    return [reference_cache.fresh(p) for p in chain]
+    return [*(reference_cache.fresh(p) for p in chain), place]
 
 
 def place_ancestor_of_kind(*, place: Place, kind: Kind | str) -> Place | None:

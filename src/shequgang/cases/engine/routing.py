@@ -161,7 +161,10 @@ def _ladder_assignments_cached(
 ) -> list[RoleAssignment]:
     """``_ladder_assignments`` from the process's copy under ``generation``
     (``shequgang.reference_cache``): fresh instances each time."""
-    key = ("ladder", rung, tuple(sorted((k, p.pk) for k, p in by_kind.items())))
+    # Not the household itself: only whether there is one (the query reads the nodes
+    # above it), so the households of a building share one copy.
+    nodes = tuple(sorted((k, p.pk) for k, p in by_kind.items() if k != Kind.HOUSEHOLD))
+    key = ("ladder", rung, Kind.HOUSEHOLD in by_kind, nodes)
     shared = reference_cache.cached(
         generation, key, lambda: tuple(_ladder_assignments(by_kind, rung))
     )
