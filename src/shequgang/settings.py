@@ -215,6 +215,9 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     # WAL for concurrent readers, a busy timeout instead of instant "database is locked",
     # foreign keys enforced, and IMMEDIATE transactions so writers queue instead of
     # failing on lock upgrade.
+    # Writers queue for SQLite's single write lock instead of polling for it
+    # (shequgang/sqlite_writer/base.py).
+    _db["ENGINE"] = "shequgang.sqlite_writer"
     _db["OPTIONS"] = {
         "timeout": 20,
         "transaction_mode": "IMMEDIATE",

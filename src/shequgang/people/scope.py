@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from shequgang import reference_cache
 from shequgang.actors import UserLike as User
 from shequgang.errors import NotFound
 from shequgang.people.models import Resident, RoleAssignment
@@ -28,16 +29,33 @@ def active_assignments(user: User) -> Sequence[RoleAssignment]:
         return ()
     cached: Sequence[RoleAssignment] | None = getattr(user, _CACHE_ATTR, None)
     if cached is None:
-        # Sorted here, not in SQL: with four joined tables Django spends longer compiling
-        # an ORDER BY (it hashes every selected column) than the query takes.
-        cached = sorted(
-            RoleAssignment.objects.filter(user_id=user.pk, revoked_at__isnull=True).select_related(
-                "place", "grid", "grid__community", "department"
-            ),
-            key=lambda a: a.pk,
-        )
+        cached = _assignments_of(user.pk)
         setattr(user, _CACHE_ATTR, cached)
     return cached
+
+
+def _assignments_of(user_id: Any) -> list[RoleAssignment]:
+    # Sorted here, not in SQL: with four joined tables Django spends longer compiling
+    # an ORDER BY (it hashes every selected column) than the query takes.
+    return sorted(
+        RoleAssignment.objects.filter(user_id=user_id, revoked_at__isnull=True).select_related(
+            "place", "grid", "grid__community", "department"
+        ),
+        key=lambda a: a.pk,
+    )
+
+
+def load_assignments_cached(user: User, *, generation: int | None) -> Sequence[RoleAssignment]:
+    """``active_assignments`` from the process's copy under ``generation``
+    (``shequgang.reference_cache``), kept on the user object as that function keeps them."""
+    if not user.is_authenticated:
+        return ()
+    shared = reference_cache.cached(
+        generation, ("assignments", user.pk), lambda: tuple(_assignments_of(user.pk))
+    )
+    mine = [reference_cache.fresh(a) for a in shared]
+    setattr(user, _CACHE_ATTR, mine)
+    return mine
 
 
 def forget_assignments(user: User) -> None:

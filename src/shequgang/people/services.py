@@ -16,6 +16,7 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from shequgang import reference_cache
 from shequgang.actors import Actor
 from shequgang.audit.services import audit_record, diff_fields
 from shequgang.errors import Conflict, DomainError, Forbidden, NotFound
@@ -474,7 +475,9 @@ _USER_COLUMNS = [f.get_col(User._meta.db_table) for f in User._meta.concrete_fie
 _USER_FIELD_NAMES = [f.attname for f in User._meta.concrete_fields]
 _TOKEN_USER_SQL = (
     f"SELECT {', '.join(f'u.{c.target.column}' for c in _USER_COLUMNS)}, t.id, "
-    "(t.last_used_at IS NULL OR t.last_used_at < %s) "
+    "(t.last_used_at IS NULL OR t.last_used_at < %s), "
+    # The reference generation, at no extra round trip (shequgang.reference_cache).
+    f"{reference_cache.GENERATION_SQL} "
     f"FROM {ApiToken._meta.db_table} t JOIN {User._meta.db_table} u ON u.id = t.user_id "
     "WHERE t.key_hash = %s AND t.revoked_at IS NULL AND u.is_active"
 )
@@ -490,11 +493,12 @@ def api_token_user(token: str) -> User | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    *values, token_pk, stale = row
+    *values, token_pk, stale, generation = row
     for i, col in enumerate(_USER_COLUMNS):
         for convert in connection.ops.get_db_converters(col) + col.get_db_converters(connection):
             values[i] = convert(values[i], col, connection)
     user = User.from_db(connection.alias, _USER_FIELD_NAMES, values)
+    reference_cache.remember_generation(user, generation)
     if stale:
         ApiToken.objects.filter(pk=token_pk).update(last_used_at=now)
     return user

@@ -194,3 +194,19 @@ class Department(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ReferenceGeneration(models.Model):
+    """One row (id 1) whose ``value`` database triggers change, never to a value it had
+    before, in the same transaction as every write to the tables that processes cache
+    (``shequgang.reference_cache``): a process that reads the value sees whether its
+    copies are still those rows."""
+
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "参考数据版本"
+        verbose_name_plural = "参考数据版本"
+
+    def __str__(self) -> str:
+        return str(self.value)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from shequgang import reference_cache
 from shequgang.places.models import Kind, Place
+from shequgang.places.paths import ancestor_paths
 
 
 def place_subtree(*, place: Place, include_self: bool = True) -> QuerySet[Place]:
@@ -14,6 +16,28 @@ def place_subtree(*, place: Place, include_self: bool = True) -> QuerySet[Place]
 def place_ancestors(*, place: Place) -> list[Place]:
     """The chain from the root down to ``place`` itself, in one query."""
     return list(Place.objects.ancestors_of(place))
+
+
+def place_by_id_cached(*, pk: int, generation: int | None) -> Place | None:
+    """The place ``pk`` (or None), from the process's copy under ``generation``
+    (``shequgang.reference_cache``): a fresh instance each time."""
+    found = reference_cache.cached(
+        generation, ("place", pk), lambda: Place.objects.filter(pk=pk).first()
+    )
+    return None if found is None else reference_cache.fresh(found)
+
+
+def place_ancestors_cached(*, place: Place, generation: int | None) -> list[Place]:
+    """``place_ancestors`` from the process's copy under ``generation``: the chain above
+    ``place`` is kept by its parent's path (shared by every household of a unit), then
+    ``place`` itself ends it."""
+    above = ancestor_paths(place.path)[:-1]
+    chain = reference_cache.cached(
+        generation,
+        ("ancestors", above[-1] if above else ""),
+        lambda: tuple(Place.objects.filter(path__in=above).order_by("depth")),
+    )
+    return [*(reference_cache.fresh(p) for p in chain), place]
 
 
 def place_ancestor_of_kind(*, place: Place, kind: Kind | str) -> Place | None:

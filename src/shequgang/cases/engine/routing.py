@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
+from shequgang import reference_cache
 from shequgang.actors import UserLike
 from shequgang.cases.models import Category, Rung
 from shequgang.cases.models.dispatch import DepartmentRoute
@@ -155,15 +156,42 @@ def department_for(*, category: Category, county: Place | None) -> Department | 
     )
 
 
+def _ladder_assignments_cached(
+    by_kind: dict[str, Place], rung: int, generation: int | None
+) -> list[RoleAssignment]:
+    """``_ladder_assignments`` from the process's copy under ``generation``
+    (``shequgang.reference_cache``): fresh instances each time."""
+    # Not the household itself: only whether there is one (the query reads the nodes
+    # above it), so the households of a building share one copy.
+    nodes = tuple(sorted((k, p.pk) for k, p in by_kind.items() if k != Kind.HOUSEHOLD))
+    key = ("ladder", rung, Kind.HOUSEHOLD in by_kind, nodes)
+    shared = reference_cache.cached(
+        generation, key, lambda: tuple(_ladder_assignments(by_kind, rung))
+    )
+    mine = []
+    for a in shared:
+        a = reference_cache.fresh(a)
+        if a.place is not None:
+            a.place = reference_cache.fresh(a.place)
+        mine.append(a)
+    return mine
+
+
 def route(
-    *, place: Place, category: Category, rung: int, chain: list[Place] | None = None
+    *,
+    place: Place,
+    category: Category,
+    rung: int,
+    chain: list[Place] | None = None,
+    generation: int | None = None,
 ) -> Route:
     """The first staffed holder at or above ``rung`` for a case at ``place``. ``chain`` is
-    ``place_ancestors(place=place)`` when the caller has already loaded it."""
+    ``place_ancestors(place=place)`` when the caller has already loaded it. With a
+    reference ``generation``, the ladder's assignments may come from the process's copy."""
     if chain is None:
         chain = place_ancestors(place=place)
     by_kind = {p.kind: p for p in chain}
-    assignments = _ladder_assignments(by_kind, rung)
+    assignments = _ladder_assignments_cached(by_kind, rung, generation)
     skipped: list[str] = []
     for candidate in range(max(rung, Rung.CENTRAL_HOUSEHOLD), Rung.DEPARTMENT + 1):
         label = Rung(candidate).label

@@ -38,7 +38,7 @@ from shequgang.people.phones import national_phone, normalize_phone
 from shequgang.people.roles import Perm
 from shequgang.people.scope import place_in_scope
 from shequgang.places.models import Kind, Place
-from shequgang.places.selectors import place_ancestors
+from shequgang.places.selectors import place_ancestors, place_ancestors_cached
 from shequgang.text_rules import text_clean
 
 CASE_PLACE_KINDS = {Kind.HOUSEHOLD, Kind.UNIT, Kind.BUILDING, Kind.COMPOUND, Kind.COMMUNITY}
@@ -107,9 +107,12 @@ def case_draft(
     anonymous: bool = False,
     photos: Sequence[IO[bytes]] = (),
     now: dt.datetime | None = None,
+    generation: int | None = None,
 ) -> CaseDraft:
     """The checks and reads of ``case_create``, without writing (so no transaction, and
-    on SQLite no write lock, is needed for them): raises what ``case_create`` raises."""
+    on SQLite no write lock, is needed for them): raises what ``case_create`` raises.
+    With the request's reference ``generation``, the place chain and the ladder come
+    from the process's copies (``shequgang.reference_cache``) while they are current."""
     # UTC, as the database gives datetimes back, so the case in memory serializes the
     # same as the row read back.
     now = (now or timezone.now()).astimezone(dt.UTC)
@@ -141,11 +144,18 @@ def case_draft(
     if raiser_phone.strip():
         e164 = normalize_phone(raiser_phone)
         phone_cipher, phone_masked = pii.encrypt(e164), mask_phone(national_phone(e164))
-    chain = place_ancestors(place=place)  # one query: the county and the routing read it
+    # One query at most: the county and the routing read it.
+    chain = place_ancestors_cached(place=place, generation=generation)
     county = next((p for p in reversed(chain) if p.kind == Kind.COUNTY), None)
     if county is None or not county.code:
         raise DomainError("invalid_place", "地点不属于任何县级区划")
-    r = route(place=place, category=category, rung=category.start_rung, chain=chain)
+    r = route(
+        place=place,
+        category=category,
+        rung=category.start_rung,
+        chain=chain,
+        generation=generation,
+    )
     user = actor_user(actor)
     return CaseDraft(
         user=user,

@@ -524,6 +524,43 @@ def test_raising_a_case_stays_within_its_query_budget(world, django_assert_max_n
     assert response.json()["handler_place"]["id"] == world.household_a1.pk  # central_a1
 
 
+def test_a_warm_creation_reads_nothing_the_process_already_holds(
+    world, django_assert_max_num_queries
+):
+    """Given a resident with a token who has just raised a case (the process now holds
+    the place, its chain, the category, the ladder and the caller's roles under the
+    current reference generation), when they raise another there, then only the token's
+    query and the writes are made."""
+    resident = api(world, "nobody", "token")
+    assert raise_via_api(resident, world, category="noise").status_code == 201
+    with django_assert_max_num_queries(CREATE_QUERY_BUDGET - 5):
+        response = raise_via_api(
+            resident, world, category="noise", headers={"Idempotency-Key": "warm-1"}
+        )
+    assert response.status_code == 201, response.content
+
+
+def test_the_token_door_sees_role_and_category_changes_at_once(world):
+    """Given a resident whose creations are served from the process's copies, when the
+    central household's role is revoked, then the next case skips that rung; when the
+    category is switched off, then the next report is refused."""
+    from shequgang.people.models import RoleAssignment
+    from shequgang.people.services import role_revoke
+
+    resident = api(world, "nobody", "token")
+    first = raise_via_api(resident, world, category="noise")
+    assert first.json()["handler_place"]["id"] == world.household_a1.pk
+    assignment = RoleAssignment.objects.get(user=world.users["central_a1"], revoked_at=None)
+    role_revoke(actor=world.admin, assignment=assignment)
+    second = raise_via_api(resident, world, category="noise")
+    assert second.status_code == 201, second.content
+    assert second.json()["handler_place"]["id"] == world.building_a1.pk  # the party group
+    Category.objects.filter(code="noise").update(active=False)
+    third = raise_via_api(resident, world, category="noise")
+    assert third.status_code == 400
+    assert third.json()["code"] == "invalid_category"
+
+
 def _department_category() -> Category:
     parent = Category.objects.get(code="municipal")
     return Category.objects.create(
