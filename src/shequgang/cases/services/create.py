@@ -38,7 +38,7 @@ from shequgang.people.phones import national_phone, normalize_phone
 from shequgang.people.roles import Perm
 from shequgang.people.scope import place_in_scope
 from shequgang.places.models import Kind, Place
-from shequgang.places.selectors import place_ancestors, place_ancestors_cached
+from shequgang.places.selectors import place_ancestors_cached
 from shequgang.text_rules import text_clean
 
 CASE_PLACE_KINDS = {Kind.HOUSEHOLD, Kind.UNIT, Kind.BUILDING, Kind.COMPOUND, Kind.COMMUNITY}
