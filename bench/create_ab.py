@@ -21,7 +21,6 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchdb
-import create_run  # noqa: F401  (its ports)
 import run
 
 # Loaded by each server process (``sitecustomize``) with ``--lock-waits``: times how long

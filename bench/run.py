@@ -43,7 +43,9 @@ import load
 ROOT = benchdb.ROOT
 PY = str(ROOT / ".venv" / "bin" / "python")
 SHEQUGANG = str(ROOT / ".venv" / "bin" / "shequgang")
-PORT, PEER_PORT = 8100, 8200
+# BENCH_PORT moves the servers (the peer's 100 above) so two checkouts can measure at once.
+PORT = int(os.environ.get("BENCH_PORT", "8100"))
+PEER_PORT = PORT + 100
 DOCS = ROOT / "docs" / "benchmarks.md"
 RESULTS = ROOT / "bench" / "results"
 STEPS = ("serve", "sweep", "import", "helpdesk")
