@@ -20,17 +20,26 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
 from shequgang.apikit.models import IdempotencyRecord
 from shequgang.errors import DomainError
+from shequgang.row_insert import RowInsert
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 200
 # Visible ASCII: UUIDs, ULIDs and the like. Keeps keys printable in logs and storable.
 _KEY_RE = re.compile(r"^[\x21-\x7e]+$")
+# Every guarded write goes through these two statements: built once, not per request.
+_RECORD_INSERT = RowInsert(IdempotencyRecord)
+_BODY_FIELD = IdempotencyRecord._meta.get_field("body")
+
+
+class RenderedJSON(str):
+    """A body ``write`` has already rendered to JSON text: stored as it is (not encoded
+    again) and handed back as it is for the endpoint to send."""
 
 
 def idempotency_key(request: HttpRequest) -> str | None:
@@ -104,17 +113,18 @@ def run_idempotent_prepared(
         with transaction.atomic():
             # No look-up first: the unique index says whether the key is taken (by an
             # earlier request, or by a concurrent one, which this INSERT waits for).
-            record = IdempotencyRecord.objects.create(
-                user_id=user_id,
-                key=key,
-                operation=operation,
-                request_hash=digest,
-                status_code=0,
-                body={},
+            record = _RECORD_INSERT.insert(
+                IdempotencyRecord(
+                    user_id=user_id,
+                    key=key,
+                    operation=operation,
+                    request_hash=digest,
+                    status_code=0,
+                    body={},
+                )
             )
             status, body = write()
-            record.status_code, record.body = status, body
-            record.save(update_fields=["status_code", "body"])
+            _record_answer(record.pk, status, body)
             return status, body
     except IntegrityError:
         # The key was taken: a retry, or another request with this key committed first.
@@ -122,6 +132,22 @@ def run_idempotent_prepared(
         if found is None:
             raise
         return found
+
+
+def _record_answer(pk: int, status: int, body: Any) -> None:
+    """The answer given, for the retries (``save(update_fields=…)`` without the ORM's
+    per-call compilation)."""
+    quote = connection.ops.quote_name
+    table = quote(IdempotencyRecord._meta.db_table)
+    value, cast = _BODY_FIELD.get_db_prep_save(body, connection), ""
+    if isinstance(body, RenderedJSON):
+        value, cast = str(body), ("::jsonb" if connection.vendor == "postgresql" else "")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {quote('status_code')} = %s, {quote('body')} = %s{cast}"
+            f" WHERE {quote('id')} = %s",
+            [status, value, pk],
+        )
 
 
 def _replay(user_id: Any, key: str, operation: str, digest: str) -> tuple[int, Any] | None:

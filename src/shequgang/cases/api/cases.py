@@ -19,13 +19,19 @@ from ninja.params import functions as param_functions
 
 from shequgang import reference_cache
 from shequgang.apikit.auth import request_user
-from shequgang.apikit.idempotency import HEADER, MAX_KEY_LENGTH, run_idempotent_prepared
+from shequgang.apikit.idempotency import (
+    HEADER,
+    MAX_KEY_LENGTH,
+    RenderedJSON,
+    run_idempotent_prepared,
+)
 from shequgang.apikit.schemas import PathId, SafeStr, errors
 from shequgang.cases import services
 from shequgang.cases.access import access_case, access_case_by_number
 from shequgang.cases.api.out import (
     PHOTOS_FILE,
     case_detail_out,
+    case_detail_response,
     case_page_out,
     case_reread,
     category_by_code,
@@ -37,6 +43,7 @@ from shequgang.cases.api.schemas import (
     CaseFilters,
     CasePageOut,
 )
+from shequgang.cases.queries.case_page import body_response, render_body
 from shequgang.cases.queries.selectors import case_search
 from shequgang.errors import NotFound
 from shequgang.people.scope import access_place, load_assignments_cached
@@ -82,19 +89,19 @@ def case_list(request: HttpRequest, filters: Query[CaseFilters]) -> HttpResponse
 
 
 @router.get("/{int:case_id}", response={200: CaseDetailOut, **errors(404)}, summary="事项详情")
-def case_detail(request: HttpRequest, case_id: PathId) -> CaseDetailOut:
+def case_detail(request: HttpRequest, case_id: PathId) -> HttpResponse:
     """The case with its timeline, photos and the actions the caller may take now."""
     user = request_user(request)
-    return case_detail_out(user, access_case(user, case_id))
+    return case_detail_response(user, access_case(user, case_id))
 
 
 @router.get(
     "/by-number/{number}", response={200: CaseDetailOut, **errors(404)}, summary="按编号查事项"
 )
-def case_by_number(request: HttpRequest, number: CaseNumber) -> CaseDetailOut:
+def case_by_number(request: HttpRequest, number: CaseNumber) -> HttpResponse:
     user = request_user(request)
     case = access_case_by_number(user, number)
-    return case_detail_out(user, case_reread(case))
+    return case_detail_response(user, case_reread(case))
 
 
 @router.get(
@@ -124,7 +131,7 @@ def case_raise(
     payload: Form[CaseCreateIn],
     photos: list[UploadedFile] | None = PHOTOS_FILE,
     idempotency_key: str | None = _IDEMPOTENCY_KEY,
-) -> Status[Any]:
+) -> HttpResponse | Status[Any]:
     """Raise a case (multipart/form-data). Anyone signed in raises as a resident; staff
     may give another ``source`` if they may raise cases over the place (else 404). Photos
     are checked (400 ``invalid_photo``, ``photo_too_large``, ``too_many_photos``) and
@@ -166,15 +173,18 @@ def case_raise(
 
         def write() -> tuple[int, Any]:
             created = services.case_draft_save(draft)
-            # The body from what was just written (the GET of the case gives the same).
+            # The body from what was just written (the GET of the case gives the same),
+            # rendered once: the answer and the idempotency record's copy.
             body = case_detail_out(user, created.case, photos=created.photos, events=created.events)
-            return 201, body.model_dump(mode="json")
+            return 201, RenderedJSON(render_body(body))
 
         return write
 
     fingerprint = {**payload.model_dump(mode="json"), "photos": photo_digests(files)}
-    return Status(
-        *run_idempotent_prepared(
-            request, operation="case.create", payload=fingerprint, prepare=prepare
-        )
+    status, body = run_idempotent_prepared(
+        request, operation="case.create", payload=fingerprint, prepare=prepare
     )
+    if isinstance(body, RenderedJSON):
+        return body_response(body, status=status)
+    # A retry: the first answer as stored, through the schema (as every replay).
+    return Status(status, body)

@@ -1,25 +1,21 @@
 """Input and output schemas of the cases API.
 
 Outputs never carry a plaintext phone: only ``raiser_phone_masked``, and it and the
-raiser's name only when the caller may see the raiser (``access.may_see_raiser``) — the
-``show_raiser`` flag the endpoint passes to ``build``."""
+raiser's name only when the caller may see the raiser (``access.may_see_raiser``). The
+output schemas document the bodies; ``cases/api/out.py`` builds them as dicts, key for key
+(``cases/tests/test_case_bodies.py`` holds the two together)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from ninja import Schema
 from pydantic import Field
 
 from shequgang.apikit.schemas import BodyId, SafeStr
-from shequgang.cases.engine.deadlines import lateness
 from shequgang.cases.models import (
-    Case,
-    CaseEvent,
-    CasePhoto,
     Category,
     Rung,
     Satisfaction,
@@ -119,54 +115,6 @@ class CaseOut(Schema):
         description="提出人电话（脱敏）；无权查看时为 null", examples=["138****5678"]
     )
 
-    @staticmethod
-    def fields_of(
-        case: Case, *, show_raiser: bool, raised_by_me: bool, now: dt.datetime
-    ) -> dict[str, Any]:
-        place, dept = case.handler_place, case.handler_department
-        return {
-            "id": case.pk,
-            "number": case.number,
-            "source": case.source,
-            "source_label": case.get_source_display(),
-            "category": CategoryRef(code=case.category.code, name=case.category.name),
-            "title": case.title,
-            "place": PlaceRef.from_orm(case.place),
-            "status": case.status,
-            "status_label": case.get_status_display(),
-            "rung": case.rung,
-            "rung_label": case.get_rung_display(),
-            "handler_place": PlaceRef.from_orm(place) if place is not None else None,
-            "handler_department": DepartmentRef(id=dept.pk, name=dept.name) if dept else None,
-            "created_at": case.created_at,
-            "assigned_at": case.assigned_at,
-            "ack_due_at": case.ack_due_at,
-            "resolve_due_at": case.resolve_due_at,
-            "overdue": lateness(
-                status=case.status,
-                now=now,
-                resolve_due_at=case.resolve_due_at,
-                verify_due_at=case.verify_due_at,
-            ).overdue,
-            # The id first: most cases were never dispatched, and reading the relation
-            # of a row fetched without it would cost a query.
-            "dispatcher": PlaceRef.from_orm(case.dispatcher_place)
-            if case.dispatcher_place_id is not None and case.dispatcher_place is not None
-            else None,
-            "verify_due_at": case.verify_due_at,
-            "supervised": case.supervised_at is not None,
-            "anonymous": case.anonymous,
-            "raised_by_me": raised_by_me,
-            "raiser_name": case.raiser_name if show_raiser else None,
-            "raiser_phone_masked": case.raiser_phone_masked if show_raiser else None,
-        }
-
-    @staticmethod
-    def build(case: Case, *, show_raiser: bool, raised_by_me: bool, now: dt.datetime) -> CaseOut:
-        return CaseOut(
-            **CaseOut.fields_of(case, show_raiser=show_raiser, raised_by_me=raised_by_me, now=now)
-        )
-
 
 class CasePageOut(Schema):
     """A keyset page: pass ``next_cursor`` back as ``cursor`` for the next one."""
@@ -188,22 +136,6 @@ class EventOut(Schema):
     reason: str
     data: dict[str, Any]
 
-    @staticmethod
-    def build(event: CaseEvent, *, actor: str | None) -> EventOut:
-        return EventOut(
-            id=event.pk,
-            at=event.at,
-            kind=event.kind,
-            kind_label=event.get_kind_display(),
-            actor=actor,
-            from_status=event.from_status,
-            to_status=event.to_status,
-            from_rung=event.from_rung,
-            to_rung=event.to_rung,
-            reason=event.reason,
-            data=event.data,
-        )
-
 
 class PhotoOut(Schema):
     id: int
@@ -214,19 +146,6 @@ class PhotoOut(Schema):
     height: int
     size: int
     uploaded_at: dt.datetime
-
-    @staticmethod
-    def build(photo: CasePhoto, *, url: str) -> PhotoOut:
-        return PhotoOut(
-            id=photo.pk,
-            url=url,
-            purpose=photo.purpose,
-            content_type=photo.content_type,
-            width=photo.width,
-            height=photo.height,
-            size=photo.size,
-            uploaded_at=photo.uploaded_at,
-        )
 
 
 class CaseDetailOut(CaseOut):
@@ -257,42 +176,6 @@ class CaseDetailOut(CaseOut):
         "request_dispatch（POST …/request-dispatch）、dispatch、report、verify、rate、"
         "comment。仅供界面提示，以服务端校验为准。"
     )
-
-    @staticmethod
-    def build_detail(
-        case: Case,
-        *,
-        show_raiser: bool,
-        raised_by_me: bool,
-        now: dt.datetime,
-        events: Sequence[EventOut],
-        photos: Sequence[PhotoOut],
-        actions: Sequence[str],
-    ) -> CaseDetailOut:
-        return CaseDetailOut(
-            **CaseOut.fields_of(case, show_raiser=show_raiser, raised_by_me=raised_by_me, now=now),
-            description=case.description,
-            latitude=case.latitude,
-            longitude=case.longitude,
-            acknowledged_at=case.acknowledged_at,
-            supervised_at=case.supervised_at,
-            extension_days_requested=case.extension_days_requested,
-            escalations=case.escalations,
-            reopens=case.reopens,
-            resolved_at=case.resolved_at,
-            resolved_rung=case.resolved_rung,
-            resolution=case.resolution,
-            closed_at=case.closed_at,
-            solved=case.solved,
-            satisfaction=Satisfaction(case.satisfaction) if case.satisfaction else "",
-            rating_comment=case.rating_comment,
-            rated_at=case.rated_at,
-            hold_reason=case.hold_reason,
-            merged_into=case.merged_into.number if case.merged_into else None,
-            events=list(events),
-            photos=list(photos),
-            actions=list(actions),
-        )
 
 
 # --- Cases: input ------------------------------------------------------------------------

@@ -5,6 +5,8 @@ is 409 ``invalid_transition``."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import User
 from django.http import HttpRequest
 from ninja import Form, Router, Status, UploadedFile
@@ -19,6 +21,7 @@ from shequgang.cases.api.out import (
     case_by_key,
     case_step,
     category_by_code,
+    event_out,
 )
 from shequgang.cases.api.schemas import (
     CaseOut,
@@ -43,12 +46,12 @@ router = Router(tags=["事项"])
 
 
 @router.post("/{int:case_id}/acknowledge", response={200: CaseOut, **STEP_ERRORS}, summary="签收")
-def case_acknowledge(request: HttpRequest, case_id: PathId) -> CaseOut:
+def case_acknowledge(request: HttpRequest, case_id: PathId) -> dict[str, Any]:
     return case_step(request, case_id, lambda u, c: services.case_acknowledge(actor=u, case=c))
 
 
 @router.post("/{int:case_id}/start", response={200: CaseOut, **STEP_ERRORS}, summary="开始办理")
-def case_start(request: HttpRequest, case_id: PathId) -> CaseOut:
+def case_start(request: HttpRequest, case_id: PathId) -> dict[str, Any]:
     return case_step(request, case_id, lambda u, c: services.case_start(actor=u, case=c))
 
 
@@ -58,7 +61,7 @@ def case_resolve(
     case_id: PathId,
     payload: Form[ResolveIn],
     photos: list[UploadedFile] | None = PHOTOS_FILE,
-) -> CaseOut:
+) -> dict[str, Any]:
     """What was done (multipart/form-data), with optional evidence photos; the raiser is
     then asked to rate it."""
     files = list(photos or [])
@@ -72,7 +75,7 @@ def case_resolve(
 
 
 @router.post("/{int:case_id}/return", response={200: CaseOut, **STEP_ERRORS}, summary="退回")
-def case_return(request: HttpRequest, case_id: PathId, payload: ReasonIn) -> CaseOut:
+def case_return(request: HttpRequest, case_id: PathId, payload: ReasonIn) -> dict[str, Any]:
     """Wrong rung or category: the community re-routes it (``/reroute``). A department's
     return (退单) puts the case back in its dispatcher's queue."""
     return case_step(
@@ -81,7 +84,7 @@ def case_return(request: HttpRequest, case_id: PathId, payload: ReasonIn) -> Cas
 
 
 @router.post("/{int:case_id}/reroute", response={200: CaseOut, **STEP_ERRORS}, summary="重新分派")
-def case_reroute(request: HttpRequest, case_id: PathId, payload: RerouteIn) -> CaseOut:
+def case_reroute(request: HttpRequest, case_id: PathId, payload: RerouteIn) -> dict[str, Any]:
     """A returned case, with a corrected category and/or starting rung."""
     category = category_by_code(payload.category) if payload.category else None
     return case_step(
@@ -94,7 +97,7 @@ def case_reroute(request: HttpRequest, case_id: PathId, payload: RerouteIn) -> C
 
 
 @router.post("/{int:case_id}/transfer", response={200: CaseOut, **STEP_ERRORS}, summary="流转")
-def case_transfer(request: HttpRequest, case_id: PathId, payload: TransferIn) -> CaseOut:
+def case_transfer(request: HttpRequest, case_id: PathId, payload: TransferIn) -> dict[str, Any]:
     """To another holder on the same rung: ``to_place`` (a node of the same level) or
     ``to_department`` (another department of the county)."""
     to_place = to_department = None
@@ -120,7 +123,7 @@ def case_transfer(request: HttpRequest, case_id: PathId, payload: TransferIn) ->
 
 
 @router.post("/{int:case_id}/escalate", response={200: CaseOut, **STEP_ERRORS}, summary="提级上报")
-def case_escalate(request: HttpRequest, case_id: PathId, payload: ReasonIn) -> CaseOut:
+def case_escalate(request: HttpRequest, case_id: PathId, payload: ReasonIn) -> dict[str, Any]:
     return case_step(
         request,
         case_id,
@@ -129,7 +132,9 @@ def case_escalate(request: HttpRequest, case_id: PathId, payload: ReasonIn) -> C
 
 
 @router.post("/{int:case_id}/extension", response={200: CaseOut, **STEP_ERRORS}, summary="申请延期")
-def case_request_extension(request: HttpRequest, case_id: PathId, payload: ExtensionIn) -> CaseOut:
+def case_request_extension(
+    request: HttpRequest, case_id: PathId, payload: ExtensionIn
+) -> dict[str, Any]:
     """By ``days`` working days; the holder one rung up (or a supervisor) decides."""
     return case_step(
         request,
@@ -147,7 +152,7 @@ def case_request_extension(request: HttpRequest, case_id: PathId, payload: Exten
 )
 def case_decide_extension(
     request: HttpRequest, case_id: PathId, payload: ExtensionDecisionIn
-) -> CaseOut:
+) -> dict[str, Any]:
     return case_step(
         request,
         case_id,
@@ -158,7 +163,7 @@ def case_decide_extension(
 
 
 @router.post("/{int:case_id}/supervise", response={200: CaseOut, **STEP_ERRORS}, summary="督办")
-def case_supervise(request: HttpRequest, case_id: PathId, payload: ReasonIn) -> CaseOut:
+def case_supervise(request: HttpRequest, case_id: PathId, payload: ReasonIn) -> dict[str, Any]:
     return case_step(
         request,
         case_id,
@@ -167,7 +172,7 @@ def case_supervise(request: HttpRequest, case_id: PathId, payload: ReasonIn) -> 
 
 
 @router.post("/{int:case_id}/hold", response={200: CaseOut, **STEP_ERRORS}, summary="挂账")
-def case_hold(request: HttpRequest, case_id: PathId, payload: ReasonIn) -> CaseOut:
+def case_hold(request: HttpRequest, case_id: PathId, payload: ReasonIn) -> dict[str, Any]:
     """Not solvable now (community and above); the explanation stays on the case."""
     return case_step(
         request, case_id, lambda u, c: services.case_hold(actor=u, case=c, reason=payload.reason)
@@ -177,7 +182,7 @@ def case_hold(request: HttpRequest, case_id: PathId, payload: ReasonIn) -> CaseO
 @router.post("/{int:case_id}/resume", response={200: CaseOut, **STEP_ERRORS}, summary="恢复办理")
 def case_resume(
     request: HttpRequest, case_id: PathId, payload: OptionalReasonIn | None = None
-) -> CaseOut:
+) -> dict[str, Any]:
     """Back to work after 挂账; new resolution clocks start. The body may be omitted."""
     reason = payload.reason if payload is not None else ""
     return case_step(
@@ -186,7 +191,7 @@ def case_resume(
 
 
 @router.post("/{int:case_id}/rate", response={200: CaseOut, **STEP_ERRORS}, summary="回访评价")
-def case_rate(request: HttpRequest, case_id: PathId, payload: RateIn) -> CaseOut:
+def case_rate(request: HttpRequest, case_id: PathId, payload: RateIn) -> dict[str, Any]:
     """The raiser (or community staff recording a phone follow-up) rates a resolved
     case: solved and (basically) satisfied closes it; otherwise it is handled again."""
     return case_step(
@@ -203,7 +208,7 @@ def case_rate(request: HttpRequest, case_id: PathId, payload: RateIn) -> CaseOut
 
 
 @router.post("/{int:case_id}/merge", response={200: CaseOut, **STEP_ERRORS}, summary="合并重复件")
-def case_merge(request: HttpRequest, case_id: PathId, payload: MergeIn) -> CaseOut:
+def case_merge(request: HttpRequest, case_id: PathId, payload: MergeIn) -> dict[str, Any]:
     """Merge this duplicate ``into`` another case (its number or id) of the county."""
 
     def run(user: User, case: Case) -> object:
@@ -214,9 +219,11 @@ def case_merge(request: HttpRequest, case_id: PathId, payload: MergeIn) -> CaseO
 
 
 @router.post("/{int:case_id}/comment", response={201: EventOut, **STEP_ERRORS}, summary="添加备注")
-def case_comment(request: HttpRequest, case_id: PathId, payload: CommentIn) -> Status[EventOut]:
+def case_comment(
+    request: HttpRequest, case_id: PathId, payload: CommentIn
+) -> Status[dict[str, Any]]:
     """An internal note on the timeline (the holder and supervisors)."""
     user = request_user(request)
     case = access_case(user, case_id)
     event = services.case_comment(actor=user, case=case, text=payload.text)
-    return Status(201, EventOut.build(event, actor=user.get_full_name() or user.get_username()))
+    return Status(201, event_out(event, actor=user.get_full_name() or user.get_username()))

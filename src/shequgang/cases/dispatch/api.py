@@ -8,7 +8,7 @@ not the caller's step, 409 not from this status."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
@@ -163,7 +163,9 @@ def _department_out(d: Department, *, default: bool) -> DepartmentOut:
     response={200: CaseOut, **STEP_ERRORS},
     summary="提请派遣",
 )
-def case_request_dispatch(request: HttpRequest, case_id: PathId, payload: ReasonIn) -> CaseOut:
+def case_request_dispatch(
+    request: HttpRequest, case_id: PathId, payload: ReasonIn
+) -> dict[str, Any]:
     """The community or town holding the case hands it to the county command centre's
     queue of cases to dispatch."""
     return case_step(
@@ -176,7 +178,7 @@ def case_request_dispatch(request: HttpRequest, case_id: PathId, payload: Reason
 @router.post(
     "/cases/{int:case_id}/dispatch", response={200: CaseOut, **STEP_ERRORS}, summary="派遣"
 )
-def case_dispatch(request: HttpRequest, case_id: PathId, payload: DispatchIn) -> CaseOut:
+def case_dispatch(request: HttpRequest, case_id: PathId, payload: DispatchIn) -> dict[str, Any]:
     """To ``department`` (see ``GET /cases/{id}/dispatch-targets``), or by default to
     the routing table's department for the case's category and county (400
     ``no_department`` when there is none). The county command centre dispatches cases
@@ -205,7 +207,7 @@ def case_report(
     case_id: PathId,
     payload: Form[ReportIn],
     photos: list[UploadedFile] | None = _PHOTOS,
-) -> CaseOut:
+) -> dict[str, Any]:
     """The department holding the case reports its result (multipart/form-data) with
     evidence photos; the case then waits for on-site verification (``verifying``)."""
     files = list(photos or [])
@@ -224,7 +226,7 @@ def case_verify(
     case_id: PathId,
     payload: Form[VerifyIn],
     photos: list[UploadedFile] | None = _PHOTOS,
-) -> CaseOut:
+) -> dict[str, Any]:
     """The grid worker of the case's grid (community staff where it has none) verifies
     on site, with at least one photo (400 ``photo_required``): passed resolves the case
     and asks the raiser to rate it; not passed (reason required) sends it back to the

@@ -49,6 +49,7 @@ from shequgang.people.phones import normalize_phone
 from shequgang.people.roles import Perm
 from shequgang.people.scope import place_in_scope
 from shequgang.places.models import Place
+from shequgang.row_insert import RowInsert
 
 log = logging.getLogger("shequgang.intake")
 
@@ -170,27 +171,18 @@ def _place_and_leaf(*, place: int, category: str) -> tuple[Place | None, int | N
     return where, row[-1]
 
 
-# The one write, written out likewise: every column of the model (a field added to
-# CaseIntake is written here too), each value prepared by its field as ``save()`` would.
-_INSERT_FIELDS = [f for f in CaseIntake._meta.concrete_fields if not f.primary_key]
-_INSERT_SQL = (
-    f"INSERT INTO {CaseIntake._meta.db_table} "
-    f"({', '.join(f.column for f in _INSERT_FIELDS)}) "
-    f"VALUES ({', '.join(['%s'] * len(_INSERT_FIELDS))}) "
-    f"RETURNING {CaseIntake._meta.pk.column}"
-)
+# The one write: every column of the model, each value prepared by its field as
+# ``save()`` would, in a statement built once (shequgang/row_insert.py).
+_INTAKE_INSERT = RowInsert(CaseIntake)
 
 
 def _insert(row: CaseIntake) -> None:
     # Outside a transaction the INSERT commits on its own, one round trip, before the
     # 202 is sent; inside one (a caller's block, the tests) a savepoint keeps a duplicate
     # key from spoiling the caller's transaction.
-    values = [f.get_db_prep_save(f.pre_save(row, True), connection) for f in _INSERT_FIELDS]
     savepoint = transaction.atomic() if connection.in_atomic_block else nullcontext()
-    with savepoint, connection.cursor() as cursor:
-        cursor.execute(_INSERT_SQL, values)
-        row.pk = cursor.fetchone()[0]
-    row._state.adding, row._state.db = False, connection.alias
+    with savepoint:
+        _INTAKE_INSERT.insert(row)
 
 
 def intake_of(*, user: User, intake_id: int) -> CaseIntake:

@@ -159,6 +159,13 @@ def case_page_response(
     user: UserLike, cases: QuerySet[Case], *, cursor: str | None, limit: int, now: dt.datetime
 ) -> HttpResponse:
     """``case_page`` rendered as ninja renders a ``CasePageOut`` (status 200)."""
-    body = case_page(user, cases, cursor=cursor, limit=limit, now=now)
-    content = json.dumps(body, cls=_RENDERER.encoder_class, **_RENDERER.json_dumps_params)
-    return HttpResponse(content, content_type=_CONTENT_TYPE)
+    return body_response(render_body(case_page(user, cases, cursor=cursor, limit=limit, now=now)))
+
+
+def render_body(body: Any) -> str:
+    """A JSON-ready body (datetimes and all) as ninja's renderer writes it."""
+    return json.dumps(body, cls=_RENDERER.encoder_class, **_RENDERER.json_dumps_params)
+
+
+def body_response(content: str, *, status: int = 200) -> HttpResponse:
+    return HttpResponse(content, status=status, content_type=_CONTENT_TYPE)

@@ -39,6 +39,7 @@ from shequgang.people.roles import Perm
 from shequgang.people.scope import place_in_scope
 from shequgang.places.models import Kind, Place
 from shequgang.places.selectors import place_ancestors_cached
+from shequgang.row_insert import RowInsert
 from shequgang.text_rules import text_clean
 
 CASE_PLACE_KINDS = {Kind.HOUSEHOLD, Kind.UNIT, Kind.BUILDING, Kind.COMPOUND, Kind.COMMUNITY}
@@ -49,6 +50,9 @@ _STAFF_SOURCES = {
     Source.HOTLINE,
     Source.LIVESTREAM,
 }
+# The creation's rows, written by statements built once (shequgang/row_insert.py).
+_CASE_INSERT = RowInsert(Case)
+_EVENT_INSERT = RowInsert(CaseEvent)
 
 
 # --- Creation -------------------------------------------------------------------------------
@@ -200,7 +204,7 @@ def case_draft_save(draft: CaseDraft) -> CaseCreated:
         raiser=user,
         **draft.fields,
     )
-    case.save(force_insert=True)
+    _CASE_INSERT.insert(case)
     photos = [
         CasePhoto.objects.create(
             case=case,
@@ -213,7 +217,7 @@ def case_draft_save(draft: CaseDraft) -> CaseCreated:
         )
         for photo in draft.photos
     ]
-    events = CaseEvent.objects.bulk_create(
+    events = _EVENT_INSERT.insert_many(
         [
             CaseEvent(
                 case=case,

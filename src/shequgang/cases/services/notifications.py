@@ -23,12 +23,16 @@ from shequgang.cases.models.worker import WorkerProcess
 from shequgang.cases.services.workers import claimed_by_dead, workers_reap
 from shequgang.errors import NotFound
 from shequgang.people.models import RoleAssignment
+from shequgang.row_insert import RowInsert
 
 log = logging.getLogger("shequgang.notifications")
 
 # A claimed row is retried after this if its worker died mid-delivery.
 LEASE = dt.timedelta(minutes=2)
 MAX_ATTEMPTS = 5
+
+# Every notification is written by this one statement (shequgang/row_insert.py).
+_NOTIFICATION_INSERT = RowInsert(Notification)
 
 
 class ChannelBackend(Protocol):
@@ -90,7 +94,7 @@ def notify(
         for uid in sorted({u for u in user_ids if u is not None})
         for ch in channels
     ]
-    Notification.objects.bulk_create(rows)
+    _NOTIFICATION_INSERT.insert_many(rows)
     return len(rows)
 
 

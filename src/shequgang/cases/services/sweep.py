@@ -20,6 +20,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F, QuerySet
@@ -39,6 +40,12 @@ from shequgang.cases.models import (
 )
 from shequgang.cases.services import notifications
 from shequgang.errors import DomainError
+from shequgang.places.models import Place
+from shequgang.places.selectors import place_ancestors_cached
+from shequgang.reference_cache import read_generation
+
+# Escalation groups moved per transaction (each group is one UPDATE).
+MOVES_PER_TRANSACTION = 200
 
 
 @dataclass
@@ -62,7 +69,7 @@ def _claimed(ids: list[int], token: uuid.UUID) -> list[int]:
     return list(Case.objects.filter(pk__in=ids, swept_by=token).values_list("pk", flat=True))
 
 
-def _events(
+def _event_rows(
     ids: Iterable[int],
     *,
     kind: EventKind,
@@ -72,23 +79,24 @@ def _events(
     to_status: str = "",
     from_rung: int | None = None,
     to_rung: int | None = None,
-) -> None:
-    CaseEvent.objects.bulk_create(
-        [
-            CaseEvent(
-                case_id=pk,
-                at=now,
-                kind=kind,
-                reason=reason,
-                from_status=from_status,
-                to_status=to_status,
-                from_rung=from_rung,
-                to_rung=to_rung,
-            )
-            for pk in ids
-        ],
-        batch_size=1000,
-    )
+) -> list[CaseEvent]:
+    return [
+        CaseEvent(
+            case_id=pk,
+            at=now,
+            kind=kind,
+            reason=reason,
+            from_status=from_status,
+            to_status=to_status,
+            from_rung=from_rung,
+            to_rung=to_rung,
+        )
+        for pk in ids
+    ]
+
+
+def _events(ids: Iterable[int], **kw: Any) -> None:
+    CaseEvent.objects.bulk_create(_event_rows(ids, **kw), batch_size=1000)
 
 
 def _flag(
@@ -116,75 +124,134 @@ def _flag(
     return mine
 
 
-def _escalate_group(
-    ids: list[int],
-    *,
-    rung: int,
-    category: Category,
-    sample: Case,
-    now: dt.datetime,
-    report: SweepReport,
-) -> None:
+@dataclass
+class _Move:
+    """One group of a batch: every case of one holder and category (and, at the central
+    household, one place) moves to the same ``route`` (None: top rung, flag only)."""
+
+    rung: int
+    category: Category
+    route: Route | None
+    ids: list[int]
+
+
+def _plan(rows: list[tuple[int, int, Any, Any, int, int]], generation: int | None) -> list[_Move]:
+    """The batch's groups with their routes: two reads for the whole batch (categories,
+    sample places); the routes from the reference copies (``route`` with the generation)."""
+    groups: dict[tuple[int, int | None, int | None, int, int | None], list[int]] = defaultdict(list)
+    first_place: dict[tuple[int, int | None, int | None, int, int | None], int] = {}
+    for pk, rung, hp, hd, cat, place_id in rows:
+        # Above the central household, every case of one holder shares the next node.
+        key = (rung, hp, hd, cat, place_id if rung == Rung.CENTRAL_HOUSEHOLD else None)
+        groups[key].append(pk)
+        first_place.setdefault(key, place_id)
+    categories = Category.objects.in_bulk({k[3] for k in groups})
+    places = Place.objects.in_bulk(set(first_place.values()))
+    moves = []
+    for key, ids in groups.items():
+        rung, category = key[0], categories[key[3]]
+        r: Route | None = None
+        if rung < Rung.DEPARTMENT:
+            place = places[first_place[key]]
+            chain = place_ancestors_cached(place=place, generation=generation)
+            try:
+                r = route(
+                    place=place,
+                    category=category,
+                    rung=rung + 1,
+                    chain=chain,
+                    generation=generation,
+                )
+            except DomainError:
+                r = None  # no department to go to: flag only
+        moves.append(_Move(rung=rung, category=category, route=r, ids=ids))
+    return moves
+
+
+def _escalate(moves: list[_Move], *, now: dt.datetime, report: SweepReport) -> set[int]:
+    """Move ``moves`` in one transaction: one UPDATE per group (stamped with one token),
+    then the claimed cases' events, legs and the holders' notices, set-wise. Returns the
+    ids that did not move up (at the top rung, taken by a concurrent sweep, or no longer
+    overdue): the caller sets them aside."""
     token = uuid.uuid4()
-    overdue = Case.objects.filter(
-        pk__in=ids, status__in=CLOCK_STATUSES, rung=rung, resolve_due_at__lt=now
-    )
-    try:
-        r: Route | None = (
-            route(place=sample.place, category=category, rung=rung + 1)
-            if rung < Rung.DEPARTMENT
-            else None
-        )
-    except DomainError:
-        r = None  # no department to go to: flag only
+    events: list[CaseEvent] = []
+    to_departments: list[int] = []
+    holder_ids: dict[tuple[int, int | None, int | None], list[int]] = {}
     with transaction.atomic():
-        if r is None:
-            overdue.filter(red_card_at__isnull=True).update(red_card_at=now, swept_by=token)
-            mine = _claimed(ids, token)
-            _events(mine, kind=EventKind.RED_CARD, now=now, reason="超过办结时限（已在最高层级）")
-            report.red_at_top += len(mine)
-            return
-        # The same fields as a manual escalation (engine.route_fields), plus the red card.
-        overdue.update(
-            status=Status.SUBMITTED,
-            rung=r.rung,
-            **route_fields(r, category=category, start=now),
-            red_card_at=now,
-            escalations=F("escalations") + 1,
-            swept_by=token,
-            updated_at=now,
-        )
-        mine = _claimed(ids, token)
-        if not mine:
-            return
-        _events(
-            mine,
-            kind=EventKind.RED_CARD,
-            now=now,
-            reason="超过办结时限",
-            from_rung=rung,
-            to_rung=rung,
-        )
-        if r.department is not None:
-            legs_open_many(mine)
-        note = f"超期自动提级至{Rung(r.rung).label}：{r.holder_name}"
-        _events(
-            mine,
-            kind=EventKind.ESCALATED,
-            now=now,
-            reason=note,
-            to_status=Status.SUBMITTED,
-            from_rung=rung,
-            to_rung=r.rung,
-        )
-        probe = Case(rung=r.rung, handler_place=r.place, handler_department=r.department)
-        notifications.notify(
-            user_ids=notifications.holders_of(probe),
-            case=None,
-            title=f"{len(mine)}件超期事项提级至您处",
-            body=note,
-        )
-        report.escalated += len(mine)
+        for move in moves:
+            overdue = Case.objects.filter(
+                pk__in=move.ids, status__in=CLOCK_STATUSES, rung=move.rung, resolve_due_at__lt=now
+            )
+            r = move.route
+            if r is None:
+                overdue.filter(red_card_at__isnull=True).update(red_card_at=now, swept_by=token)
+                continue
+            # The same fields as a manual escalation (engine.route_fields), plus the red card.
+            overdue.update(
+                status=Status.SUBMITTED,
+                rung=r.rung,
+                **route_fields(r, category=move.category, start=now),
+                red_card_at=now,
+                escalations=F("escalations") + 1,
+                swept_by=token,
+                updated_at=now,
+            )
+        mine = set(_claimed([pk for m in moves for pk in m.ids], token))
+        for move in moves:
+            moved = [pk for pk in move.ids if pk in mine]
+            r = move.route
+            if r is None:
+                events += _event_rows(
+                    moved, kind=EventKind.RED_CARD, now=now, reason="超过办结时限（已在最高层级）"
+                )
+                report.red_at_top += len(moved)
+                continue
+            if not moved:
+                continue
+            note = f"超期自动提级至{Rung(r.rung).label}：{r.holder_name}"
+            events += _event_rows(
+                moved,
+                kind=EventKind.RED_CARD,
+                now=now,
+                reason="超过办结时限",
+                from_rung=move.rung,
+                to_rung=move.rung,
+            )
+            events += _event_rows(
+                moved,
+                kind=EventKind.ESCALATED,
+                now=now,
+                reason=note,
+                to_status=Status.SUBMITTED,
+                from_rung=move.rung,
+                to_rung=r.rung,
+            )
+            if r.department is not None:
+                to_departments += moved
+            holder = (
+                r.rung,
+                r.place.pk if r.place else None,
+                r.department.pk if r.department else None,
+            )
+            if holder not in holder_ids:
+                holder_ids[holder] = (
+                    r.holder_ids
+                    if r.holder_ids is not None
+                    else notifications.holders_of(
+                        Case(rung=r.rung, handler_place=r.place, handler_department=r.department)
+                    )
+                )
+            notifications.notify(
+                user_ids=holder_ids[holder],
+                case=None,
+                title=f"{len(moved)}件超期事项提级至您处",
+                body=note,
+            )
+            report.escalated += len(moved)
+        CaseEvent.objects.bulk_create(events, batch_size=1000)
+        if to_departments:
+            legs_open_many(to_departments)
+    return {pk for m in moves for pk in m.ids if m.route is None or pk not in mine}
 
 
 def run_sweep(*, now: dt.datetime | None = None, batch: int = 5000) -> SweepReport:
@@ -215,6 +282,7 @@ def run_sweep(*, now: dt.datetime | None = None, batch: int = 5000) -> SweepRepo
     # cannot move (top rung, or taken by a concurrent sweep) are set aside, so every pass
     # makes progress.
     set_aside: set[int] = set()
+    generation = read_generation()
     while True:
         rows = list(
             open_cases.filter(resolve_due_at__lt=now)
@@ -226,22 +294,13 @@ def run_sweep(*, now: dt.datetime | None = None, batch: int = 5000) -> SweepRepo
         )
         if not rows:
             break
-        groups: dict[tuple[int, int | None, int | None, int, int | None], list[int]] = defaultdict(
-            list
-        )
-        for pk, rung, hp, hd, cat, place in rows:
-            # Above the central household, every case of one holder shares the next node.
-            key = (rung, hp, hd, cat, place if rung == Rung.CENTRAL_HOUSEHOLD else None)
-            groups[key].append(pk)
-        categories = Category.objects.in_bulk({k[3] for k in groups})
-        for (rung, _hp, _hd, cat, _p), ids in groups.items():
-            sample = Case.objects.select_related("place").get(pk=ids[0])
-            before = report.escalated
-            _escalate_group(
-                ids, rung=rung, category=categories[cat], sample=sample, now=now, report=report
+        moves = _plan(rows, generation)
+        # Groups of one batch move in transactions of up to MOVES_PER_TRANSACTION groups
+        # (on SQLite a transaction holds the one write lock: the site's writes wait).
+        for start in range(0, len(moves), MOVES_PER_TRANSACTION):
+            set_aside |= _escalate(
+                moves[start : start + MOVES_PER_TRANSACTION], now=now, report=report
             )
-            if report.escalated == before:
-                set_aside.update(ids)
 
     while ids := _flag(
         Case.objects.filter(status=Status.VERIFYING, verify_due_at__lt=now),

@@ -24,7 +24,8 @@ from django.utils import timezone
 from shequgang.api import api as ninja_api
 from shequgang.apikit.testing import api_client
 from shequgang.cases import services as s
-from shequgang.cases.access import case_scope_q, may_see_raiser
+from shequgang.cases.access import case_scope_q
+from shequgang.cases.api.out import case_out
 from shequgang.cases.api.schemas import CaseOut, CasePageOut
 from shequgang.cases.dispatch.rules import dispatch_queue_q
 from shequgang.cases.models import Case, Rung, Source, Status
@@ -43,12 +44,7 @@ def model_page(user: User, cases: QuerySet[Case], *, cursor: str | None, limit: 
     page = keyset_page(cases.select_related(*_RELATED), cursor=cursor, size=limit)
     now = timezone.now()
     out = CasePageOut(
-        items=[
-            CaseOut.build(
-                c, show_raiser=may_see_raiser(user, c), raised_by_me=c.raiser_id == user.pk, now=now
-            )
-            for c in page.rows
-        ],
+        items=[CaseOut.model_validate(case_out(user, c, now=now)) for c in page.rows],
         next_cursor=page.next_cursor,
     )
     rendered = ninja_api.renderer.render(HttpRequest(), out.model_dump(), response_status=200)

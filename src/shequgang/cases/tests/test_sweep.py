@@ -3,10 +3,11 @@ import threading
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from shequgang.cases import services as s
-from shequgang.cases.models import Case, CaseEvent, Rung, Status
+from shequgang.cases.models import Case, CaseEvent, Notification, Rung, Status
 from shequgang.cases.services.sweep import run_sweep
 
 from .conftest import at
@@ -150,3 +151,30 @@ def test_a_swept_escalation_leaves_the_row_a_manual_one_leaves(world, raise_case
     assert {f: getattr(swept, f) for f in fields} == {f: getattr(manual, f) for f in fields}
     assert (swept.verify_due_at, swept.verify_overdue_at) == (None, None)
     assert (swept.rung, swept.escalations, swept.red_card_at) == (Rung.BRANCH, 1, when)
+
+
+def test_escalation_costs_two_statements_per_group_and_the_reads_per_batch(world, raise_case):
+    """Each holder x category group is one UPDATE and one notice INSERT; everything else
+    (reads, routes, claims, events, legs) is per batch, however many groups."""
+
+    def sweep(places):
+        cases = [raise_case(place=place, now=RAISED) for place in places for _ in range(2)]
+        with CaptureQueriesContext(connection) as queries:
+            report = run_sweep(now=at(2026, 12, 4, 0, 0))
+        assert report.escalated == len(cases)
+        for case in cases:
+            case.refresh_from_db()
+            assert case.rung > Rung.CENTRAL_HOUSEHOLD and case.red_card_at is not None
+            kinds = list(case.events.values_list("kind", flat=True))
+            assert kinds[-2:] == ["red_card", "escalated"]
+        return len(queries)
+
+    homes = [world.household_a1, world.household_a2, world.household_b]
+    sweep(homes)  # the places' chains and ladders are read once, then kept (reference_cache)
+    # Given one group of overdue cases, then three (the earlier cases have moved up and
+    # got new clocks: they are not overdue again)
+    one = sweep(homes[:1])
+    three = sweep(homes)
+    # Then two more groups cost at most four more statements
+    assert three - one <= 2 * 2
+    assert Notification.objects.filter(title="2件超期事项提级至您处").count() >= 7
