@@ -138,9 +138,9 @@ def sweep(
     run's report. ``run_sweep`` is then timed twice: the first run clears that backlog
     (flags, red cards, escalations, events), the second, a minute later, is the steady
     state. The steps of the first run are timed by wrapping ``sweep._flag`` and
-    ``sweep._escalate_group`` (the bench's process only). With ``escalation_budget``
+    ``sweep._escalate`` (the bench's process only). With ``escalation_budget``
     seconds, the first run is stopped once its escalation has taken that long (before the
-    next group): the report so far and the cases still past their deadline are returned,
+    next transaction of groups): the report so far and the cases still past their deadline are returned,
     and there is no steady run."""
     import bisect
 
@@ -248,7 +248,9 @@ def sweep(
 
     steps: dict[str, float] = {}
     calls: dict[str, int] = {}
-    flag, escalate = sweep_module._flag, sweep_module._escalate_group
+    # Escalation runs in transactions of up to MOVES_PER_TRANSACTION holder x category
+    # groups (sweep._escalate); "escalate groups" counts the groups, not the calls.
+    flag, escalate = sweep_module._flag, sweep_module._escalate
 
     def timed_flag(*args: Any, **kw: Any) -> Any:
         t = time.perf_counter()
@@ -271,10 +273,10 @@ def sweep(
             return escalate(*args, **kw)
         finally:
             steps["escalate groups"] = spent + time.perf_counter() - t
-            calls["escalate groups"] = calls.get("escalate groups", 0) + 1
+            calls["escalate groups"] = calls.get("escalate groups", 0) + len(args[0])
 
     sweep_module._flag = timed_flag  # type: ignore[assignment]
-    sweep_module._escalate_group = timed_escalate  # type: ignore[assignment]
+    sweep_module._escalate = timed_escalate  # type: ignore[assignment]
     try:
         t = time.perf_counter()
         first_report: dict[str, Any] | None = run_sweep(now=now).__dict__
@@ -282,7 +284,7 @@ def sweep(
         first_report = None
     finally:
         cold = time.perf_counter() - t
-        sweep_module._flag, sweep_module._escalate_group = flag, escalate  # type: ignore[assignment]
+        sweep_module._flag, sweep_module._escalate = flag, escalate  # type: ignore[assignment]
     if first_report is None:
         # Stopped after the escalation budget: what was done, what is left; no steady run
         # (its backlog is not cleared).
