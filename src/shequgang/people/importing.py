@@ -2,8 +2,11 @@
 from an .xlsx sheet in the layout of ``register_sheet.COLUMNS``.
 
 Every row is validated before anything is written and the report names every problem by
-row and column. A file with any problem writes nothing; a clean file is written in one
-transaction (missing units and households, residents, their tags, one audit row).
+row and column. A row whose ID number is already registered inside the target updates
+that resident (matched by the ID number's blind index), so an export imported back
+changes nothing. A file with any problem writes nothing; a clean file is written in one
+transaction (missing units and households, new residents, changed residents, their
+tags, one audit row).
 Buildings are never created here: a row must name a building that already exists inside
 the place the import is made into."""
 
@@ -23,14 +26,8 @@ from shequgang.actors import Actor
 from shequgang.audit.services import audit_record
 from shequgang.errors import DomainError, NotFound
 from shequgang.people.models import Resident, ResidentStatus
-from shequgang.people.register_checks import (
-    CheckedRow,
-    ImportReport,
-    Plan,
-    Planner,
-    RowError,
-    report_registered,
-)
+from shequgang.people.register_checks import CheckedRow, Plan, Planner, report_registered
+from shequgang.people.register_report import ImportReport, RowError
 from shequgang.people.register_sheet import read_sheet
 from shequgang.people.roles import Perm
 from shequgang.people.scope import place_in_scope
@@ -164,18 +161,69 @@ def _write(plan: Plan, *, actor: Actor, within: Place, sha256: str) -> None:
         for tag_id in r.tag_ids
     ]
     through.objects.bulk_create(links, batch_size=_BATCH)
+    updated = _update_residents(plan.updates, households)
     audit_record(
         actor=actor,
         action="resident.import",
         obj=within,
         changes={
             "residents": [None, len(residents)],
+            "residents_updated": [None, len(updated)],
+            "updated_ids": [None, updated],
             "households_created": [None, sum(len(v) for v in plan.new_households.values())],
             "units_created": [None, sum(len(v) for v in plan.new_units.values())],
             "tags": [None, len(links)],
             "file_sha256": [None, sha256],
         },
     )
+
+
+_UPDATED_FIELDS = [
+    "household",
+    "name",
+    "relation",
+    "phone_cipher",
+    "phone_index",
+    "phone_masked",
+    "note",
+    "updated_at",
+]
+
+
+def _update_residents(
+    rows: list[CheckedRow], households: dict[tuple[int, str, str], int]
+) -> list[int]:
+    """Apply the changed rows to their residents, locked; their tags become the row's.
+    DomainError ``conflict`` when one of them left the register since the check (the
+    caller's transaction then writes nothing). Returns the updated residents' ids."""
+    ids = [r.resident_id for r in rows if r.resident_id is not None]
+    if not ids:
+        return []
+    locked = Resident.objects.select_for_update().in_bulk(ids)
+    now = timezone.now()
+    changed = []
+    for r in rows:
+        resident = locked.get(r.resident_id or 0)
+        if resident is None or resident.status != ResidentStatus.ACTIVE:
+            raise DomainError("conflict", "导入期间有居民迁出或注销")
+        resident.household_id = households[r.household_key]
+        resident.name, resident.relation, resident.note = r.name, r.relation, r.note
+        resident_apply_phone(resident=resident, e164=r.phone, national=r.phone_national)
+        resident.updated_at = now
+        changed.append(resident)
+    Resident.objects.bulk_update(changed, _UPDATED_FIELDS, batch_size=500)
+    through = Resident.tags.through
+    for start in range(0, len(ids), 900):
+        through.objects.filter(resident_id__in=ids[start : start + 900]).delete()
+    through.objects.bulk_create(
+        [
+            through(resident_id=r.resident_id, residenttag_id=tag_id)
+            for r in rows
+            for tag_id in r.tag_ids
+        ],
+        batch_size=_BATCH,
+    )
+    return ids
 
 
 # The columns the import writes, in INSERT order. Everything else keeps its default.

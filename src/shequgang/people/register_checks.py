@@ -1,13 +1,15 @@
 """Checks for the register import: every row on its own (ID number, phone, relation,
 tags, floor area, the building it names), then against the rest of the file and the
 database (duplicate ID numbers, one head per household, one floor area per household),
-and the plan of what to create. Nothing here writes."""
+and the plan: residents to add, registered residents (matched by the ID number's blind
+index inside the target) to update, and those a row leaves unchanged. Nothing here
+writes."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TypeVar
 
@@ -15,13 +17,13 @@ from shequgang.errors import DomainError
 from shequgang.people.id_numbers import IdNumber, parse_id_number
 from shequgang.people.models import Relation, Resident, ResidentStatus, ResidentTag
 from shequgang.people.phones import normalize_phone
+from shequgang.people.register_matching import Registered, registered_by_index, row_changes
+from shequgang.people.register_report import ImportReport
 from shequgang.people.register_sheet import BY_KEY, COLUMNS, SheetRow
 from shequgang.people.services import id_number_index
 from shequgang.places.models import Kind, Place
 from shequgang.places.selectors import place_ancestors
 
-# The report keeps this many problems in detail and counts the rest.
-MAX_REPORTED_ERRORS = 1000
 # Values per IN (...) lookup, under every database's parameter limit.
 _IN_CHUNK = 900
 _TAG_SPLIT = re.compile(r"[,，、;；]")
@@ -30,38 +32,6 @@ _CENT = Decimal("0.01")
 _REQUIRED = [c for c in COLUMNS if c.required]
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int  # spreadsheet row number (the header is row 1); 0 for the file as a whole
-    column: str  # the column's header, or "" when the problem is not in one cell
-    code: str
-    message: str
-
-
-@dataclass
-class ImportReport:
-    """What an import found and did. In a dry run the counts say what would be written."""
-
-    within_id: int
-    dry_run: bool
-    rows: int = 0
-    residents: int = 0
-    households_created: int = 0
-    units_created: int = 0
-    imported: bool = False
-    error_count: int = 0
-    errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return self.error_count == 0
-
-    def add(self, row: int, column: str, code: str, message: str) -> None:
-        self.error_count += 1
-        if len(self.errors) < MAX_REPORTED_ERRORS:
-            self.errors.append(RowError(row, column, code, message))
 
 
 @dataclass(slots=True)
@@ -81,6 +51,7 @@ class CheckedRow:
     relation: str
     tag_ids: list[int]
     note: str
+    resident_id: int | None = None  # the registered resident its ID number matched
 
     @property
     def household_key(self) -> tuple[int, str, str]:
@@ -92,7 +63,8 @@ HouseholdKey = tuple[int, str, str]  # (building id, unit name or "", household 
 
 @dataclass
 class Plan:
-    rows: list[CheckedRow]
+    rows: list[CheckedRow]  # new residents
+    updates: list[CheckedRow]  # registered residents whose row changes something
     new_units: dict[int, list[str]]  # building id → unit names
     new_households: dict[tuple[int, str], list[tuple[str, Decimal | None]]]
     units: dict[tuple[int, str], int]  # existing units the rows use
@@ -153,6 +125,7 @@ class Planner:
         self.places = _PlaceIndex(within)
         self.tags = {t.name: t.pk for t in ResidentTag.objects.filter(active=True)}
         self.first_row_of: dict[str, int] = {}  # blind index → first row with it
+        self.known: dict[str, Registered] = {}  # blind index → the resident holding it
 
     def error(self, row: int, key: str, code: str, message: str) -> None:
         self.report.add(row, BY_KEY[key].header if key else "", code, message)
@@ -160,15 +133,56 @@ class Planner:
     def plan(self, cells: list[SheetRow]) -> Plan | None:
         self.report.rows = len(cells)
         rows = [r for r in map(self.check_row, cells) if r is not None]
-        taken = _registered(r.index for r in rows)
-        for r in rows:
-            if r.index in taken:
-                self.error(r.row, "id_number", "duplicate_id_number", "该身份证号码已登记")
+        self.known = registered_by_index(r.index for r in rows)
+        rows = [r for r in rows if self.match(r)]
         plan = self.households(rows)
         if not self.report.ok:
             return None
         self.report.residents = len(rows)
         return plan
+
+    def match(self, r: CheckedRow) -> bool:
+        """Point the row at the resident its ID number names, if any: one registered
+        inside the target is updated; one registered elsewhere, or who has left, is a
+        problem of the row."""
+        found = self.known.get(r.index)
+        if found is None:
+            return True
+        if not found.household_path.startswith(self.within.path):
+            self.error(
+                r.row,
+                "id_number",
+                "duplicate_id_number",
+                f"该身份证号码已在“{self.within.name}”以外登记",
+            )
+            return False
+        if found.status != ResidentStatus.ACTIVE:
+            self.error(
+                r.row, "id_number", "resident_inactive", "该居民已迁出或死亡，不能通过导入恢复"
+            )
+            return False
+        r.resident_id = found.pk
+        return True
+
+    def sort(self, r: CheckedRow, household_id: int | None, plan: Plan) -> None:
+        """Add the row to the plan as a new resident, an update, or nothing to do."""
+        if r.resident_id is None:
+            plan.rows.append(r)
+            return
+        registered: Registered = self.known[r.index]
+        changed = row_changes(
+            registered,
+            household_id=household_id,
+            name=r.name,
+            relation=r.relation,
+            phone=r.phone,
+            note=r.note,
+            tag_ids=r.tag_ids,
+        )
+        if changed:
+            plan.updates.append(r)
+        else:
+            self.report.unchanged += 1
 
     def check_row(self, cells: SheetRow) -> CheckedRow | None:
         n = cells.row
@@ -312,6 +326,9 @@ class Planner:
         units = _existing_units(buildings)
         existing = _existing_households(buildings | set(units.values()))
         heads = _households_with_head(pk for pk, _ in existing.values())
+        # A registered head the file also names is counted by the file's own rows.
+        matched = {r.resident_id for r in rows if r.resident_id is not None}
+        plan = Plan(rows=[], updates=[], new_units={}, new_households={}, units={}, households={})
         head_row: dict[HouseholdKey, int] = {}
         area_of: dict[HouseholdKey, tuple[Decimal, int]] = {}
         new_units: dict[int, dict[str, None]] = {}  # dicts as ordered sets
@@ -331,11 +348,12 @@ class Planner:
                     self.error(
                         r.row, "relation", "second_head", f"同一户只能有一位户主（第{first}行）"
                     )
-                elif found is not None and found[0] in heads:
+                elif found is not None and heads.get(found[0], set()) - matched:
                     self.error(r.row, "relation", "second_head", "该户已登记户主")
                 head_row.setdefault(key, r.row)
             if unit_id is not None:
                 used_units[(r.building_id, r.unit)] = unit_id
+            self.sort(r, found[0] if found is not None else None, plan)
             if found is not None:
                 used_households[key] = found[0]
                 continue
@@ -344,16 +362,14 @@ class Planner:
             new_households.setdefault((r.building_id, r.unit), {})[r.household] = None
         self.report.units_created = sum(len(v) for v in new_units.values())
         self.report.households_created = sum(len(v) for v in new_households.values())
-        return Plan(
-            rows=rows,
-            new_units={b: list(names) for b, names in new_units.items()},
-            new_households={
-                (b, u): [(h, area_of[(b, u, h)][0] if (b, u, h) in area_of else None) for h in hs]
-                for (b, u), hs in new_households.items()
-            },
-            units=used_units,
-            households=used_households,
-        )
+        self.report.added, self.report.changed = len(plan.rows), len(plan.updates)
+        plan.new_units = {b: list(names) for b, names in new_units.items()}
+        plan.new_households = {
+            (b, u): [(h, area_of[(b, u, h)][0] if (b, u, h) in area_of else None) for h in hs]
+            for (b, u), hs in new_households.items()
+        }
+        plan.units, plan.households = used_units, used_households
+        return plan
 
     def check_area(
         self,
@@ -426,14 +442,15 @@ def _existing_households(
     return out
 
 
-def _households_with_head(households: Iterable[int]) -> set[int]:
-    out: set[int] = set()
+def _households_with_head(households: Iterable[int]) -> dict[int, set[int]]:
+    """Household id → its active heads' resident ids."""
+    out: dict[int, set[int]] = {}
     for chunk in _chunks(households):
-        out.update(
-            Resident.objects.filter(
-                household_id__in=chunk, relation=Relation.HEAD, status=ResidentStatus.ACTIVE
-            ).values_list("household_id", flat=True)
-        )
+        heads = Resident.objects.filter(
+            household_id__in=chunk, relation=Relation.HEAD, status=ResidentStatus.ACTIVE
+        ).values_list("household_id", "pk")
+        for household_id, pk in heads:
+            out.setdefault(household_id, set()).add(pk)
     return out
 
 
