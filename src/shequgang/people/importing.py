@@ -26,7 +26,13 @@ from shequgang.actors import Actor
 from shequgang.audit.services import audit_record
 from shequgang.errors import DomainError, NotFound
 from shequgang.people.models import Resident, ResidentStatus
-from shequgang.people.register_checks import CheckedRow, Plan, Planner, report_registered
+from shequgang.people.register_checks import (
+    CheckedRow,
+    Plan,
+    Planner,
+    Progress,
+    report_registered,
+)
 from shequgang.people.register_report import ImportReport, RowError
 from shequgang.people.register_sheet import read_sheet
 from shequgang.people.roles import Perm
@@ -42,7 +48,12 @@ _BATCH = 1000
 
 
 def register_import(
-    *, actor: Actor, file: IO[bytes], within: Place, dry_run: bool = False
+    *,
+    actor: Actor,
+    file: IO[bytes],
+    within: Place,
+    dry_run: bool = False,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Validate every row of ``file`` and, unless it is a dry run or any row is wrong,
     write them all into ``within``'s subtree in one transaction with one audit row
@@ -52,14 +63,16 @@ def register_import(
     ``invalid_scope``, ``file_too_large``, ``invalid_file`` or ``too_many_rows`` for an
     unusable target or upload. Problems with rows, including an ID number that someone
     registered while this import ran (caught by the unique blind index), come back in the
-    report with nothing written."""
+    report with nothing written. A row whose ID number is registered inside ``within``
+    updates that resident (its household, name, relation, phone, note and tags).
+    ``progress`` is told (rows checked, rows) every few hundred rows of the check."""
     if actor is None or not place_in_scope(actor, Perm.RESIDENT_IMPORT, within):
         raise NotFound("地点")
     if within.kind in {Kind.UNIT, Kind.HOUSEHOLD}:
         raise DomainError("invalid_scope", "请在楼栋或更高层级导入台账")
     data = read_upload(file)
     with _cyclic_gc_paused():
-        return _import(data, actor=actor, within=within, dry_run=dry_run)
+        return _import(data, actor=actor, within=within, dry_run=dry_run, progress=progress)
 
 
 @contextmanager
@@ -76,10 +89,12 @@ def _cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _import(data: bytes, *, actor: Actor, within: Place, dry_run: bool) -> ImportReport:
+def _import(
+    data: bytes, *, actor: Actor, within: Place, dry_run: bool, progress: Progress | None
+) -> ImportReport:
     report = ImportReport(within_id=within.pk, dry_run=dry_run)
     cells = read_sheet(data, report.add)
-    plan = Planner(within, report).plan(cells) if cells else None
+    plan = Planner(within, report, progress).plan(cells) if cells else None
     if plan is None or dry_run:
         return report
     try:

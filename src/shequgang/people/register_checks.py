@@ -8,7 +8,7 @@ writes."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TypeVar
@@ -32,6 +32,9 @@ _CENT = Decimal("0.01")
 _REQUIRED = [c for c in COLUMNS if c.required]
 
 T = TypeVar("T")
+# (rows checked, rows in the file): told every _PROGRESS_EVERY rows while checking.
+Progress = Callable[[int, int], None]
+_PROGRESS_EVERY = 500
 
 
 @dataclass(slots=True)
@@ -119,9 +122,12 @@ class Planner:
     """Checks every row on its own, then against the file and the database, and works out
     what to create."""
 
-    def __init__(self, within: Place, report: ImportReport) -> None:
+    def __init__(
+        self, within: Place, report: ImportReport, progress: Progress | None = None
+    ) -> None:
         self.within = within
         self.report = report
+        self.progress = progress
         self.places = _PlaceIndex(within)
         self.tags = {t.name: t.pk for t in ResidentTag.objects.filter(active=True)}
         self.first_row_of: dict[str, int] = {}  # blind index → first row with it
@@ -132,7 +138,12 @@ class Planner:
 
     def plan(self, cells: list[SheetRow]) -> Plan | None:
         self.report.rows = len(cells)
-        rows = [r for r in map(self.check_row, cells) if r is not None]
+        rows = []
+        for n, checked in enumerate(map(self.check_row, cells), 1):
+            if checked is not None:
+                rows.append(checked)
+            if self.progress is not None and n % _PROGRESS_EVERY == 0:
+                self.progress(n, len(cells))
         self.known = registered_by_index(r.index for r in rows)
         rows = [r for r in rows if self.match(r)]
         plan = self.households(rows)
