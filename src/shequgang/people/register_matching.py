@@ -54,6 +54,7 @@ def registered_by_index(indexes: Iterable[str]) -> dict[str, Registered]:
         for resident_id, tag_id in links.values_list("resident_id", "residenttag_id"):
             tags.setdefault(resident_id, set()).add(tag_id)
         for pk, index, household_id, path, status, name, relation, phone, note in rows:
+            assert index is not None  # matched by it
             found[index] = Registered(
                 pk=pk,
                 household_id=household_id,

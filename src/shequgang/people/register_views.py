@@ -78,7 +78,7 @@ def register_check(request: HttpRequest, key: str) -> HttpResponse:
     """The check job's state: progress while it runs (polled by htmx), then the report,
     one kind of problem and one page at a time (``?code=…&page=…``)."""
     held = _held(request, key)
-    place = Place.objects.filter(pk=held.get("within")).first()
+    place = Place.objects.filter(pk=int(held.get("within") or 0)).first()
     return _job_page(request, key, place)
 
 
@@ -133,7 +133,8 @@ def register_import_confirm(request: HttpRequest) -> HttpResponse:
         return _page(request, error=exc.message, status=exc.status)
     if report.imported:
         messages.success(
-            request, f"已导入：新增{report.added}位居民，更新{report.changed}位，{report.unchanged}位未变"
+            request,
+            f"已导入：新增{report.added}位居民，更新{report.changed}位，{report.unchanged}位未变",
         )
     return _page(request, report=report, within=place)
 

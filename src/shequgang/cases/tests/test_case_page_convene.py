@@ -3,6 +3,8 @@ case (the compound's branch secretary, the community above it), hidden from thos
 not (a grid worker, the raiser, the other community) and once the case is closed; the
 link leads to the planning page, which plans through the deliberation service."""
 
+import datetime as dt
+
 import pytest
 from django.test import Client
 from django.utils import timezone
@@ -32,7 +34,7 @@ def test_those_who_may_convene_see_the_button(world, case, persona):
 
 @pytest.mark.parametrize("persona", ["grid_a2", "nobody"])
 def test_those_who_may_not_do_not(world, case, persona):
-    client, html = page_for(world.users[persona], case)
+    _, html = page_for(world.users[persona], case)
     assert "<h1>小区停车位不足</h1>" in html  # they see the case (the raiser too) …
     assert BUTTON not in html  # … but not the button
 
@@ -49,7 +51,7 @@ def test_the_button_leads_to_planning_a_meeting(world, case):
     assert BUTTON in html
     # When they follow 召集议事 and plan the meeting
     form = client.get(f"/deliberations/new/?case={case.pk}")
-    when = timezone.localtime() + timezone.timedelta(days=1)
+    when = timezone.localtime() + dt.timedelta(days=1)
     response = client.post(
         f"/deliberations/new/?case={case.pk}",
         {"rung": "3", "title": "停车位议事", "scheduled_at": when.strftime("%Y-%m-%dT%H:%M")},

@@ -14,10 +14,10 @@ from django.test import Client
 
 from shequgang.people import register_jobs
 from shequgang.people.exporting import register_export
+from shequgang.people.id_numbers import make_id_number
 from shequgang.people.importing import register_import
 from shequgang.people.models import Resident
 from shequgang.people.register_sheet import XLSX_CONTENT_TYPE
-from shequgang.people.id_numbers import make_id_number
 from shequgang.people.tests.test_importing import row, sheet
 from shequgang.testing import World, build_world
 
