@@ -95,7 +95,9 @@ def residents_import(
     within: int = param.Form(..., ge=1, le=_MAX_ID, description="导入到的地点（通常为社区）"),
     dry_run: bool = param.Form(False, description="只校验，不写入"),
 ) -> Status[dict[str, Any]]:
-    """Validate every row; unless `dry_run`, write them all in one transaction. Any
+    """Validate every row; unless `dry_run`, write them all in one transaction. A row whose
+    ID number is already registered inside `within` updates that resident (an export
+    imported back changes nothing: `unchanged` counts it). Any
     problem in any row writes nothing and answers 422 `invalid_rows` with the report.
     A retry with the same `Idempotency-Key` gets the first answer back."""
     place = access_place(request.user, within, Perm.RESIDENT_IMPORT)

@@ -131,7 +131,7 @@ def test_the_check_tells_its_progress_as_it_goes(world: World) -> None:
     assert seen == [(500, 1200), (1000, 1200)]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_large_file_is_checked_in_the_background_while_the_page_polls(settings) -> None:  # type: ignore[no-untyped-def]
     # Given any upload counts as large
     settings.IMPORT_BACKGROUND_BYTES = 0
