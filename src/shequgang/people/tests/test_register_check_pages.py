@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from shequgang.people import register_jobs
@@ -17,24 +15,14 @@ from shequgang.people.exporting import register_export
 from shequgang.people.id_numbers import make_id_number
 from shequgang.people.importing import register_import
 from shequgang.people.models import Resident
-from shequgang.people.register_sheet import XLSX_CONTENT_TYPE
 from shequgang.people.tests.test_importing import row, sheet
+from shequgang.people.tests.test_register_views import signed_in, upload
 from shequgang.testing import World, build_world
 
 
 @pytest.fixture(autouse=True)
-def _jobs_in_tmp(settings: object, tmp_path: Path) -> None:
-    settings.VAR_DIR = tmp_path  # type: ignore[attr-defined]
-
-
-def signed_in(world: World, persona: str) -> Client:
-    client = Client()
-    client.force_login(world.users[persona])
-    return client
-
-
-def upload(content: bytes) -> SimpleUploadedFile:
-    return SimpleUploadedFile("台账.xlsx", content, content_type=XLSX_CONTENT_TYPE)
+def _jobs_in_tmp(settings, tmp_path):  # type: ignore[no-untyped-def]
+    settings.VAR_DIR = tmp_path
 
 
 def check(client: Client, world: World, content: bytes, **headers: str):  # type: ignore[no-untyped-def]
@@ -51,20 +39,8 @@ def id_for(n: int) -> str:
 
 
 def a_row(n: int, **values: object) -> dict[str, object]:
-    """A valid row of household ``n`` (the shared ``row`` draws from a small pool)."""
-    base = {
-        "county": "离石区",
-        "town": "滨河街道",
-        "community": "城东社区",
-        "compound": "滨东花园小区",
-        "building": "1号楼",
-        "unit": "1单元",
-        "household": str(1000 + n),
-        "name": "王五",
-        "id_number": id_for(n),
-        "relation": "户主",
-    }
-    return base | values
+    """A valid row of household ``n`` with an ID number of its own."""
+    return row(household=str(1000 + n), id_number=id_for(n), **values)
 
 
 def counts(html: str) -> dict[str, int]:
