@@ -8,30 +8,32 @@ writes."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import TypeVar
 
 from shequgang.errors import DomainError
 from shequgang.people.id_numbers import IdNumber, parse_id_number
-from shequgang.people.models import Relation, Resident, ResidentStatus, ResidentTag
+from shequgang.people.models import Relation, ResidentStatus, ResidentTag
 from shequgang.people.phones import normalize_phone
+from shequgang.people.register_lookups import (
+    PlaceIndex,
+    existing_households,
+    existing_units,
+    households_with_head,
+    registered_indexes,
+)
 from shequgang.people.register_matching import Registered, registered_by_index, row_changes
 from shequgang.people.register_report import ImportReport
 from shequgang.people.register_sheet import BY_KEY, COLUMNS, SheetRow
 from shequgang.people.services import id_number_index
-from shequgang.places.models import Kind, Place
-from shequgang.places.selectors import place_ancestors
+from shequgang.places.models import Place
 
-# Values per IN (...) lookup, under every database's parameter limit.
-_IN_CHUNK = 900
 _TAG_SPLIT = re.compile(r"[,，、;；]")
 _RELATIONS = {str(label): str(value) for value, label in Relation.choices}
 _CENT = Decimal("0.01")
 _REQUIRED = [c for c in COLUMNS if c.required]
 
-T = TypeVar("T")
 # (rows checked, rows in the file): told every _PROGRESS_EVERY rows while checking.
 Progress = Callable[[int, int], None]
 _PROGRESS_EVERY = 500
@@ -68,54 +70,11 @@ HouseholdKey = tuple[int, str, str]  # (building id, unit name or "", household 
 class Plan:
     rows: list[CheckedRow]  # new residents
     updates: list[CheckedRow]  # registered residents whose row changes something
+    unchanged: list[int]  # rows matching a registered resident as registered
     new_units: dict[int, list[str]]  # building id → unit names
     new_households: dict[tuple[int, str], list[tuple[str, Decimal | None]]]
     units: dict[tuple[int, str], int]  # existing units the rows use
     households: dict[HouseholdKey, int]  # existing households the rows use
-
-
-class _PlaceIndex:
-    """The places a row may name: ``within``'s ancestors and the compounds and buildings
-    below it, loaded once and keyed by (parent id, kind, name)."""
-
-    _PATH = (
-        ("county", Kind.COUNTY),
-        ("town", Kind.TOWN),
-        ("community", Kind.COMMUNITY),
-        ("compound", Kind.COMPOUND),
-        ("building", Kind.BUILDING),
-    )
-
-    def __init__(self, within: Place) -> None:
-        chain = place_ancestors(place=within)
-        self.root_id: int = chain[0].pk
-        self.ids: dict[tuple[int | None, str, str], int] = {
-            (p.parent_id, p.kind, p.name): p.pk for p in chain
-        }
-        below = Place.objects.filter(
-            path__descendant=within.path, kind__in=[k for _, k in self._PATH]
-        ).values_list("id", "parent_id", "kind", "name")
-        for pk, parent_id, kind, name in below.iterator(chunk_size=5000):
-            self.ids[(parent_id, kind, name)] = pk
-        self.cache: dict[tuple[str, ...], int | tuple[str, str]] = {}
-
-    def building(self, names: tuple[str, ...]) -> int | tuple[str, str]:
-        """The building's id, or the (column, name) of the first level not found."""
-        found = self.cache.get(names)
-        if found is None:
-            found = self.cache[names] = self._resolve(names)
-        return found
-
-    def _resolve(self, names: tuple[str, ...]) -> int | tuple[str, str]:
-        parent = self.root_id
-        for (column, kind), name in zip(self._PATH, names, strict=True):
-            if column == "compound" and not name:
-                continue  # a building standing directly in the community
-            pk = self.ids.get((parent, kind, name))
-            if pk is None:
-                return (column, name)
-            parent = pk
-        return parent
 
 
 class Planner:
@@ -128,7 +87,7 @@ class Planner:
         self.within = within
         self.report = report
         self.progress = progress
-        self.places = _PlaceIndex(within)
+        self.places = PlaceIndex(within)
         self.tags = {t.name: t.pk for t in ResidentTag.objects.filter(active=True)}
         self.first_row_of: dict[str, int] = {}  # blind index → first row with it
         self.known: dict[str, Registered] = {}  # blind index → the resident holding it
@@ -193,7 +152,7 @@ class Planner:
         if changed:
             plan.updates.append(r)
         else:
-            self.report.unchanged += 1
+            plan.unchanged.append(r.row)
 
     def check_row(self, cells: SheetRow) -> CheckedRow | None:
         n = cells.row
@@ -334,12 +293,20 @@ class Planner:
         """Find or plan each row's unit and household. A household has at most one head
         (户主), counting those already registered, and one floor area."""
         buildings = {r.building_id for r in rows}
-        units = _existing_units(buildings)
-        existing = _existing_households(buildings | set(units.values()))
-        heads = _households_with_head(pk for pk, _ in existing.values())
+        units = existing_units(buildings)
+        existing = existing_households(buildings | set(units.values()))
+        heads = households_with_head(pk for pk, _ in existing.values())
         # A registered head the file also names is counted by the file's own rows.
         matched = {r.resident_id for r in rows if r.resident_id is not None}
-        plan = Plan(rows=[], updates=[], new_units={}, new_households={}, units={}, households={})
+        plan = Plan(
+            rows=[],
+            updates=[],
+            unchanged=[],
+            new_units={},
+            new_households={},
+            units={},
+            households={},
+        )
         head_row: dict[HouseholdKey, int] = {}
         area_of: dict[HouseholdKey, tuple[Decimal, int]] = {}
         new_units: dict[int, dict[str, None]] = {}  # dicts as ordered sets
@@ -373,7 +340,11 @@ class Planner:
             new_households.setdefault((r.building_id, r.unit), {})[r.household] = None
         self.report.units_created = sum(len(v) for v in new_units.values())
         self.report.households_created = sum(len(v) for v in new_households.values())
-        self.report.added, self.report.changed = len(plan.rows), len(plan.updates)
+        # The preview counts each row once: a row with a problem only as invalid.
+        bad = self.report.bad_rows
+        self.report.added = sum(r.row not in bad for r in plan.rows)
+        self.report.changed = sum(r.row not in bad for r in plan.updates)
+        self.report.unchanged = sum(n not in bad for n in plan.unchanged)
         plan.new_units = {b: list(names) for b, names in new_units.items()}
         plan.new_households = {
             (b, u): [(h, area_of[(b, u, h)][0] if (b, u, h) in area_of else None) for h in hs]
@@ -411,62 +382,8 @@ class Planner:
             )
 
 
-def _chunks(values: Iterable[T], size: int = _IN_CHUNK) -> Iterator[list[T]]:
-    chunk: list[T] = []
-    for value in values:
-        chunk.append(value)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-def _registered(indexes: Iterable[str]) -> set[str]:
-    """Which of these ID-number blind indexes are already in the register."""
-    taken: set[str] = set()
-    for chunk in _chunks(indexes):
-        found = Resident.objects.filter(id_number_index__in=chunk).values_list(
-            "id_number_index", flat=True
-        )
-        taken.update(index for index in found if index)
-    return taken
-
-
-def _existing_units(buildings: Iterable[int]) -> dict[tuple[int, str], int]:
-    out: dict[tuple[int, str], int] = {}
-    for chunk in _chunks(buildings):
-        rows = Place.objects.filter(parent_id__in=chunk, kind=Kind.UNIT)
-        for pk, parent_id, name in rows.values_list("id", "parent_id", "name"):
-            out[(parent_id, name)] = pk
-    return out
-
-
-def _existing_households(
-    parents: Iterable[int],
-) -> dict[tuple[int, str], tuple[int, Decimal | None]]:
-    out: dict[tuple[int, str], tuple[int, Decimal | None]] = {}
-    for chunk in _chunks(parents):
-        rows = Place.objects.filter(parent_id__in=chunk, kind=Kind.HOUSEHOLD)
-        for pk, parent_id, name, area in rows.values_list("id", "parent_id", "name", "floor_area"):
-            out[(parent_id, name)] = (pk, area)
-    return out
-
-
-def _households_with_head(households: Iterable[int]) -> dict[int, set[int]]:
-    """Household id → its active heads' resident ids."""
-    out: dict[int, set[int]] = {}
-    for chunk in _chunks(households):
-        heads = Resident.objects.filter(
-            household_id__in=chunk, relation=Relation.HEAD, status=ResidentStatus.ACTIVE
-        ).values_list("household_id", "pk")
-        for household_id, pk in heads:
-            out.setdefault(household_id, set()).add(pk)
-    return out
-
-
 def report_registered(rows: list[CheckedRow], report: ImportReport) -> None:
-    taken = _registered(r.index for r in rows)
+    taken = registered_indexes(r.index for r in rows)
     for r in rows:
         if r.index in taken:
             report.add(

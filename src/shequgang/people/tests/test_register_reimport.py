@@ -166,3 +166,5 @@ def test_the_registered_head_may_stay_head_but_no_second_one(world: World) -> No
 
     # Then only the new row is refused, naming the registered head's row
     assert [(e.code, e.row) for e in report.errors] == [("second_head", 4)]
+    # and the preview counts it once, as invalid, not also as added
+    assert (report.added, report.unchanged, report.invalid) == (0, 2, 1)
