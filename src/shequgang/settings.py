@@ -294,6 +294,9 @@ LOGGING = {
 PAGE_SIZE = env_int("SHEQUGANG_PAGE_SIZE", 50, minimum=1)
 # Largest accepted register import (bytes).
 IMPORT_MAX_BYTES = env_int("SHEQUGANG_IMPORT_MAX_BYTES", 50 * 1024 * 1024, minimum=1024)
+# A register upload larger than this (bytes; about 3,000 rows) is checked in the
+# background while the page polls its progress; a smaller one within the request.
+IMPORT_BACKGROUND_BYTES = env_int("SHEQUGANG_IMPORT_BACKGROUND_BYTES", 200 * 1024)
 # Open311: how far (metres) a submitted lat/long may lie from a registered place, and the
 # contact line the discovery document shows.
 OPEN311_MATCH_RADIUS_M = env_int("SHEQUGANG_OPEN311_RADIUS_M", 300, minimum=1)

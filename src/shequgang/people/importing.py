@@ -2,8 +2,11 @@
 from an .xlsx sheet in the layout of ``register_sheet.COLUMNS``.
 
 Every row is validated before anything is written and the report names every problem by
-row and column. A file with any problem writes nothing; a clean file is written in one
-transaction (missing units and households, residents, their tags, one audit row).
+row and column. A row whose ID number is already registered inside the target updates
+that resident (matched by the ID number's blind index), so an export imported back
+changes nothing. A file with any problem writes nothing; a clean file is written in one
+transaction (missing units and households, new residents, changed residents, their
+tags, one audit row).
 Buildings are never created here: a row must name a building that already exists inside
 the place the import is made into."""
 
@@ -25,12 +28,12 @@ from shequgang.errors import DomainError, NotFound
 from shequgang.people.models import Resident, ResidentStatus
 from shequgang.people.register_checks import (
     CheckedRow,
-    ImportReport,
     Plan,
     Planner,
-    RowError,
+    Progress,
     report_registered,
 )
+from shequgang.people.register_report import ImportReport, RowError
 from shequgang.people.register_sheet import read_sheet
 from shequgang.people.roles import Perm
 from shequgang.people.scope import place_in_scope
@@ -45,7 +48,12 @@ _BATCH = 1000
 
 
 def register_import(
-    *, actor: Actor, file: IO[bytes], within: Place, dry_run: bool = False
+    *,
+    actor: Actor,
+    file: IO[bytes],
+    within: Place,
+    dry_run: bool = False,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Validate every row of ``file`` and, unless it is a dry run or any row is wrong,
     write them all into ``within``'s subtree in one transaction with one audit row
@@ -55,14 +63,16 @@ def register_import(
     ``invalid_scope``, ``file_too_large``, ``invalid_file`` or ``too_many_rows`` for an
     unusable target or upload. Problems with rows, including an ID number that someone
     registered while this import ran (caught by the unique blind index), come back in the
-    report with nothing written."""
+    report with nothing written. A row whose ID number is registered inside ``within``
+    updates that resident (its household, name, relation, phone, note and tags).
+    ``progress`` is told (rows checked, rows) every few hundred rows of the check."""
     if actor is None or not place_in_scope(actor, Perm.RESIDENT_IMPORT, within):
         raise NotFound("地点")
     if within.kind in {Kind.UNIT, Kind.HOUSEHOLD}:
         raise DomainError("invalid_scope", "请在楼栋或更高层级导入台账")
     data = read_upload(file)
     with _cyclic_gc_paused():
-        return _import(data, actor=actor, within=within, dry_run=dry_run)
+        return _import(data, actor=actor, within=within, dry_run=dry_run, progress=progress)
 
 
 @contextmanager
@@ -79,10 +89,12 @@ def _cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _import(data: bytes, *, actor: Actor, within: Place, dry_run: bool) -> ImportReport:
+def _import(
+    data: bytes, *, actor: Actor, within: Place, dry_run: bool, progress: Progress | None
+) -> ImportReport:
     report = ImportReport(within_id=within.pk, dry_run=dry_run)
     cells = read_sheet(data, report.add)
-    plan = Planner(within, report).plan(cells) if cells else None
+    plan = Planner(within, report, progress).plan(cells) if cells else None
     if plan is None or dry_run:
         return report
     try:
@@ -164,18 +176,69 @@ def _write(plan: Plan, *, actor: Actor, within: Place, sha256: str) -> None:
         for tag_id in r.tag_ids
     ]
     through.objects.bulk_create(links, batch_size=_BATCH)
+    updated = _update_residents(plan.updates, households)
     audit_record(
         actor=actor,
         action="resident.import",
         obj=within,
         changes={
             "residents": [None, len(residents)],
+            "residents_updated": [None, len(updated)],
+            "updated_ids": [None, updated],
             "households_created": [None, sum(len(v) for v in plan.new_households.values())],
             "units_created": [None, sum(len(v) for v in plan.new_units.values())],
             "tags": [None, len(links)],
             "file_sha256": [None, sha256],
         },
     )
+
+
+_UPDATED_FIELDS = [
+    "household",
+    "name",
+    "relation",
+    "phone_cipher",
+    "phone_index",
+    "phone_masked",
+    "note",
+    "updated_at",
+]
+
+
+def _update_residents(
+    rows: list[CheckedRow], households: dict[tuple[int, str, str], int]
+) -> list[int]:
+    """Apply the changed rows to their residents, locked; their tags become the row's.
+    DomainError ``conflict`` when one of them left the register since the check (the
+    caller's transaction then writes nothing). Returns the updated residents' ids."""
+    ids = [r.resident_id for r in rows if r.resident_id is not None]
+    if not ids:
+        return []
+    locked = Resident.objects.select_for_update().in_bulk(ids)
+    now = timezone.now()
+    changed = []
+    for r in rows:
+        resident = locked.get(r.resident_id or 0)
+        if resident is None or resident.status != ResidentStatus.ACTIVE:
+            raise DomainError("conflict", "导入期间有居民迁出或注销")
+        resident.household_id = households[r.household_key]
+        resident.name, resident.relation, resident.note = r.name, r.relation, r.note
+        resident_apply_phone(resident=resident, e164=r.phone, national=r.phone_national)
+        resident.updated_at = now
+        changed.append(resident)
+    Resident.objects.bulk_update(changed, _UPDATED_FIELDS, batch_size=500)
+    through = Resident.tags.through
+    for start in range(0, len(ids), 900):
+        through.objects.filter(resident_id__in=ids[start : start + 900]).delete()
+    through.objects.bulk_create(
+        [
+            through(resident_id=r.resident_id, residenttag_id=tag_id)
+            for r in rows
+            for tag_id in r.tag_ids
+        ],
+        batch_size=_BATCH,
+    )
+    return ids
 
 
 # The columns the import writes, in INSERT order. Everything else keeps its default.

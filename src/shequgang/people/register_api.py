@@ -45,7 +45,11 @@ class ImportReportOut(Schema):
     dry_run: bool
     imported: bool = Field(description="是否已写入；有任何错误或仅校验时为 false")
     rows: int = Field(description="数据行数")
-    residents: int = Field(description="写入（或校验通过将写入）的居民数")
+    residents: int = Field(description="校验通过的居民数（新增、变更与未变之和）")
+    added: int = Field(description="新增的居民数")
+    changed: int = Field(description="按身份证号匹配到、信息有变更的已登记居民数")
+    unchanged: int = Field(description="按身份证号匹配到、信息未变的已登记居民数")
+    invalid: int = Field(description="有问题的行数")
     households_created: int
     units_created: int
     error_count: int
@@ -66,6 +70,10 @@ def _report_out(report: ImportReport) -> dict[str, Any]:
         "imported": report.imported,
         "rows": report.rows,
         "residents": report.residents,
+        "added": report.added,
+        "changed": report.changed,
+        "unchanged": report.unchanged,
+        "invalid": report.invalid,
         "households_created": report.households_created,
         "units_created": report.units_created,
         "error_count": report.error_count,
@@ -87,7 +95,9 @@ def residents_import(
     within: int = param.Form(..., ge=1, le=_MAX_ID, description="导入到的地点（通常为社区）"),
     dry_run: bool = param.Form(False, description="只校验，不写入"),
 ) -> Status[dict[str, Any]]:
-    """Validate every row; unless `dry_run`, write them all in one transaction. Any
+    """Validate every row; unless `dry_run`, write them all in one transaction. A row whose
+    ID number is already registered inside `within` updates that resident (an export
+    imported back changes nothing: `unchanged` counts it). Any
     problem in any row writes nothing and answers 422 `invalid_rows` with the report.
     A retry with the same `Idempotency-Key` gets the first answer back."""
     place = access_place(request.user, within, Perm.RESIDENT_IMPORT)

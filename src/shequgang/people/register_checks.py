@@ -1,67 +1,42 @@
 """Checks for the register import: every row on its own (ID number, phone, relation,
 tags, floor area, the building it names), then against the rest of the file and the
 database (duplicate ID numbers, one head per household, one floor area per household),
-and the plan of what to create. Nothing here writes."""
+and the plan: residents to add, registered residents (matched by the ID number's blind
+index inside the target) to update, and those a row leaves unchanged. Nothing here
+writes."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import TypeVar
 
 from shequgang.errors import DomainError
 from shequgang.people.id_numbers import IdNumber, parse_id_number
-from shequgang.people.models import Relation, Resident, ResidentStatus, ResidentTag
+from shequgang.people.models import Relation, ResidentStatus, ResidentTag
 from shequgang.people.phones import normalize_phone
+from shequgang.people.register_lookups import (
+    PlaceIndex,
+    existing_households,
+    existing_units,
+    households_with_head,
+    registered_indexes,
+)
+from shequgang.people.register_matching import Registered, registered_by_index, row_changes
+from shequgang.people.register_report import ImportReport
 from shequgang.people.register_sheet import BY_KEY, COLUMNS, SheetRow
 from shequgang.people.services import id_number_index
-from shequgang.places.models import Kind, Place
-from shequgang.places.selectors import place_ancestors
+from shequgang.places.models import Place
 
-# The report keeps this many problems in detail and counts the rest.
-MAX_REPORTED_ERRORS = 1000
-# Values per IN (...) lookup, under every database's parameter limit.
-_IN_CHUNK = 900
 _TAG_SPLIT = re.compile(r"[,，、;；]")
 _RELATIONS = {str(label): str(value) for value, label in Relation.choices}
 _CENT = Decimal("0.01")
 _REQUIRED = [c for c in COLUMNS if c.required]
 
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int  # spreadsheet row number (the header is row 1); 0 for the file as a whole
-    column: str  # the column's header, or "" when the problem is not in one cell
-    code: str
-    message: str
-
-
-@dataclass
-class ImportReport:
-    """What an import found and did. In a dry run the counts say what would be written."""
-
-    within_id: int
-    dry_run: bool
-    rows: int = 0
-    residents: int = 0
-    households_created: int = 0
-    units_created: int = 0
-    imported: bool = False
-    error_count: int = 0
-    errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return self.error_count == 0
-
-    def add(self, row: int, column: str, code: str, message: str) -> None:
-        self.error_count += 1
-        if len(self.errors) < MAX_REPORTED_ERRORS:
-            self.errors.append(RowError(row, column, code, message))
+# (rows checked, rows in the file): told every _PROGRESS_EVERY rows while checking.
+Progress = Callable[[int, int], None]
+_PROGRESS_EVERY = 500
 
 
 @dataclass(slots=True)
@@ -81,6 +56,7 @@ class CheckedRow:
     relation: str
     tag_ids: list[int]
     note: str
+    resident_id: int | None = None  # the registered resident its ID number matched
 
     @property
     def household_key(self) -> tuple[int, str, str]:
@@ -92,83 +68,91 @@ HouseholdKey = tuple[int, str, str]  # (building id, unit name or "", household 
 
 @dataclass
 class Plan:
-    rows: list[CheckedRow]
+    rows: list[CheckedRow]  # new residents
+    updates: list[CheckedRow]  # registered residents whose row changes something
+    unchanged: list[int]  # rows matching a registered resident as registered
     new_units: dict[int, list[str]]  # building id → unit names
     new_households: dict[tuple[int, str], list[tuple[str, Decimal | None]]]
     units: dict[tuple[int, str], int]  # existing units the rows use
     households: dict[HouseholdKey, int]  # existing households the rows use
 
 
-class _PlaceIndex:
-    """The places a row may name: ``within``'s ancestors and the compounds and buildings
-    below it, loaded once and keyed by (parent id, kind, name)."""
-
-    _PATH = (
-        ("county", Kind.COUNTY),
-        ("town", Kind.TOWN),
-        ("community", Kind.COMMUNITY),
-        ("compound", Kind.COMPOUND),
-        ("building", Kind.BUILDING),
-    )
-
-    def __init__(self, within: Place) -> None:
-        chain = place_ancestors(place=within)
-        self.root_id: int = chain[0].pk
-        self.ids: dict[tuple[int | None, str, str], int] = {
-            (p.parent_id, p.kind, p.name): p.pk for p in chain
-        }
-        below = Place.objects.filter(
-            path__descendant=within.path, kind__in=[k for _, k in self._PATH]
-        ).values_list("id", "parent_id", "kind", "name")
-        for pk, parent_id, kind, name in below.iterator(chunk_size=5000):
-            self.ids[(parent_id, kind, name)] = pk
-        self.cache: dict[tuple[str, ...], int | tuple[str, str]] = {}
-
-    def building(self, names: tuple[str, ...]) -> int | tuple[str, str]:
-        """The building's id, or the (column, name) of the first level not found."""
-        found = self.cache.get(names)
-        if found is None:
-            found = self.cache[names] = self._resolve(names)
-        return found
-
-    def _resolve(self, names: tuple[str, ...]) -> int | tuple[str, str]:
-        parent = self.root_id
-        for (column, kind), name in zip(self._PATH, names, strict=True):
-            if column == "compound" and not name:
-                continue  # a building standing directly in the community
-            pk = self.ids.get((parent, kind, name))
-            if pk is None:
-                return (column, name)
-            parent = pk
-        return parent
-
-
 class Planner:
     """Checks every row on its own, then against the file and the database, and works out
     what to create."""
 
-    def __init__(self, within: Place, report: ImportReport) -> None:
+    def __init__(
+        self, within: Place, report: ImportReport, progress: Progress | None = None
+    ) -> None:
         self.within = within
         self.report = report
-        self.places = _PlaceIndex(within)
+        self.progress = progress
+        self.places = PlaceIndex(within)
         self.tags = {t.name: t.pk for t in ResidentTag.objects.filter(active=True)}
         self.first_row_of: dict[str, int] = {}  # blind index → first row with it
+        self.known: dict[str, Registered] = {}  # blind index → the resident holding it
 
     def error(self, row: int, key: str, code: str, message: str) -> None:
         self.report.add(row, BY_KEY[key].header if key else "", code, message)
 
     def plan(self, cells: list[SheetRow]) -> Plan | None:
         self.report.rows = len(cells)
-        rows = [r for r in map(self.check_row, cells) if r is not None]
-        taken = _registered(r.index for r in rows)
-        for r in rows:
-            if r.index in taken:
-                self.error(r.row, "id_number", "duplicate_id_number", "该身份证号码已登记")
+        rows = []
+        for n, checked in enumerate(map(self.check_row, cells), 1):
+            if checked is not None:
+                rows.append(checked)
+            if self.progress is not None and n % _PROGRESS_EVERY == 0:
+                self.progress(n, len(cells))
+        self.known = registered_by_index(r.index for r in rows)
+        rows = [r for r in rows if self.match(r)]
         plan = self.households(rows)
         if not self.report.ok:
             return None
         self.report.residents = len(rows)
         return plan
+
+    def match(self, r: CheckedRow) -> bool:
+        """Point the row at the resident its ID number names, if any: one registered
+        inside the target is updated; one registered elsewhere, or who has left, is a
+        problem of the row."""
+        found = self.known.get(r.index)
+        if found is None:
+            return True
+        if not found.household_path.startswith(self.within.path):
+            self.error(
+                r.row,
+                "id_number",
+                "duplicate_id_number",
+                f"该身份证号码已在“{self.within.name}”以外登记",
+            )
+            return False
+        if found.status != ResidentStatus.ACTIVE:
+            self.error(
+                r.row, "id_number", "resident_inactive", "该居民已迁出或死亡，不能通过导入恢复"
+            )
+            return False
+        r.resident_id = found.pk
+        return True
+
+    def sort(self, r: CheckedRow, household_id: int | None, plan: Plan) -> None:
+        """Add the row to the plan as a new resident, an update, or nothing to do."""
+        if r.resident_id is None:
+            plan.rows.append(r)
+            return
+        registered: Registered = self.known[r.index]
+        changed = row_changes(
+            registered,
+            household_id=household_id,
+            name=r.name,
+            relation=r.relation,
+            phone=r.phone,
+            note=r.note,
+            tag_ids=r.tag_ids,
+        )
+        if changed:
+            plan.updates.append(r)
+        else:
+            plan.unchanged.append(r.row)
 
     def check_row(self, cells: SheetRow) -> CheckedRow | None:
         n = cells.row
@@ -309,9 +293,20 @@ class Planner:
         """Find or plan each row's unit and household. A household has at most one head
         (户主), counting those already registered, and one floor area."""
         buildings = {r.building_id for r in rows}
-        units = _existing_units(buildings)
-        existing = _existing_households(buildings | set(units.values()))
-        heads = _households_with_head(pk for pk, _ in existing.values())
+        units = existing_units(buildings)
+        existing = existing_households(buildings | set(units.values()))
+        heads = households_with_head(pk for pk, _ in existing.values())
+        # A registered head the file also names is counted by the file's own rows.
+        matched = {r.resident_id for r in rows if r.resident_id is not None}
+        plan = Plan(
+            rows=[],
+            updates=[],
+            unchanged=[],
+            new_units={},
+            new_households={},
+            units={},
+            households={},
+        )
         head_row: dict[HouseholdKey, int] = {}
         area_of: dict[HouseholdKey, tuple[Decimal, int]] = {}
         new_units: dict[int, dict[str, None]] = {}  # dicts as ordered sets
@@ -331,11 +326,12 @@ class Planner:
                     self.error(
                         r.row, "relation", "second_head", f"同一户只能有一位户主（第{first}行）"
                     )
-                elif found is not None and found[0] in heads:
+                elif found is not None and heads.get(found[0], set()) - matched:
                     self.error(r.row, "relation", "second_head", "该户已登记户主")
                 head_row.setdefault(key, r.row)
             if unit_id is not None:
                 used_units[(r.building_id, r.unit)] = unit_id
+            self.sort(r, found[0] if found is not None else None, plan)
             if found is not None:
                 used_households[key] = found[0]
                 continue
@@ -344,16 +340,18 @@ class Planner:
             new_households.setdefault((r.building_id, r.unit), {})[r.household] = None
         self.report.units_created = sum(len(v) for v in new_units.values())
         self.report.households_created = sum(len(v) for v in new_households.values())
-        return Plan(
-            rows=rows,
-            new_units={b: list(names) for b, names in new_units.items()},
-            new_households={
-                (b, u): [(h, area_of[(b, u, h)][0] if (b, u, h) in area_of else None) for h in hs]
-                for (b, u), hs in new_households.items()
-            },
-            units=used_units,
-            households=used_households,
-        )
+        # The preview counts each row once: a row with a problem only as invalid.
+        bad = self.report.bad_rows
+        self.report.added = sum(r.row not in bad for r in plan.rows)
+        self.report.changed = sum(r.row not in bad for r in plan.updates)
+        self.report.unchanged = sum(n not in bad for n in plan.unchanged)
+        plan.new_units = {b: list(names) for b, names in new_units.items()}
+        plan.new_households = {
+            (b, u): [(h, area_of[(b, u, h)][0] if (b, u, h) in area_of else None) for h in hs]
+            for (b, u), hs in new_households.items()
+        }
+        plan.units, plan.households = used_units, used_households
+        return plan
 
     def check_area(
         self,
@@ -384,61 +382,8 @@ class Planner:
             )
 
 
-def _chunks(values: Iterable[T], size: int = _IN_CHUNK) -> Iterator[list[T]]:
-    chunk: list[T] = []
-    for value in values:
-        chunk.append(value)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-def _registered(indexes: Iterable[str]) -> set[str]:
-    """Which of these ID-number blind indexes are already in the register."""
-    taken: set[str] = set()
-    for chunk in _chunks(indexes):
-        found = Resident.objects.filter(id_number_index__in=chunk).values_list(
-            "id_number_index", flat=True
-        )
-        taken.update(index for index in found if index)
-    return taken
-
-
-def _existing_units(buildings: Iterable[int]) -> dict[tuple[int, str], int]:
-    out: dict[tuple[int, str], int] = {}
-    for chunk in _chunks(buildings):
-        rows = Place.objects.filter(parent_id__in=chunk, kind=Kind.UNIT)
-        for pk, parent_id, name in rows.values_list("id", "parent_id", "name"):
-            out[(parent_id, name)] = pk
-    return out
-
-
-def _existing_households(
-    parents: Iterable[int],
-) -> dict[tuple[int, str], tuple[int, Decimal | None]]:
-    out: dict[tuple[int, str], tuple[int, Decimal | None]] = {}
-    for chunk in _chunks(parents):
-        rows = Place.objects.filter(parent_id__in=chunk, kind=Kind.HOUSEHOLD)
-        for pk, parent_id, name, area in rows.values_list("id", "parent_id", "name", "floor_area"):
-            out[(parent_id, name)] = (pk, area)
-    return out
-
-
-def _households_with_head(households: Iterable[int]) -> set[int]:
-    out: set[int] = set()
-    for chunk in _chunks(households):
-        out.update(
-            Resident.objects.filter(
-                household_id__in=chunk, relation=Relation.HEAD, status=ResidentStatus.ACTIVE
-            ).values_list("household_id", flat=True)
-        )
-    return out
-
-
 def report_registered(rows: list[CheckedRow], report: ImportReport) -> None:
-    taken = _registered(r.index for r in rows)
+    taken = registered_indexes(r.index for r in rows)
     for r in rows:
         if r.index in taken:
             report.add(

@@ -20,6 +20,7 @@ urlpatterns = [
 urlpatterns += [
     path("register/", register_views.register_page, name="register_page"),
     path("register/validate/", register_views.register_validate, name="register_validate"),
+    path("register/check/<str:key>/", register_views.register_check, name="register_check"),
     path(
         "register/confirm/", register_views.register_import_confirm, name="register_import_confirm"
     ),

@@ -97,6 +97,12 @@ UNSCOPED_ID_ROUTES: dict[str, str] = {
     "GET /api/v1/cases/similar": "a place of the tree, as for raising; the suggestions are only cases the "
     "caller may follow (cases/access.follow_scope_q), so another county's place yields none",
     "POST /api/v1/points/orders": "goods and merchants are a public catalogue; the order is paid from the caller's own account",
+    # A register check job is named by a random key that only the uploading session holds
+    # (people/register_views._held): any other session gets the same 404 for any key.
+    **{
+        f"{method} /register/check/{{key}}/": "a register check job, answered only to the session that uploaded it"
+        for method in ("GET", "POST")
+    },
 }
 
 

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shequgang.cases import services
 from shequgang.cases.access import access_case, access_case_by_number, may_see_raiser, scoped_cases
+from shequgang.cases.deliberation.access import convenable_rungs
 from shequgang.cases.dispatch import services as dispatch
 from shequgang.cases.engine.deadlines import case_lateness
 from shequgang.cases.engine.workflow import ACTION_LABELS
@@ -168,6 +169,9 @@ def _detail_context(
         "overdue": late.resolve,
         "ack_overdue": late.ack,
         "now": now,
+        # 召集议事 (the planning page, cases/deliberation/views.deliberation_new) for those
+        # who may convene on this open case at some rung.
+        "may_convene": case.is_open and bool(convenable_rungs(user, case)),
     }
 
 

@@ -43,7 +43,7 @@ def row(**values: object) -> dict[str, object]:
         "household": "102",
         "floor_area": None,
         "name": "王五",
-        "id_number": new_id(),
+        "id_number": values["id_number"] if "id_number" in values else new_id(),
         "phone": "13912345678",
         "relation": "户主",
         "tags": None,

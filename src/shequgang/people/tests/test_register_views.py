@@ -75,7 +75,7 @@ def test_a_file_with_problems_shows_the_report_table(world: World) -> None:
     )
 
     page = response.content.decode()
-    assert "发现 1 处问题" in page and "第2行" in page and "手机号" in page
+    assert "1 行有误（共 1 处问题）" in page and "第2行" in page and "手机号" in page
     assert response.context["pending"] is None
 
 
