@@ -31,7 +31,7 @@ class PhoneBackend(ModelBackend):
         if password is None or not (first.isdigit() or first in "+＋"):
             return None
         try:
-            e164 = normalize_phone(username)
+            e164 = normalize_phone(username or "")
         except DomainError:
             return None
         account = (

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -38,13 +39,20 @@ def _digest(account_id: int, code: str) -> str:
     return pii.blind_index("reset_code", f"{account_id}:{code}")
 
 
-def _issue(*, account: ResidentAccount, actor: Actor, channel: str) -> str:
+@dataclass(frozen=True)
+class IssuedCode:
+    account: ResidentAccount
+    code: str  # shown once, never stored
+    expires_at: dt.datetime
+
+
+def _issue(*, account: ResidentAccount, actor: Actor, channel: str) -> IssuedCode:
     now = timezone.now()
     ResetCode.objects.filter(account=account, used_at__isnull=True, voided_at__isnull=True).update(
         voided_at=now
     )
     code = f"{secrets.randbelow(10**6):06d}"
-    ResetCode.objects.create(
+    row = ResetCode.objects.create(
         account=account,
         code_hash=_digest(account.pk, code),
         issued_by=actor if isinstance(actor, User) else None,
@@ -58,21 +66,21 @@ def _issue(*, account: ResidentAccount, actor: Actor, channel: str) -> str:
         object_id=str(account.pk),
         changes={"channel": [None, channel]},
     )
-    return code
+    return IssuedCode(account=account, code=code, expires_at=row.expires_at)
 
 
 @transaction.atomic
-def reset_code_issue(*, actor: Actor, account_id: object) -> tuple[ResidentAccount, str]:
+def reset_code_issue(*, actor: Actor, account_id: object) -> IssuedCode:
     """Issue a desk code for a confirmed resident in ``actor``'s confirming scope (404
-    otherwise); earlier unused codes are void. Returns the account and the code, to be
-    shown once. A pending or refused account: 409 ``not_confirmed``."""
+    otherwise); earlier unused codes are void. Returns the code, to be
+    shown once (with its expiry). A pending or refused account: 409 ``not_confirmed``."""
     if actor is None:
         raise NotFound("居民账号")
     account = access_account(actor, account_id)
     account = ResidentAccount.objects.select_for_update().get(pk=account.pk)
     if account.status != AccountStatus.CONFIRMED:
         raise Conflict("not_confirmed", "只能为已认证的居民发放验证码")
-    return account, _issue(account=account, actor=actor, channel="desk")
+    return _issue(account=account, actor=actor, channel="desk")
 
 
 def _account_by_phone(phone: str) -> ResidentAccount | None:
@@ -94,7 +102,7 @@ def reset_code_send(*, phone: str) -> None:
     account = _account_by_phone(phone)
     if account is None or account.status != AccountStatus.CONFIRMED:
         return
-    code = _issue(account=account, actor=None, channel="sms")
+    code = _issue(account=account, actor=None, channel="sms").code
     e164 = pii.decrypt(account.phone_cipher)
     text = f"您的社区港密码重置验证码为 {code}，{settings.RESET_CODE_MINUTES} 分钟内有效。"
     transaction.on_commit(lambda: backend.send(phone=e164, text=text))

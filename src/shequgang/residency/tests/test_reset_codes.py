@@ -29,7 +29,7 @@ def resident(world: World) -> ResidentAccount:
 
 
 def code_for(world: World, account: ResidentAccount, who: str = "grid_a1") -> str:
-    return reset_code_issue(actor=world.users[who], account_id=account.pk)[1]
+    return reset_code_issue(actor=world.users[who], account_id=account.pk).code
 
 
 def refused(**kwargs: str) -> str:
