@@ -37,11 +37,13 @@ def confirmed_household_of(user: UserLike) -> Place | None:
     return account.household
 
 
+# The permission of the workers who confirm accounts (and issue desk reset codes).
+CONFIRMERS = Perm.RESIDENT_CONFIRM
+
+
 def scoped_accounts(user: UserLike) -> QuerySet[ResidentAccount]:
     """The accounts whose household ``user`` may confirm in (``resident.confirm``)."""
-    return ResidentAccount.objects.filter(
-        place_scope_q(user, Perm.RESIDENT_CONFIRM, prefix="household__")
-    )
+    return ResidentAccount.objects.filter(place_scope_q(user, CONFIRMERS, prefix="household__"))
 
 
 def account_queue(
