@@ -342,3 +342,23 @@ def resident_account_reapply(
         },
     )
     return account
+
+
+def resident_account_erase(*, resident: Resident, pseudonym: str) -> int:
+    """Erase the personal data of the account confirmed as ``resident`` (PIPL Art. 47,
+    called by ``privacy``'s erasure inside its transaction): name → ``pseudonym``, ID
+    number and phone gone (their unique indexes get a value no input can have, so the
+    person may register again). The login itself is deactivated by the caller. Returns
+    how many accounts changed (0 or 1)."""
+    changed = 0
+    for account in ResidentAccount.objects.select_for_update().filter(resident=resident):
+        erased = f"erased-{account.pk}"
+        account.name = pseudonym
+        account.id_number_cipher = account.phone_cipher = ""
+        account.id_number_masked = account.phone_masked = ""
+        account.id_number_index = account.phone_index = erased
+        account.request_key = None
+        account.request_hash = ""
+        account.save()
+        changed += 1
+    return changed
