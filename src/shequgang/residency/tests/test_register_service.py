@@ -3,6 +3,8 @@ register's, duplicates refused, retries with the same key answered once."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from shequgang.apikit.models import IdempotencyRecord  # noqa: F401  (app loaded)
@@ -30,7 +32,7 @@ def test_a_registration_is_a_pending_login_with_no_staff_rights(world: World) ->
 
 
 def test_personal_data_is_stored_encrypted_indexed_and_masked(world: World) -> None:
-    id_number = make_id_number("141102", __import__("datetime").date(1950, 3, 1), 21)
+    id_number = make_id_number("141102", dt.date(1950, 3, 1), 21)
     account = registered(world.household_a1, phone="139 1234 0001", id_number=id_number)
     row = ResidentAccount.objects.filter(pk=account.pk).values().get()
     flat = " ".join(str(v) for v in row.values())
