@@ -9,8 +9,10 @@ is the same 404."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
+from django.contrib.auth.models import User
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
@@ -21,7 +23,7 @@ from shequgang.apikit.pagination import PageParams, page_of
 from shequgang.apikit.ratelimit import rate_limit_request
 from shequgang.apikit.schemas import ERRORS, MAX_PK, PathId, errors
 from shequgang.errors import NotFound
-from shequgang.residency.models import AccountStatus
+from shequgang.residency.models import AccountStatus, ResidentAccount
 from shequgang.residency.picker import picker_children, picker_search
 from shequgang.residency.resets import password_reset_with_code, reset_code_issue, reset_code_send
 from shequgang.residency.schemas import (
@@ -140,6 +142,30 @@ def account_detail(request: HttpRequest, account_id: PathId) -> QueueDetailOut:
     return _detail(request, account_id)
 
 
+def _decide(
+    request: HttpRequest,
+    account_id: int,
+    payload: Schema,
+    action: str,
+    act: Callable[[User, ResidentAccount], object],
+) -> Status[Any]:
+    """Confirm or refuse through ``act``, once per Idempotency-Key; the answer is the
+    account as the worker now sees it."""
+    user = request_user(request)
+
+    def write() -> tuple[int, Any]:
+        act(user, access_account(user, account_id))
+        return 200, _detail(request, account_id).model_dump(mode="json")
+
+    status, body = run_idempotent(
+        request,
+        operation=f"residency.{action}:{account_id}",
+        payload=payload.model_dump(),
+        write=write,
+    )
+    return Status(status, body)
+
+
 @router.post(
     "/accounts/{account_id}/confirm",
     response={200: QueueDetailOut, **errors(400, 404, 409)},
@@ -147,23 +173,13 @@ def account_detail(request: HttpRequest, account_id: PathId) -> QueueDetailOut:
     description="支持 Idempotency-Key 请求头。",
 )
 def confirm(request: HttpRequest, account_id: PathId, payload: ConfirmIn) -> Status[Any]:
-    user = request_user(request)
-
-    def write() -> tuple[int, Any]:
-        account = access_account(user, account_id)
+    def act(user: User, account: ResidentAccount) -> object:
         resident = None
         if payload.resident_id is not None:
             resident = household_resident(account=account, resident_id=payload.resident_id)
-        resident_account_confirm(account=account, actor=user, resident=resident)
-        return 200, _detail(request, account_id).model_dump(mode="json")
+        return resident_account_confirm(account=account, actor=user, resident=resident)
 
-    status, body = run_idempotent(
-        request,
-        operation=f"residency.confirm:{account_id}",
-        payload=payload.model_dump(),
-        write=write,
-    )
-    return Status(status, body)
+    return _decide(request, account_id, payload, "confirm", act)
 
 
 @router.post(
@@ -173,20 +189,10 @@ def confirm(request: HttpRequest, account_id: PathId, payload: ConfirmIn) -> Sta
     description="支持 Idempotency-Key 请求头。",
 )
 def refuse(request: HttpRequest, account_id: PathId, payload: RefuseIn) -> Status[Any]:
-    user = request_user(request)
+    def act(user: User, account: ResidentAccount) -> object:
+        return resident_account_refuse(account=account, actor=user, reason=payload.reason)
 
-    def write() -> tuple[int, Any]:
-        account = access_account(user, account_id)
-        resident_account_refuse(account=account, actor=user, reason=payload.reason)
-        return 200, _detail(request, account_id).model_dump(mode="json")
-
-    status, body = run_idempotent(
-        request,
-        operation=f"residency.refuse:{account_id}",
-        payload=payload.model_dump(),
-        write=write,
-    )
-    return Status(status, body)
+    return _decide(request, account_id, payload, "refuse", act)
 
 
 @router.post(
