@@ -452,6 +452,8 @@ X_FRAME_OPTIONS = "DENY"
 # Login by the phone a resident registered with, after the username check (axes counts
 # the phone as the username tried, so the lockout holds for both).
 AUTHENTICATION_BACKENDS.append("shequgang.residency.backends.PhoneBackend")
+# …and a phone's failures are counted under one name however it is typed.
+AXES_USERNAME_CALLABLE = "shequgang.residency.login_names.login_name"
 # The desk's one-time password-reset codes.
 RESET_CODE_MINUTES = env_int("SHEQUGANG_RESET_CODE_MINUTES", 30, minimum=1)
 RESET_CODE_ATTEMPTS = env_int("SHEQUGANG_RESET_CODE_ATTEMPTS", 5, minimum=1)

@@ -2,7 +2,8 @@
 
 Listed after ``ModelBackend``: a username is tried first, then the text typed as the
 username is read as a phone. django-axes counts a failure under the text typed either
-way (its own backend runs first), so the lockout covers both doors."""
+way (its own backend runs first) — a phone under its E.164 form whatever the spelling
+(``login_names``) — so the lockout covers both doors."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from django.http import HttpRequest
 from shequgang.errors import DomainError
 from shequgang.people.phones import normalize_phone
 from shequgang.people.services import phone_index
+from shequgang.residency.login_names import looks_like_phone
 from shequgang.residency.models import ResidentAccount
 
 
@@ -27,8 +29,7 @@ class PhoneBackend(ModelBackend):
         **kwargs: Any,
     ) -> User | None:
         # Only text that may be a phone: usernames of staff never cost a phone parse.
-        first = (username or "").strip()[:1]
-        if password is None or not (first.isdigit() or first in "+＋"):
+        if password is None or not looks_like_phone(username or ""):
             return None
         try:
             e164 = normalize_phone(username or "")

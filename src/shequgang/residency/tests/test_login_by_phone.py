@@ -50,3 +50,11 @@ def test_five_wrong_passwords_by_phone_lock_it_even_for_the_right_one(
     assert SESSION_KEY not in client.session
     # Another address is not locked.
     assert login(client, "13912345673", PASSWORD, ip="10.0.0.10") == 302
+
+
+def test_spelling_the_phone_differently_buys_no_more_tries(world: World, client: Client) -> None:
+    registered(world.household_a1, phone="13912345674")
+    spellings = ["13912345674", "139 1234 5674", "+86 139 1234 5674", "+8613912345674"]
+    statuses = [login(client, s, "wrong-guess-000") for s in [*spellings, "139-1234-5674"]]
+    assert statuses == [200, 200, 200, 200, 429]
+    assert login(client, "13912345674", PASSWORD) == 429
