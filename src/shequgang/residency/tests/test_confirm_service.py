@@ -131,3 +131,25 @@ def test_counts_under_a_place(world: World) -> None:
         "refused": 1,
     }
     assert account_counts(place=world.building_a2) == {"pending": 0, "confirmed": 1, "refused": 0}
+
+
+def test_a_register_row_has_one_account(world: World) -> None:
+    listed = world.residents["a1"]
+    first = registered(world.household_a1, id_number=pii.decrypt(listed.id_number_cipher))
+    resident_account_confirm(account=first, actor=world.users["grid_a1"], resident=listed)
+    # A second person claims the same row (their ID number is not the row's: none recorded)
+    Resident.objects.filter(pk=listed.pk).update(id_number_index=None)
+    listed.refresh_from_db()
+    second = registered(world.household_a1)
+    with pytest.raises(DomainError) as caught:
+        resident_account_confirm(account=second, actor=world.users["grid_a1"], resident=listed)
+    assert (caught.value.code, caught.value.status) == ("resident_has_account", 409)
+
+
+def test_a_row_that_left_cannot_be_confirmed(world: World) -> None:
+    listed = world.residents["a1"]
+    Resident.objects.filter(pk=listed.pk).update(status="moved_out")
+    account = registered(world.household_a1, id_number=pii.decrypt(listed.id_number_cipher))
+    with pytest.raises(DomainError) as caught:
+        resident_account_confirm(account=account, actor=world.users["grid_a1"])
+    assert caught.value.code == "resident_not_active"
