@@ -21,7 +21,7 @@ def looks_like_phone(text: str) -> bool:
 
 
 def login_name(request: HttpRequest | None, credentials: dict[str, Any] | None = None) -> str:
-    field = settings.AXES_USERNAME_FORM_FIELD
+    field = getattr(settings, "AXES_USERNAME_FORM_FIELD", "username")
     if credentials:
         raw = credentials.get(field)
     else:
