@@ -93,7 +93,7 @@ def test_the_endpoint_answers_three_with_scores(world: World) -> None:
     r = client.get("/cases/suggest-category", {"text": "楼道里的灯晚上不亮"})
     assert r.status_code == 200, r.content
     items = r.json()["items"]
-    assert [i["category"] for i in items][0] == "stairwell_light"
+    assert items[0]["category"] == "stairwell_light"
     assert len(items) == 3 and set(items[0]) == {"category", "category_id", "name", "group", "score"}
     assert client.get("/cases/suggest-category", {"text": ""}).json() == {"items": []}
 
