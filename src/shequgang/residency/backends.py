@@ -1,0 +1,47 @@
+"""Login by the phone a resident registered with.
+
+Listed after ``ModelBackend``: a username is tried first, then the text typed as the
+username is read as a phone. django-axes counts a failure under the text typed either
+way (its own backend runs first), so the lockout covers both doors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import User
+from django.http import HttpRequest
+
+from shequgang.errors import DomainError
+from shequgang.people.phones import normalize_phone
+from shequgang.people.services import phone_index
+from shequgang.residency.models import ResidentAccount
+
+
+class PhoneBackend(ModelBackend):
+    def authenticate(  # type: ignore[override]
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> User | None:
+        if not username or password is None or not username.strip()[:1].isdigit():
+            return None
+        try:
+            e164 = normalize_phone(username)
+        except DomainError:
+            return None
+        account = (
+            ResidentAccount.objects.select_related("user")
+            .filter(phone_index=phone_index(e164))
+            .first()
+        )
+        if account is None:
+            # The same work as a wrong password, so timing does not tell phones apart.
+            User().set_password(password)
+            return None
+        user = account.user
+        if user.check_password(password) and self.user_can_authenticate(user):
+            return user
+        return None
