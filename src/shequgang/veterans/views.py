@@ -35,13 +35,13 @@ from shequgang.veterans.receipts import (
 )
 from shequgang.veterans.roster import XLSX_TYPE, roster_export
 from shequgang.veterans.selectors import (
-    program_window,
     application_counts,
     application_search,
     program_budget,
     program_current,
     program_get,
     program_list,
+    program_window,
 )
 from shequgang.veterans.services import (
     application_check,

@@ -115,7 +115,7 @@ def fingerprint(leaves: Iterable[LeafInfo]) -> str:
 
 def category_examples(leaves: Iterable[LeafInfo]) -> list[Example]:
     """What the categories themselves say: name, 大类 + name, and each keyword."""
-    out = []
+    out: list[Example] = []
     for leaf in leaves:
         texts = [leaf.name, f"{leaf.group} {leaf.name}", *KEYWORDS.get(leaf.code, ())]
         out.extend(Example(text=t, category_id=leaf.pk) for t in texts)

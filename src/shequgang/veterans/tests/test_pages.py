@@ -241,7 +241,9 @@ def test_the_full_roster_page_asks_for_the_password_again(client, program, world
         (beijing(2026, 8, 1), "closed", "本年度申报已截止"),
     ],
 )
-def test_the_window_state_shows_before_any_field(client, program, monkeypatch, instant, state, words):
+def test_the_window_state_shows_before_any_field(
+    client, program, monkeypatch, instant, state, words
+):
     # Given the 2026 program (window 5月1日0时 to 7月31日24时, Beijing time)
     monkeypatch.setattr(timezone, "now", lambda: instant)
     # When a resident opens the form
