@@ -26,10 +26,12 @@ class PhoneBackend(ModelBackend):
         password: str | None = None,
         **kwargs: Any,
     ) -> User | None:
-        if not username or password is None or not username.strip()[:1].isdigit():
+        # Only text that may be a phone: usernames of staff never cost a phone parse.
+        first = (username or "").strip()[:1]
+        if password is None or not (first.isdigit() or first in "+＋"):
             return None
         try:
-            e164 = normalize_phone(username)
+            e164 = normalize_phone(username or "")
         except DomainError:
             return None
         account = (

@@ -8,7 +8,9 @@ from typing import Any
 from django.db.models import Count, QuerySet
 
 from shequgang.actors import UserLike
-from shequgang.errors import NotFound
+from shequgang.apikit.schemas import parse_pk
+from shequgang.errors import DomainError, NotFound
+from shequgang.people.models import Resident
 from shequgang.people.roles import Perm
 from shequgang.people.scope import place_scope_q
 from shequgang.places.models import Place
@@ -35,11 +37,13 @@ def confirmed_household_of(user: UserLike) -> Place | None:
     return account.household
 
 
+# The permission of the workers who confirm accounts (and issue desk reset codes).
+CONFIRMERS = Perm.RESIDENT_CONFIRM
+
+
 def scoped_accounts(user: UserLike) -> QuerySet[ResidentAccount]:
     """The accounts whose household ``user`` may confirm in (``resident.confirm``)."""
-    return ResidentAccount.objects.filter(
-        place_scope_q(user, Perm.RESIDENT_CONFIRM, prefix="household__")
-    )
+    return ResidentAccount.objects.filter(place_scope_q(user, CONFIRMERS, prefix="household__"))
 
 
 def account_queue(
@@ -76,3 +80,25 @@ def account_counts(*, place: Place) -> dict[str, int]:
     counts = {status: 0 for status in AccountStatus.values}
     counts.update({row["status"]: row["n"] for row in rows})
     return counts
+
+
+def household_members(*, account: ResidentAccount) -> list[Resident]:
+    """The register's active residents of the account's household, for the worker who
+    confirms (shown masked: the row's ``*_masked`` fields)."""
+    return list(
+        Resident.objects.filter(
+            household_id=account.household_id, anonymised_at__isnull=True
+        ).order_by("pk")
+    )
+
+
+def household_resident(*, account: ResidentAccount, resident_id: Any) -> Resident:
+    """A register row of the account's household, named by the worker; anything else
+    (another household, missing, garbage) is 400 ``resident_not_in_household``."""
+    pk = parse_pk(resident_id)
+    found = (
+        Resident.objects.filter(pk=pk, household_id=account.household_id).first() if pk else None
+    )
+    if found is None:
+        raise DomainError("resident_not_in_household", "所选居民不在该户")
+    return found
