@@ -34,7 +34,7 @@ def test_a_visitor_sees_the_services_and_the_veterans_window(
     assert r.status_code == 200
     assert f'data-window="{state}"' in page and words in page
     assert "2026年5月1日0时至2026年7月31日24时" in page
-    assert 'href="/register/"' in page and "/login/" in page
+    assert 'href="/signup/"' in page and "/login/" in page
     assert "rs-tabs" not in page  # no tab bar for a visitor
 
 
