@@ -53,9 +53,7 @@ def held_out_cases(leaves: Sequence[LeafInfo]) -> list[tuple[int, str, int]]:
     rows = Case.objects.filter(category_id__in=[x.pk for x in leaves]).values_list(
         "pk", "number", "title", "description", "category_id"
     )
-    return [
-        (pk, f"{t} {d}".strip(), c) for pk, number, t, d, c in rows if is_held_out(number)
-    ]
+    return [(pk, f"{t} {d}".strip(), c) for pk, number, t, d, c in rows if is_held_out(number)]
 
 
 def evaluate() -> tuple[int, list[Score]]:

@@ -63,9 +63,7 @@ class Suggester:
 
     def __init__(self, leaves: Sequence[LeafInfo], examples: Sequence[Example]) -> None:
         self.leaves = {leaf.pk: leaf for leaf in leaves}
-        self.vectorizer = TfidfVectorizer(
-            analyzer="char", ngram_range=(1, 3), sublinear_tf=True
-        )
+        self.vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True)
         matrix = self.vectorizer.fit_transform([e.text[:MAX_TEXT] for e in examples])
         self.model = LogisticRegression(C=20.0, max_iter=300)
         self.model.fit(matrix, [e.category_id for e in examples])

@@ -94,7 +94,13 @@ def test_the_endpoint_answers_three_with_scores(world: World) -> None:
     assert r.status_code == 200, r.content
     items = r.json()["items"]
     assert items[0]["category"] == "stairwell_light"
-    assert len(items) == 3 and set(items[0]) == {"category", "category_id", "name", "group", "score"}
+    assert len(items) == 3 and set(items[0]) == {
+        "category",
+        "category_id",
+        "name",
+        "group",
+        "score",
+    }
     assert client.get("/cases/suggest-category", {"text": ""}).json() == {"items": []}
 
 

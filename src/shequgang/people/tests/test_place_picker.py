@@ -34,7 +34,10 @@ def test_the_names_above_narrow_the_search(world: World) -> None:
         kinds=HOUSEHOLD,
     )
     assert [o.pk for o in found] == [a1.pk]
-    assert found[0].label.startswith(world.community_a.name) and world.compound_a.name in found[0].label
+    assert (
+        found[0].label.startswith(world.community_a.name)
+        and world.compound_a.name in found[0].label
+    )
 
 
 def test_a_login_without_roles_searches_everywhere(world: World) -> None:
