@@ -102,9 +102,9 @@ def main() -> None:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
-    from django.conf import settings
     from django.test import Client, override_settings
 
     from shequgang.cases.models import Category, Source
@@ -113,8 +113,11 @@ def main() -> None:
     from shequgang.errors import DomainError
     from shequgang.places.models import Kind, Place
     from shequgang.residency.selectors import account_queue
-    from shequgang.residency.services import Registration, resident_account_register
-    from shequgang.residency.services import resident_account_confirm
+    from shequgang.residency.services import (
+        Registration,
+        resident_account_confirm,
+        resident_account_register,
+    )
     from shequgang.testing import synthetic_id
 
     started = time.perf_counter()

@@ -110,7 +110,7 @@ class CaseRaiseForm(forms.Form):
         field = self.fields["category"]
         assert isinstance(field, forms.TypedChoiceField)
         field.choices = [("", "请选择"), *category_choices()]
-        self.place: Place | None = picked_place(places)
+        self.picked: Place | None = picked_place(places)
 
     def clean_category(self) -> Category:
         category = Category.objects.filter(pk=self.cleaned_data["category"]).first()
@@ -119,7 +119,7 @@ class CaseRaiseForm(forms.Form):
         return category
 
     def clean(self) -> dict[str, Any] | None:
-        if self.place is None or self.place.kind not in RESIDENT_PLACE_KINDS:
+        if self.picked is None or self.picked.kind not in RESIDENT_PLACE_KINDS:
             self.add_error(None, "请选择到小区、楼栋或户")
         return super().clean()
 

@@ -80,13 +80,13 @@ def case_new(request: HtmxRequest) -> HttpResponse:
         )
         if form.is_valid():
             data = form.cleaned_data
-            assert form.place is not None
+            assert form.picked is not None
             try:
                 case = services.case_create(
                     actor=user,
                     source=Source.RESIDENT,
                     category=data["category"],
-                    place=form.place,
+                    place=form.picked,
                     title=data["title"],
                     description=data["description"],
                     raiser_phone=data["phone"],
