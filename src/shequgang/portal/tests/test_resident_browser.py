@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 
-from shequgang.browser_testing import BROWSER_MARKS, chromium
+from shequgang.browser_testing import BROWSER_MARKS, PHONE_VIEWPORT, chromium, phone_context
 from shequgang.cases.models import Case, Satisfaction, Source, Status
 from shequgang.cases.services import case_acknowledge, case_resolve
 from shequgang.residency.models import AccountStatus, ResidentAccount
@@ -20,7 +20,6 @@ from shequgang.testing import build_world, synthetic_id
 
 pytestmark = [*BROWSER_MARKS, pytest.mark.slow]
 
-PHONE_SIZE = {"width": 390, "height": 844}
 PASSWORD = "Binhe-2026-居民"
 ARTIFACTS = Path(settings.VAR_DIR) / "artifacts" / "resident"
 
@@ -33,16 +32,7 @@ def browser() -> Iterator[Any]:
 
 class Phone:
     def __init__(self, browser: Any, base_url: str, prefix: str) -> None:
-        self.context = browser.new_context(
-            viewport=PHONE_SIZE,
-            device_scale_factor=1,
-            is_mobile=True,
-            has_touch=True,
-            locale="zh-CN",
-            timezone_id="Asia/Shanghai",
-            base_url=base_url,
-        )
-        self.context.set_default_timeout(15_000)
+        self.context = phone_context(browser, base_url)
         self.page = self.context.new_page()
         self.prefix = prefix
 
@@ -52,7 +42,7 @@ class Phone:
 
     def no_sideways_scroll(self) -> None:
         width = self.page.evaluate("document.documentElement.scrollWidth")
-        assert width <= PHONE_SIZE["width"], f"{self.page.url} is {width}px wide"
+        assert width <= PHONE_VIEWPORT["width"], f"{self.page.url} is {width}px wide"
 
 
 def settled(page: Any) -> None:
