@@ -49,6 +49,10 @@ def settled(page: Any) -> None:
     page.locator(".htmx-request, .htmx-swapping, .htmx-settling").first.wait_for(state="detached")
 
 
+# Serialized rollback, like the other live-server tests: the database's rows (the
+# migrations' categories, content types) are restored after, and the next such test
+# does not find them twice.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_visitor_registers_is_confirmed_raises_follows_and_rates(live_server, browser):
     # Given the two-county world (滨东花园小区 › 1号楼 › 1单元 › 101 in grid A1)
     world = build_world()
