@@ -33,6 +33,9 @@ def browser() -> Iterator[Any]:
 class Phone:
     def __init__(self, browser: Any, base_url: str, prefix: str) -> None:
         self.context = phone_context(browser, base_url)
+        # The live server's first answers import and compile much; on a loaded machine
+        # they take longer than the usual 15 s.
+        self.context.set_default_timeout(40_000)
         self.page = self.context.new_page()
         self.prefix = prefix
 
