@@ -63,3 +63,22 @@ def chromium() -> Iterator[Any]:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = before
+
+
+PHONE_VIEWPORT = {"width": 390, "height": 844}
+
+
+def phone_context(browser: Any, base_url: str, *, scale: int = 1) -> Any:
+    """A browser context the size of a phone (390×844, touch, zh-CN, Shanghai time) with
+    a 15 s default timeout: one person's phone in a test."""
+    context = browser.new_context(
+        viewport=PHONE_VIEWPORT,
+        device_scale_factor=scale,
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        base_url=base_url,
+    )
+    context.set_default_timeout(15_000)
+    return context

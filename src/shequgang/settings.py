@@ -152,6 +152,7 @@ INSTALLED_APPS = [
     "shequgang.dashboard",
     "shequgang.privacy",
     "shequgang.residency",
+    "shequgang.portal",
 ]
 # The benchmark's ceiling views (bench/run.py sets it); never on in production.
 BENCH = env_bool("SHEQUGANG_BENCH", default=False)

@@ -17,6 +17,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("open311/v2/", include("shequgang.open311.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Before web's: "/" is the public front for visitors and leads residents home.
+    path("", include("shequgang.portal.urls")),
     path("", include("shequgang.web.urls")),
     path("", include("shequgang.places.urls")),
     path("", include("shequgang.people.urls")),

@@ -12,6 +12,8 @@ from django.contrib.auth.models import User
 from shequgang.apikit.schemas import parse_pk
 from shequgang.cases.models import Category
 from shequgang.cases.web.forms import MultipleFileField, category_choices
+from shequgang.people.place_picker import PlaceSearchWidget
+from shequgang.people.roles import Perm
 from shequgang.places.models import Grid, Kind, Place
 
 
@@ -124,7 +126,8 @@ class ReportForm(forms.Form):
         required=False, widget=forms.HiddenInput, min_value=-180, max_value=180
     )
 
-    def __init__(self, *args: Any, grid: Grid, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, grid: Grid, user: User | None = None, **kwargs: Any) -> None:
+        """``user`` scopes the place picker's search (the grid's places stay the choices)."""
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         category = self.fields["category"]
@@ -142,6 +145,9 @@ class ReportForm(forms.Form):
             (pk, name if kind == Kind.BUILDING else f"{parent} {name}")
             for pk, name, kind, parent in nodes
         ]
+        widget = PlaceSearchWidget(perm=Perm.CASE_RAISE, kinds=sorted({k for *_, k, _ in nodes}))
+        widget.user = user
+        place.widget = widget
 
     def clean_category(self) -> Category:
         category = Category.objects.filter(pk=self.cleaned_data["category"]).first()

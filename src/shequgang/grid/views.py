@@ -298,7 +298,7 @@ def _patrol_context(user: User, report_form: ReportForm | None = None) -> dict[s
         raise Http404("只有网格员可以使用巡查页面")
     current = patrols.open_patrol(user)
     if current is not None and report_form is None:
-        report_form = ReportForm(grid=current.grid)
+        report_form = ReportForm(grid=current.grid, user=user)
     return {
         "grids": grids,
         "patrol": current,
@@ -359,7 +359,7 @@ def patrol_report(request: HttpRequest, patrol_id: int) -> HttpResponse:
         current = patrols.access_patrol(user, patrol_id)
     except NotFound:
         raise Http404("巡查不存在") from None
-    form = ReportForm(request.POST, request.FILES, grid=current.grid)
+    form = ReportForm(request.POST, request.FILES, grid=current.grid, user=user)
     if form.is_valid():
         data = form.cleaned_data
         try:

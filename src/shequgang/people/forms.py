@@ -6,19 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 
 from shequgang.actors import UserLike
 from shequgang.errors import DomainError, NotFound
 from shequgang.people.models import Relation, Resident, ResidentStatus, ResidentTag
+from shequgang.people.place_picker import PlaceSearchWidget
 from shequgang.people.roles import Perm
-from shequgang.people.scope import access_place, scoped_places
+from shequgang.people.scope import access_place
 from shequgang.people.services import ResidentInput
 from shequgang.places.models import Kind, Place
-
-# Up to this many households in the user's edit scope, the household is a select;
-# beyond it, an id (pre-filled from the household page's "登记居民" button).
-HOUSEHOLD_SELECT_LIMIT = 300
 
 # Which field a service error belongs to; others are shown above the form.
 _ERROR_FIELD = {
@@ -62,18 +60,6 @@ class ResidentSearchForm(forms.Form):
         tag_field = self.fields["tag"]
         assert isinstance(tag_field, forms.ChoiceField)
         tag_field.choices = [("", "全部标签"), *((t.code, t.name) for t in tags)]
-
-
-class _HouseholdChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    def label_from_instance(self, obj: Place) -> str:  # type: ignore[override]
-        # The two levels above the household (building and unit, or compound and
-        # building), already fetched by select_related.
-        names = [obj.name]
-        if obj.parent is not None:
-            names.insert(0, obj.parent.name)
-            if obj.parent.parent is not None:
-                names.insert(0, obj.parent.parent.name)
-        return " ".join(names)
 
 
 class ResidentForm(forms.Form):
@@ -125,20 +111,11 @@ class ResidentForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.resident = resident
-        households = scoped_places(user, Perm.RESIDENT_EDIT).filter(kind=Kind.HOUSEHOLD)
-        some = list(households.values_list("pk", flat=True)[: HOUSEHOLD_SELECT_LIMIT + 1])
-        if len(some) <= HOUSEHOLD_SELECT_LIMIT:
-            self.fields["household"] = _HouseholdChoiceField(
-                label="所在户",
-                queryset=households.select_related("parent__parent").order_by("path"),
-                empty_label="请选择",
-            )
-        else:
-            self.fields["household"] = forms.IntegerField(
-                label="所在户编号",
-                help_text="在地点页面打开该户，点击“登记居民”会自动填入",
-                min_value=1,
-            )
+        # The searchable picker, scoped to the households the user may edit; the id is
+        # checked again against that scope in ``clean_household``.
+        widget = PlaceSearchWidget(perm=Perm.RESIDENT_EDIT, kinds=[Kind.HOUSEHOLD])
+        widget.user = user if isinstance(user, User) else None
+        self.fields["household"] = forms.IntegerField(label="所在户", min_value=1, widget=widget)
         self.order_fields(self.field_order)
         if resident is None:
             # New residents are registered as 在册.

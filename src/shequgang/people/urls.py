@@ -5,6 +5,7 @@ from shequgang.people import register_views, views
 app_name = "people"
 
 urlpatterns = [
+    path("places/search/", views.place_search, name="place_search"),
     path("residents/", views.resident_list, name="resident_list"),
     path("residents/new/", views.resident_create, name="resident_create"),
     path("residents/<int:resident_id>/", views.resident_detail, name="resident_detail"),

@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -27,6 +27,7 @@ from shequgang.errors import DomainError, Forbidden, NotFound
 from shequgang.people import services
 from shequgang.people.forms import ResidentForm, ResidentSearchForm
 from shequgang.people.models import Resident, ResidentTag
+from shequgang.people.place_picker import chosen_option, place_matches, place_pk
 from shequgang.people.roles import Perm
 from shequgang.people.scope import (
     access_place,
@@ -36,8 +37,9 @@ from shequgang.people.scope import (
     place_in_scope,
 )
 from shequgang.people.selectors import resident_search
-from shequgang.places.models import Place
+from shequgang.places.models import Kind, Place
 from shequgang.web.htmx import HtmxRequest, render_page_or_partial, wants_partial
+from shequgang.web.request_user import request_user
 
 _PII_LABELS = {"id_number": "身份证号", "phone": "电话", "address": "户籍地址"}
 _REVEAL: dict[str, Callable[..., str]] = {
@@ -265,3 +267,29 @@ def resident_edit(request: HtmxRequest, resident_id: int) -> HttpResponse:
             messages.success(request, "已保存")
             return redirect("people:resident_detail", resident.pk)
     return render(request, "people/resident_form.html", {"form": form, "resident": resident})
+
+
+@login_required
+@require_GET
+def place_search(request: HttpRequest) -> HttpResponse:
+    """The place picker's matches (htmx partial): ``<name>__q`` is the text typed,
+    ``perm`` and ``kinds`` what the field may hold, ``<name>`` the choice so far."""
+    user = request_user(request)
+    name = request.GET.get("name", "place")
+    perm = request.GET.get("perm", "")
+    if perm not in Perm.values:
+        perm = Perm.PLACE_VIEW
+    kinds = [k for k in request.GET.get("kinds", "").split(",") if k in Kind.values] or list(
+        Kind.values
+    )
+    query = request.GET.get(f"{name}__q", "")[:100]
+    chosen_pk = place_pk(request.GET.get(name, ""))
+    return render(
+        request,
+        "people/widgets/_place_matches.html",
+        {
+            "name": name,
+            "options": place_matches(user, query=query, perm=perm, kinds=kinds),
+            "chosen": chosen_option(user, pk=chosen_pk, perm=perm, kinds=kinds),
+        },
+    )

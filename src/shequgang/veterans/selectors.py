@@ -7,6 +7,7 @@ budget = that total × the program's premium."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -31,6 +32,31 @@ def _has_control(value: str) -> bool:
 def program_list(*, published_only: bool = True) -> QuerySet[Program]:
     qs = Program.objects.all()
     return qs.filter(published=True) if published_only else qs
+
+
+@dataclass(frozen=True)
+class Window:
+    """Where a program's application window stands now, in words a page shows before any
+    field is filled."""
+
+    state: str  # "open", "not_open" or "closed"
+    label: str  # 申报中 / 尚未开始 / 已截止
+    text: str  # the sentence with the dates
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == "open"
+
+
+def program_window(program: Program, *, now: dt.datetime | None = None) -> Window:
+    """The window's state at ``now`` (half-open: open at ``opens_at``, closed at
+    ``closes_at``), with the notice's dates."""
+    now = now or timezone.now()
+    if now < program.opens_at:
+        return Window("not_open", "尚未开始", f"申报尚未开始：{program.window_text}")
+    if now >= program.closes_at:
+        return Window("closed", "已截止", f"本年度申报已截止（申报时间为{program.window_text}）")
+    return Window("open", "申报中", f"正在申报：{program.window_text}")
 
 
 def program_get(*, year: int | str, published_only: bool = True) -> Program:

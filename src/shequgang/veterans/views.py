@@ -41,6 +41,7 @@ from shequgang.veterans.selectors import (
     program_current,
     program_get,
     program_list,
+    program_window,
 )
 from shequgang.veterans.services import (
     application_check,
@@ -107,7 +108,13 @@ def apply(request: HttpRequest, year: int) -> HttpResponse:
     return render(
         request,
         "veterans/apply.html",
-        {"program": program, "form": form, "error": error, "result": result},
+        {
+            "program": program,
+            "window": program_window(program),
+            "form": form,
+            "error": error,
+            "result": result,
+        },
         status=400 if error is not None else 200,
     )
 
@@ -124,7 +131,11 @@ def check(request: HttpRequest, year: int) -> HttpResponse:
     if getattr(request, "htmx", False):
         return render(request, "veterans/_eligibility.html", context)
     full_form = ApplyForm(request.POST, program=program)
-    return render(request, "veterans/apply.html", {**context, "form": full_form})
+    return render(
+        request,
+        "veterans/apply.html",
+        {**context, "form": full_form, "window": program_window(program)},
+    )
 
 
 @never_cache
@@ -238,7 +249,13 @@ def staff_new(request: HttpRequest, year: int) -> HttpResponse:
     return render(
         request,
         "veterans/staff_new.html",
-        {"program": program, "form": form, "error": error, "result": result},
+        {
+            "program": program,
+            "window": program_window(program),
+            "form": form,
+            "error": error,
+            "result": result,
+        },
         status=400 if error is not None else 200,
     )
 

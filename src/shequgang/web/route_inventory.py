@@ -26,6 +26,9 @@ PAGE_METHODS = ("GET", "POST")
 
 # route → why an anonymous client may get a 2xx answer from it.
 PUBLIC_ROUTES: dict[str, str] = {
+    "GET /": "the public front (portal): what the platform offers, the public services and the "
+    "veterans window's state, published activities (title, time, place), how to register; "
+    "signed-in people are sent to their home",
     "GET /healthz": "liveness probe for the reverse proxy and the process supervisor; says ok, nothing else",
     "GET /login/": "the sign-in form",
     "POST /login/": "signing in (a failed attempt re-renders the form with 200)",

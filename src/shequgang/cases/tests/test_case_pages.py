@@ -61,7 +61,7 @@ def test_a_resident_raises_a_case_with_a_photo_and_follows_it(client, world):
     client.force_login(world.users["nobody"])
     page = client.get(reverse("cases:case_new"))
     assert page.status_code == 200
-    assert "离石区" in page.content.decode() and 'name="photos"' in page.content.decode()
+    assert "place__q" in page.content.decode() and 'name="photos"' in page.content.decode()
     # When they submit it with a photo
     response = raise_via_page(client, world)
     # Then the case exists, routed to the party group, with the cleaned photo
@@ -84,17 +84,17 @@ def test_a_resident_raises_a_case_with_a_photo_and_follows_it(client, world):
     assert photo.status_code == 200 and photo["Content-Type"] == "image/jpeg"
 
 
-def test_the_picker_opens_the_level_below_the_choice(client, world):
+def test_the_raise_form_searches_places_instead_of_a_chain_of_selects(client, world):
     client.force_login(world.users["nobody"])
-    # Choosing the building offers its units; the unit, its households.
-    building = client.get(reverse("cases:place_picker"), {"place": world.building_a1.pk}, **HTMX)
-    assert "1单元" in building.content.decode() and "<html" not in building.content.decode()
-    unit = world.household_a1.parent
-    households = client.get(reverse("cases:place_picker"), {"place": unit.pk}, **HTMX)
-    assert ">101<" in households.content.decode()
-    # Going back to "请选择" sends the level above: the picker reopens there.
-    top = client.get(reverse("cases:place_picker"), {"place": ""}, **HTMX).content.decode()
-    assert top.count("<select") == 1 and "汾阳市" in top
+    page = client.get(reverse("cases:case_new")).content.decode()
+    assert '<select name="place"' not in page and 'name="place__q"' in page
+    # Typing part of the compound's name and the household's finds the household
+    found = client.get(
+        reverse("people:place_search"),
+        {"name": "place", "perm": "case.raise", "kinds": "household", "place__q": "滨东 101"},
+        **HTMX,
+    ).content.decode()
+    assert f'value="{world.household_a1.pk}"' in found and "<html" not in found
 
 
 @pytest.mark.parametrize(
@@ -422,7 +422,8 @@ def test_a_garbage_place_in_the_picker_or_raise_form_is_no_500(client, world, va
     # "²" passes str.isdigit() but int() refuses it.
     client.force_login(world.users["nobody"])
 
-    assert client.get(reverse("cases:place_picker"), {"place": value}, **HTMX).status_code == 200
+    search = {"name": "place", "place": value, "place__q": value}
+    assert client.get(reverse("people:place_search"), search, **HTMX).status_code == 200
     assert client.get(reverse("cases:case_new"), {"place": value}).status_code == 200
     response = raise_via_page(client, world, place=[value])
     assert response.status_code == 400

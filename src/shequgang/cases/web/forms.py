@@ -5,17 +5,18 @@ and raise ``DomainError`` with the Chinese message the page shows."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 
 from shequgang.apikit.schemas import parse_pk
 from shequgang.cases.dispatch.rules import default_department, dispatch_targets
 from shequgang.cases.models import Case, Category, Rung, Satisfaction
+from shequgang.people.place_picker import PlaceSearchWidget
+from shequgang.people.roles import Perm
 from shequgang.places.models import Department, Kind, Place
-from shequgang.places.selectors import place_ancestors
 from shequgang.text_rules import RuleTextField
 
 # Where a resident may say a matter is: a compound, a building (or unit) or a household.
@@ -40,49 +41,7 @@ class MultipleFileField(forms.FileField):
         return [super(MultipleFileField, self).clean(f, initial) for f in files if f]
 
 
-# --- The place picker ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PickerLevel:
-    """One select of the cascading picker. Its empty choice carries the level above's
-    value, so the last ``place`` value the form sends is always the deepest choice."""
-
-    label: str
-    options: list[tuple[int, str]]
-    selected: int | None
-    empty_value: str
-
-
-def picker_levels(chosen: Place | None) -> list[PickerLevel]:
-    """County → town → community → compound → building (→ unit) → household: one level
-    per node on the way down to ``chosen``, and one for its children if it has any."""
-    chain = [p for p in place_ancestors(place=chosen) if p.kind != Kind.CITY] if chosen else []
-    levels: list[PickerLevel] = []
-    parent: Place | None = None
-    for node in [*chain, None]:
-        siblings = (
-            Place.objects.filter(parent=parent)
-            if parent
-            else Place.objects.filter(kind=Kind.COUNTY)
-        )
-        options = list(siblings.order_by("path").values_list("pk", "name", "kind"))
-        if not options:
-            break
-        kinds = {kind for _pk, _name, kind in options}
-        label = Kind(kinds.pop()).label if len(kinds) == 1 else "下级"
-        levels.append(
-            PickerLevel(
-                label=label,
-                options=[(pk, name) for pk, name, _kind in options],
-                selected=node.pk if node else None,
-                empty_value=str(parent.pk) if parent else "",
-            )
-        )
-        if node is None:
-            break
-        parent = node
-    return levels
+# --- The place picked -----------------------------------------------------------------------
 
 
 def picked_place(values: Sequence[str]) -> Place | None:
@@ -108,6 +67,12 @@ def category_choices() -> list[tuple[str, list[tuple[int, str]]]]:
 
 
 class CaseRaiseForm(forms.Form):
+    # Shown by the searchable picker; read from the request's ``place`` values.
+    place = forms.CharField(
+        label="地点",
+        required=False,
+        widget=PlaceSearchWidget(perm=Perm.CASE_RAISE, kinds=sorted(RESIDENT_PLACE_KINDS)),
+    )
     category = forms.TypedChoiceField(label="类别", coerce=int)
     title = RuleTextField(
         label="标题",
@@ -132,14 +97,20 @@ class CaseRaiseForm(forms.Form):
         help_text="选填，方便办理人员联系您",
     )
 
-    def __init__(self, *args: Any, places: Sequence[str] = (), **kwargs: Any) -> None:
-        """``places``: the picker's values (``request.POST.getlist("place")``)."""
+    def __init__(
+        self, *args: Any, places: Sequence[str] = (), user: User | None = None, **kwargs: Any
+    ) -> None:
+        """``places``: the picker's values (``request.POST.getlist("place")``); ``user``
+        scopes the picker's search."""
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+        widget = self.fields["place"].widget
+        assert isinstance(widget, PlaceSearchWidget)
+        widget.user = user
         field = self.fields["category"]
         assert isinstance(field, forms.TypedChoiceField)
         field.choices = [("", "请选择"), *category_choices()]
-        self.place: Place | None = picked_place(places)
+        self.picked: Place | None = picked_place(places)
 
     def clean_category(self) -> Category:
         category = Category.objects.filter(pk=self.cleaned_data["category"]).first()
@@ -148,7 +119,7 @@ class CaseRaiseForm(forms.Form):
         return category
 
     def clean(self) -> dict[str, Any] | None:
-        if self.place is None or self.place.kind not in RESIDENT_PLACE_KINDS:
+        if self.picked is None or self.picked.kind not in RESIDENT_PLACE_KINDS:
             self.add_error(None, "请选择到小区、楼栋或户")
         return super().clean()
 

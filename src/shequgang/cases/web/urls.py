@@ -8,7 +8,6 @@ app_name = "cases"
 urlpatterns = [
     # Residents, on a phone.
     path("cases/new/", views.case_new, name="case_new"),
-    path("cases/new/place/", views.place_picker, name="place_picker"),
     path("cases/mine/", lists.my_cases, name="my_cases"),
     # Handlers and supervisors.
     path("cases/queue/", lists.queue, name="queue"),

@@ -40,8 +40,6 @@ from shequgang.cases.web.forms import (
     ActionForm,
     CaseRaiseForm,
     TransferForm,
-    picked_place,
-    picker_levels,
 )
 from shequgang.errors import DomainError, NotFound
 from shequgang.people.roles import Perm
@@ -78,16 +76,18 @@ def case_new(request: HtmxRequest) -> HttpResponse:
     """反映问题: the phone form. Photos come as multipart; the place from the picker."""
     user = request_user(request)
     if request.method == "POST":
-        form = CaseRaiseForm(request.POST, request.FILES, places=request.POST.getlist("place"))
+        form = CaseRaiseForm(
+            request.POST, request.FILES, places=request.POST.getlist("place"), user=user
+        )
         if form.is_valid():
             data = form.cleaned_data
-            assert form.place is not None
+            assert form.picked is not None
             try:
                 case = services.case_create(
                     actor=user,
                     source=Source.RESIDENT,
                     category=data["category"],
-                    place=form.place,
+                    place=form.picked,
                     title=data["title"],
                     description=data["description"],
                     raiser_phone=data["phone"],
@@ -99,27 +99,14 @@ def case_new(request: HtmxRequest) -> HttpResponse:
             else:
                 messages.success(request, f"已提交，事项编号 {case.number}")
                 return redirect("cases:case_detail", case.pk)
-        chosen = form.place
     else:
-        # Without JavaScript the picker's "选择" button comes back here with the choice.
         form = CaseRaiseForm(
-            initial={k: request.GET.get(k) for k in ("category", "title", "description")}
+            initial={k: request.GET.get(k) for k in ("category", "title", "description", "place")},
+            user=user,
         )
-        chosen = picked_place(request.GET.getlist("place"))
     return render(
-        request,
-        "cases/case_new.html",
-        {"form": form, "levels": picker_levels(chosen)},
-        status=400 if form.errors else 200,
+        request, "cases/case_new.html", {"form": form}, status=400 if form.errors else 200
     )
-
-
-@login_required
-@require_GET
-def place_picker(request: HtmxRequest) -> HttpResponse:
-    """The picker again, opened one level below the choice just made (htmx)."""
-    chosen = picked_place(request.GET.getlist("place"))
-    return render(request, "cases/_place_picker.html", {"levels": picker_levels(chosen)})
 
 
 # --- One case --------------------------------------------------------------------------------

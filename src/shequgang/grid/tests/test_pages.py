@@ -153,7 +153,9 @@ def test_patrol_page_offers_only_places_of_the_grid(world):
     client.post(reverse("grid:patrol_start"))
     patrol = Patrol.objects.get()
     page = client.get(reverse("grid:patrol")).content.decode()
-    places = page.split('name="place"')[1].split("</select>")[0]
+    assert 'name="place__q"' in page  # the searchable picker, no select
+    search = {"name": "place", "perm": "case.raise", "kinds": "household", "place__q": "101"}
+    places = client.get(reverse("people:place_search"), search).content.decode()
     assert (
         f'value="{world.household_a1.pk}"' in places
         and f'value="{world.household_a2.pk}"' not in places

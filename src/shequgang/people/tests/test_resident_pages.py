@@ -8,7 +8,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from shequgang.audit.models import AuditEntry
-from shequgang.people import forms as resident_forms
 from shequgang.people import pii, services
 from shequgang.people.models import Resident, ResidentTag
 from shequgang.people.services import ResidentInput
@@ -328,11 +327,12 @@ def test_duplicate_id_number_is_a_form_error(client, world):
 
 
 def test_household_outside_the_edit_scope_is_refused(client, world):
-    # The select only offers households the grid worker may edit.
+    # The picker only finds households the grid worker may edit.
     client.force_login(world.users["grid_a1"])
-    form = client.get(CREATE).content.decode()
-    assert f'value="{world.household_a1.pk}"' in form
-    assert f'value="{world.household_a2.pk}"' not in form
+    search = {"name": "household", "perm": "resident.edit", "kinds": "household"}
+    found = client.get("/places/search/", {**search, "household__q": "101"}).content.decode()
+    assert f'value="{world.household_a1.pk}"' in found
+    assert f'value="{world.household_a2.pk}"' not in found
     response = client.post(
         CREATE, {"name": "越权", "household": world.household_a2.pk, "relation": "head"}
     )
@@ -340,14 +340,12 @@ def test_household_outside_the_edit_scope_is_refused(client, world):
     assert not Resident.objects.filter(name="越权").exists()
 
 
-def test_large_scopes_take_a_household_id_checked_against_the_edit_scope(
-    client, world, monkeypatch
-):
-    monkeypatch.setattr(resident_forms, "HOUSEHOLD_SELECT_LIMIT", 1)
+def test_the_household_is_picked_by_search_and_checked_against_the_edit_scope(client, world):
     client.force_login(world.users["secretary_a"])
+    # The household page's "登记居民" button pre-fills it: the picker shows it chosen.
     form = client.get(CREATE, {"household": world.household_a2.pk}).content.decode()
-    assert 'type="number" name="household"' in form
-    assert f'value="{world.household_a2.pk}"' in form
+    assert 'name="household__q"' in form
+    assert f'name="household" value="{world.household_a2.pk}" checked' in form
 
     refused = client.post(
         CREATE, {"name": "外县", "household": world.household_b.pk, "relation": "head"}

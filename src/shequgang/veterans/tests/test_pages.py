@@ -9,7 +9,7 @@ from django.utils import timezone
 from shequgang.audit.models import AuditEntry
 from shequgang.veterans.models import Application, Status
 from shequgang.veterans.services import application_submit
-from shequgang.veterans.tests.factories import IN_WINDOW, applicant, id_for
+from shequgang.veterans.tests.factories import IN_WINDOW, applicant, beijing, id_for
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ def test_home_leads_to_the_current_program(client, program, open_window):
     assert response.status_code == 302 and response["Location"] == "/veterans/2026/apply/"
 
 
-def test_apply_page_shows_the_notice_and_the_form(client, program):
+def test_apply_page_shows_the_notice_and_the_form(client, program, open_window):
     page = client.get("/veterans/2026/apply/").content.decode()
     for text in (
         "1965年12月31日",
@@ -230,3 +230,26 @@ def test_the_full_roster_page_asks_for_the_password_again(client, program, world
     assert full.status_code == 200 and full["Content-Type"].startswith("application/vnd")
     entry = AuditEntry.objects.get(action="veterans.roster_export")
     assert entry.changes["full"] == [None, True]
+
+
+@pytest.mark.parametrize(
+    ("instant", "state", "words"),
+    [
+        (beijing(2026, 4, 30, 23, 59), "not_open", "申报尚未开始"),
+        (beijing(2026, 5, 1), "open", "正在申报"),
+        (beijing(2026, 7, 31, 23, 59), "open", "正在申报"),
+        (beijing(2026, 8, 1), "closed", "本年度申报已截止"),
+    ],
+)
+def test_the_window_state_shows_before_any_field(
+    client, program, monkeypatch, instant, state, words
+):
+    # Given the 2026 program (window 5月1日0时 to 7月31日24时, Beijing time)
+    monkeypatch.setattr(timezone, "now", lambda: instant)
+    # When a resident opens the form
+    page = client.get("/veterans/2026/apply/").content.decode()
+    # Then the state comes first, and the form's fields only while it is open
+    assert f'data-window="{state}"' in page and words in page
+    assert ('name="id_number"' in page) is (state == "open")
+    if state == "open":
+        assert page.index("data-window") < page.index('name="id_number"')

@@ -250,11 +250,11 @@ def test_htmx_works_without_inline_script_or_eval(live_server, browser):
     details.locator("button[type=submit]").click()
     leader.page.locator("#case-detail .notice", has_text="已提级上报").wait_for()
 
-    # The new-case place picker loads the next level on each choice
+    # The new-case place picker finds places as one types
     resident = Visitor(browser, live_server.url, "nobody")
     resident.open("/cases/new/")
-    resident.page.locator("select[data-level='0']").select_option(label="离石区")
-    resident.page.locator("select[data-level='1']").wait_for()
+    resident.page.fill("input[name=place__q]", "滨东 101")
+    resident.page.locator(".place-option").first.wait_for()
     settled(resident.page)
 
     problems = secretary.violations() + leader.violations() + resident.violations()

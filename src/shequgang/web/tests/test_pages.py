@@ -1,5 +1,6 @@
 """Login and logout, the staff home, the admin site, and what every page shares:
-anonymous visitors go to the login page and no asset comes from outside."""
+anonymous visitors go to the login page (except the public front at "/") and no asset
+comes from outside."""
 
 import re
 
@@ -27,7 +28,7 @@ def test_wrong_password_shows_a_chinese_error_and_stays_anonymous(client, world)
     response = client.post(reverse("web:login"), {"username": "secretary_a", "password": "no"})
     assert response.status_code == 200
     assert "用户名或密码不正确" in response.content.decode()
-    assert client.get(reverse("web:home")).status_code == 302
+    assert client.get(reverse("cases:inbox")).status_code == 302  # still anonymous
 
 
 def test_logout_is_a_post_and_returns_to_login(client, world):
@@ -36,13 +37,13 @@ def test_logout_is_a_post_and_returns_to_login(client, world):
 
     response = client.post(reverse("web:logout"))
     assert response.status_code == 302 and response["Location"] == reverse("web:login")
-    assert client.get(reverse("web:home")).status_code == 302
+    assert client.get(reverse("cases:inbox")).status_code == 302  # signed out
 
 
 def _page_urls(world):
     r = world.residents["a1"].pk
     return [
-        ("GET", reverse("web:home")),
+        ("GET", reverse("cases:inbox")),  # "/" is the public front for visitors
         ("GET", reverse("places:place_detail", args=[world.household_a1.pk])),
         ("GET", reverse("places:place_edit", args=[world.compound_a.pk])),
         ("GET", reverse("places:place_create", args=[world.compound_a.pk, "building"])),
