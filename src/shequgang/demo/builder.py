@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Count
 
 from shequgang.audit.services import audit_record
+from shequgang.cases.models import Case
 from shequgang.demo.city import (
     CITY_CODE,
     CITY_LATITUDE,
@@ -48,6 +49,7 @@ from shequgang.demo.staff import (
     AccountSpec,
     DepartmentSpec,
 )
+from shequgang.grid.models import Patrol
 from shequgang.party.activity_demo import activities_demo_load
 from shequgang.party.demo import party_demo_load
 from shequgang.people.id_numbers import parse_id_number
@@ -128,17 +130,21 @@ class DemoSummary:
     grids: int
     departments: int
     accounts: int
+    cases: int = 0
+    patrols: int = 0
 
 
-def demo_load(*, scale: str = "small", seed: int = 1) -> DemoSummary:
+def demo_load(*, scale: str = "small", seed: int = 1, history: bool = True) -> DemoSummary:
     """Build the demo city in one transaction. Raises DemoNotEmpty if any place or any
     demo account exists (checked inside the transaction: two racing loads cannot both
-    build, the second fails on the unique root path and rolls back)."""
+    build, the second fails on the unique root path and rolls back). Without
+    ``history`` only the city, its people, grids, staff and party organisation are built
+    (tests that need no cases use it: the history is most of the time)."""
     with transaction.atomic():
         usernames = [a.username for a in ACCOUNTS]
         if Place.objects.exists() or User.objects.filter(username__in=usernames).exists():
             raise DemoNotEmpty
-        _Builder(SCALES[scale], seed).build()
+        _Builder(SCALES[scale], seed, history=history).build()
     return demo_summary(scale=scale, seed=seed)
 
 
@@ -163,6 +169,8 @@ def demo_summary(*, scale: str, seed: int) -> DemoSummary:
         grids=Grid.objects.count(),
         departments=Department.objects.count(),
         accounts=User.objects.filter(username__in=[a.username for a in ACCOUNTS]).count(),
+        cases=Case.objects.count(),
+        patrols=Patrol.objects.count(),
     )
 
 
@@ -195,9 +203,10 @@ class _Built:
 
 
 class _Builder:
-    def __init__(self, scale: Scale, seed: int) -> None:
+    def __init__(self, scale: Scale, seed: int, *, history: bool = True) -> None:
         self.scale = scale
         self.seed = seed
+        self.with_history = history
         self.history = HistorySummary(cases=0, grids_drawn=0)
         self.rng = random.Random(seed)
         self.registry = Registry(self.rng)
@@ -253,9 +262,10 @@ class _Builder:
         party_demo_load()
         # Six months of cases, meetings, patrols, activities and points, through the
         # services with the clock moved (demo/history/); the supermarket opens in it.
-        self.history = history_load(admin=admin, scale=self.scale.name, seed=self.seed)
-        # Today's 双服务 activities: one just finished, one open for sign-up.
-        activities_demo_load()
+        if self.with_history:
+            self.history = history_load(admin=admin, scale=self.scale.name, seed=self.seed)
+            # Today's 双服务 activities: one just finished, one open for sign-up.
+            activities_demo_load()
 
     def _county(self, spec: CountySpec, county: Place) -> None:
         towns = places_create_children(

@@ -354,6 +354,9 @@ def _central_household(
         member.resident = resident
     member.save()
     central = CentralHousehold.objects.create(member=member, household=household, group=group)
+    # 双包联: the central household answers for its own unit.
+    if household.parent is not None:
+        Responsibility.objects.create(member=member, place=household.parent, started_on=_TODAY)
     neighbours = (
         Place.objects.filter(path__descendant=group.building.path, kind=Kind.HOUSEHOLD)
         .exclude(pk=household.pk)

@@ -12,6 +12,7 @@ import io
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -44,6 +45,7 @@ from shequgang.cases.services import (
     case_supervise,
 )
 from shequgang.cases.services.followers import case_follow
+from shequgang.cases.services.notifications import deliver_due
 from shequgang.cases.services.sweep import run_sweep
 from shequgang.demo.history.clock import DemoClock
 from shequgang.demo.history.geo import near
@@ -231,12 +233,12 @@ def cases_play(
     timeline: list[tuple[dt.datetime, int, Callable[[], Any]]] = []
     n = 0
     for key, story in stories.items():
-        timeline.append((story.raised_at, n, _named(key, lambda s=story: _raise(cast, s, rng))))
+        timeline.append((story.raised_at, n, _named(key, partial(_raise, cast, story, rng))))
         n += 1
         for step in story.steps:
             when = story.raised_at + dt.timedelta(hours=step.hours)
-            act = _named(f"{key} {step.action}", lambda s=story, st=step: _act(cast, s, st, stories))
-            timeline.append((when, n, act))
+            act = partial(_act, cast, story, step, stories)
+            timeline.append((when, n, _named(f"{key} {step.action}", act)))
             n += 1
     for when, event in extra:
         timeline.append((when, n, event))
@@ -247,12 +249,17 @@ def cases_play(
         if when > until:
             break
         for sweep_at in _sweeps_between(last, when):
-            clock.set(sweep_at)
-            run_sweep(now=sweep_at)
+            _daily(clock, sweep_at)
         clock.set(when)
         event()
         last = when
     for sweep_at in _sweeps_between(last, until):
-        clock.set(sweep_at)
-        run_sweep(now=sweep_at)
-    clock.set(until)
+        _daily(clock, sweep_at)
+    _daily(clock, until)  # the worker sweeps every minute: today's cards are given
+
+
+def _daily(clock: DemoClock, at: dt.datetime) -> None:
+    """The worker's daily round: the sweep, then the notifications it and the day made."""
+    clock.set(at)
+    run_sweep(now=at)
+    deliver_due(now=at, batch=10_000)

@@ -35,7 +35,9 @@ from shequgang.points.models import Goods
 from shequgang.points.redemptions import order_confirm, order_place
 
 Event = tuple[dt.datetime, Callable[[], Any]]
-VOLUNTEERS = ("bindong_central", "bindong_group1", "bindong_branch", "chengdong_grid1")
+GRID = "chengdong_grid1"
+# Who signs up for every activity (and comes: their hours earn points).
+VOLUNTEERS = ("bindong_central", "bindong_group1", "bindong_branch", GRID)
 
 
 def owners_meeting(
@@ -67,7 +69,7 @@ def owners_meeting(
             scheduled_at=held,
             location="滨东花园小区党群服务站",
             agenda="一、通报情况；二、讨论方案；三、业主表决",
-            invitee_ids=[cast["bindong_group1"].pk, cast["bindong_central"].pk],
+            invitee_ids=[cast[u].pk for u in ("bindong_group1", "bindong_central", GRID)],
             now=planned,
         )
 
@@ -92,7 +94,7 @@ def owners_meeting(
 
     def meet() -> None:
         d: Deliberation = state["d"]
-        for username in ("bindong_branch", "bindong_group1", "bindong_central"):
+        for username in ("bindong_branch", "bindong_group1", "bindong_central", GRID):
             deliberation_sign_in(actor=cast[username], deliberation=d, now=held)
         owners_vote_close(actor=branch, deliberation=d)
         deliberation_hold(actor=branch, deliberation=d)
@@ -107,6 +109,35 @@ def owners_meeting(
         (planned + span * 2 / 3, ballots(0.6)),
     ]
     return [*events, (held, meet)]
+
+
+def community_meeting(
+    cast: Cast,
+    story: Story,
+    *,
+    convener: str,
+    title: str,
+    planned: dt.datetime,
+    held: dt.datetime,
+    invitees: tuple[str, ...],
+) -> list[Event]:
+    """A community convenes a meeting on a case (协商议事), still ahead today."""
+
+    def plan() -> None:
+        assert story.case is not None
+        deliberation_plan(
+            actor=cast[convener],
+            rung=Rung.COMMUNITY,
+            case_ids=[story.case.pk],
+            title=title,
+            scheduled_at=held,
+            location="社区党群服务中心议事厅",
+            agenda="一、通报情况；二、听取各方意见；三、形成处置方案",
+            invitee_ids=[cast[u].pk for u in invitees],
+            now=planned,
+        )
+
+    return [(planned, plan)]
 
 
 def patrols(cast: Cast, *, start: dt.datetime, end: dt.datetime, rng: random.Random) -> list[Event]:
@@ -217,7 +248,7 @@ def _publish(
                 capacity=10,
             ),
         )
-        for username in VOLUNTEERS[:3]:
+        for username in VOLUNTEERS:
             activities.signup_create(actor=cast[username], activity=activity)
         state["activity"] = activity
 
@@ -228,7 +259,7 @@ def _held(cast: Cast, starts: dt.datetime, state: dict[str, Activity]) -> Callab
     def run() -> None:
         activity = Activity.objects.get(pk=state["activity"].pk)
         ends = starts + dt.timedelta(hours=2)
-        for username in VOLUNTEERS[:2]:
+        for username in VOLUNTEERS:
             user = cast[username]
             activities.check_in(actor=user, activity=activity, code=activity.code, now=starts)
             activities.check_out(actor=user, activity=activity, code=activity.code, now=ends)
@@ -246,7 +277,7 @@ def shopping(cast: Cast, community: Place, *, start: dt.datetime, end: dt.dateti
     when = start + dt.timedelta(days=45)
     n = 0
     while when < end:
-        username = VOLUNTEERS[n % 2]  # the two who come to every activity
+        username = VOLUNTEERS[n % len(VOLUNTEERS)]
         events.append((when, _order(cast, community, username, f"demo:shop:{n}", when)))
         when += dt.timedelta(days=21)
         n += 1

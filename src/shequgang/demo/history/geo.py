@@ -21,7 +21,8 @@ def grid_boundaries_load(*, actor: User) -> int:
     corners: dict[int, list[tuple[float, float]]] = defaultdict(list)
     rows = Place.objects.filter(kind=Kind.BUILDING, grid__isnull=False, latitude__isnull=False)
     for grid_id, lat, lon in rows.values_list("grid_id", "latitude", "longitude"):
-        corners[grid_id].append((lat, lon))
+        if lat is not None and lon is not None:
+            corners[grid_id].append((lat, lon))
     done = 0
     for grid in Grid.objects.filter(pk__in=list(corners)).order_by("pk"):
         points = corners[grid.pk]

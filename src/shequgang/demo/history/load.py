@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from shequgang.audit.services import audit_record
 from shequgang.cases.models import Case
-from shequgang.demo.history import civic, stories
-from shequgang.demo.history.cases import Cast, cases_play
+from shequgang.demo.history import civic, showcase, stories
+from shequgang.demo.history.cases import Cast, Step, Story, cases_play
 from shequgang.demo.history.clock import moved_clock
 from shequgang.demo.history.geo import grid_boundaries_load
 from shequgang.people.id_numbers import make_id_number
@@ -52,7 +52,7 @@ def history_load(*, admin: User, scale: str, seed: int) -> HistorySummary:
             start=start, end=until - dt.timedelta(days=16), count=BACKGROUND[scale], rng=rng
         )
         plot.update(_meeting_stories(until))
-        plot.update(stories.showcase(until))
+        plot.update(showcase.showcase(until))
         extra = [
             *civic.owners_meeting(
                 cast,
@@ -78,6 +78,24 @@ def history_load(*, admin: User, scale: str, seed: int) -> HistorySummary:
                 decision="",
                 rng=rng,
             ),
+            *civic.community_meeting(
+                cast,
+                plot["to_command"],
+                convener="chengdong_secretary",
+                title="2号楼一层违建处置协商",
+                planned=plot["to_command"].raised_at + dt.timedelta(hours=5),
+                held=until + dt.timedelta(days=3),
+                invitees=("lishi_cgj", "chengdong_grid1", "bindong_branch"),
+            ),
+            *civic.community_meeting(
+                cast,
+                plot["jianchang_acked"],
+                convener="jianchang_secretary",
+                title="建昌小区停车位协商",
+                planned=plot["jianchang_acked"].raised_at + dt.timedelta(hours=4),
+                held=until + dt.timedelta(days=4),
+                invitees=(),
+            ),
             *civic.patrols(cast, start=start, end=until, rng=rng),
             *civic.monthly_activities(cast, community, start=start, end=until),
             *civic.shopping(cast, community, start=start, end=until),
@@ -87,10 +105,10 @@ def history_load(*, admin: User, scale: str, seed: int) -> HistorySummary:
     return HistorySummary(cases=Case.objects.count(), grids_drawn=drawn)
 
 
-def _meeting_stories(until: dt.datetime) -> dict[str, stories.Story]:
+def _meeting_stories(until: dt.datetime) -> dict[str, Story]:
     """The parking matter the owners voted on two and a half months ago."""
     raised = (until - dt.timedelta(days=75)).replace(hour=2, minute=0)
-    story = stories.Story(
+    story = Story(
         raised_at=raised,
         category="parking",
         place=stories.building(2),
@@ -99,7 +117,7 @@ def _meeting_stories(until: dt.datetime) -> dict[str, stories.Story]:
         source="hotline",
         raiser_name="居民来电",
         steps=[
-            stories.Step(2, "ack"),
+            Step(2, "ack"),
             stories.resolve(24 * 9, "已按业主表决结果施划30个停车位并启用", photo=True),
             stories.rate(24 * 11, "satisfied", "停车有序多了"),
         ],
@@ -127,25 +145,36 @@ def veterans_open_programme(*, admin: User, now: dt.datetime) -> Program | None:
         obj=program,
         changes={"window": [str(before[:2]), str((program.opens_at, program.closes_at))]},
     )
-    for i, (name, group) in enumerate([("韩保国", "veteran"), ("吴桂兰", "martyr_survivor")]):
+    # At the desks (staff on a person's behalf, the intake place theirs) and online.
+    applicants = [
+        ("韩保国", "M", "veteran", None, None),
+        ("吴桂兰", "F", "martyr_survivor", None, None),
+        ("刘德胜", "M", "veteran", "chengdong_worker", stories.CHENGDONG),
+        ("张凤英", "F", "illness_death_survivor", "chengdong_worker", stories.CHENGDONG),
+        ("高长顺", "M", "veteran", "binhe_staff", stories.CHENGDONG[:2]),
+        ("任振华", "M", "veteran", "jianchang_secretary", stories.JIANCHANG),
+    ]
+    for i, (name, sex, group, clerk, desk) in enumerate(applicants):
+        county = "141182" if desk == stories.JIANCHANG else "141102"
         application_submit(
-            actor=None,
+            actor=User.objects.get(username=clerk) if clerk else None,
             program=program,
             data=ApplicationInput(
                 name=name,
-                id_number=_id_number(i, program.born_on_or_before),
+                id_number=_id_number(i, sex, county, program.born_on_or_before),
                 phone=f"1393580{7000 + i:04d}",
-                certificate=f"141102{program.year}9{i:04d}",
+                certificate=f"{county}{program.year}9{i:04d}",
                 group=group,
-                registration_code="141102",
+                registration_code=county,
                 consent=True,
+                intake_place=place_by_names(*desk) if desk else None,
             ),
-            now=now - dt.timedelta(days=3 - i),
+            now=now - dt.timedelta(days=8 - i),
         )
     return program
 
 
-def _id_number(i: int, born_by: dt.date) -> str:
-    # The sequence's parity carries the sex: 韩保国 (odd, male), 吴桂兰 (even, female).
-    birth = dt.date(born_by.year - 8 - i, 3, 12)
-    return make_id_number("141102", birth, 801 if i == 0 else 806)
+def _id_number(i: int, sex: str, county: str, born_by: dt.date) -> str:
+    # The sequence's parity carries the sex (odd: male).
+    birth = dt.date(born_by.year - 6 - i, 3, 12 + i)
+    return make_id_number(county, birth, 801 + 2 * i + (0 if sex == "M" else 1))

@@ -1,6 +1,6 @@
-"""The demo's cases as stories: a showcase of every state on every rung in the last days
-(so each queue has something waiting today), and months of ordinary work before it,
-generated from a seed (closed cases, most resolved low on the ladder).
+"""The demo's cases as stories: months of ordinary work, generated from a seed (closed
+cases, most resolved low on the ladder), and the places and steps the showcase
+(``showcase.py``) shares.
 
 Places are named below 城东社区 (离石区 滨河街道) and 建昌社区 (汾阳市 太和桥街道), where
 the demo accounts work. Hours are after the case was raised; the holder of the moment
@@ -25,18 +25,18 @@ WORKER = "chengdong_worker"  # records phone calls and the follow-up (回访) ra
 GRID = "chengdong_grid1"
 
 
-def _place(*names: str) -> Place:
+def place(*names: str) -> Place:
     place = place_by_names(*names)
     assert place is not None, names
     return place
 
 
 def home(building: int, unit: int, room: str) -> Place:
-    return _place(*BINDONG, f"{building}号楼", f"{unit}单元", room)
+    return place(*BINDONG, f"{building}号楼", f"{unit}单元", room)
 
 
 def building(n: int) -> Place:
-    return _place(*BINDONG, f"{n}号楼")
+    return place(*BINDONG, f"{n}号楼")
 
 
 def rate(hours: float, satisfaction: str = "satisfied", comment: str = "") -> Step:
@@ -49,253 +49,13 @@ def resolve(hours: float, text: str, photo: bool = False) -> Step:
     return Step(hours, "resolve", params={"text": text, "photo": photo})
 
 
-def _dispatched(to: str = "城管局") -> list[Step]:
+def dispatched(to: str = "城管局") -> list[Step]:
     """The community dispatches, the department signs and reports, the grid verifies."""
     return [
         Step(1, "ack"),
         Step(2, "dispatch", WORKER, {"to": to, "reason": "需职能部门处置"}),
         Step(5, "ack"),
     ]
-
-
-def showcase(now: dt.datetime) -> dict[str, Story]:
-    """Cases still moving today: one for each state and rung the demo accounts meet."""
-    h = dt.timedelta(hours=1)
-
-    def story(key: str, hours_ago: float, category: str, place: Place, title: str, **kw: object):
-        raiser = str(kw.pop("raiser", WORKER))
-        source = str(kw.pop("source", Source.HOTLINE if raiser == WORKER else Source.GRID_PATROL))
-        steps = kw.pop("steps", [])
-        return key, Story(
-            raised_at=now - hours_ago * h,
-            category=category,
-            place=place,
-            title=title,
-            raiser=raiser,
-            source=source,
-            raiser_name=str(kw.pop("raiser_name", "")),
-            description=str(kw.pop("description", "")),
-            steps=list(steps),  # type: ignore[call-overload]
-        )
-
-    rows = [
-        # 党员中心户 (rung 1): waiting, and signed for.
-        story(
-            "central_new",
-            3,
-            "noise",
-            home(1, 1, "302"),
-            "楼上夜间装修噪音",
-            raiser_name="刘桂芳",
-            description="晚上十点后还在电钻施工，老人休息不好。",
-        ),
-        story(
-            "central_acked",
-            20,
-            "pets",
-            home(1, 2, "201"),
-            "邻居家狗叫扰民",
-            raiser_name="陈玉兰",
-            steps=[Step(2, "ack")],
-        ),
-        # 党小组 (rung 2): in progress; escalated to the branch.
-        story(
-            "group_progress",
-            26,
-            "stairwell_light",
-            building(1),
-            "1号楼2单元楼道灯不亮",
-            raiser=GRID,
-            steps=[Step(1, "ack"), Step(3, "start")],
-        ),
-        story(
-            "group_escalated",
-            50,
-            "building_door",
-            building(1),
-            "1号楼3单元门禁损坏",
-            raiser_name="王建华",
-            steps=[
-                Step(2, "ack"),
-                Step(5, "escalate", params={"reason": "门禁需小区统一更换，超出楼栋能力"}),
-                Step(8, "ack"),
-            ],
-        ),
-        # 党小组 returns a case that is not the building's (退回, waits for re-routing).
-        story(
-            "ladder_returned",
-            22,
-            "stairwell_clutter",
-            building(1),
-            "楼道里电动车充电",
-            raiser=GRID,
-            steps=[
-                Step(3, "return", params={"reason": "属电动车违规充电，请社区改类后派给消防力量"})
-            ],
-        ),
-        # 小区党支部 (rung 3): extended and under 督办; cards from the sweep.
-        story(
-            "branch_extended",
-            9 * 24,
-            "roof_leak",
-            home(1, 1, "602"),
-            "顶层屋面漏水",
-            raiser_name="郝秀英",
-            steps=[
-                Step(3, "ack"),
-                Step(5, "start"),
-                Step(72, "extend", params={"days": 5, "reason": "需业主表决使用维修资金"}),
-                Step(80, "decide", WORKER, {"approve": True, "reason": "同意延期"}),
-                Step(
-                    100, "supervise", "chengdong_secretary", {"reason": "请在延期内完成表决并施工"}
-                ),
-            ],
-        ),
-        *[
-            story(
-                f"sanitation_{days}",
-                days * 24,
-                "compound_sanitation",
-                building(b),
-                f"{b}号楼门前垃圾清运不及时",
-                raiser=GRID if b <= 4 else WORKER,
-                steps=[Step(2, "ack")],
-            )
-            for days, b in ((1, 2), (2, 3), (3, 5), (4, 6), (8, 7))
-        ],
-        # 社区 (rung 4): dispatched to 城管局 (waiting, signed), back for verification,
-        # handed back by the department, asked for the command centre, 挂账.
-        story(
-            "dispatch_waiting",
-            5,
-            "drainage",
-            building(4),
-            "4号楼北侧雨水井堵塞",
-            steps=[Step(1, "ack"), Step(2, "dispatch", WORKER, {"to": "城管局"})],
-        ),
-        story(
-            "dispatch_signed",
-            48,
-            "street_light",
-            building(3),
-            "3号楼旁路灯不亮",
-            raiser=GRID,
-            steps=_dispatched(),
-        ),
-        story(
-            "verifying",
-            72,
-            "public_sanitation",
-            building(2),
-            "小区东门外垃圾堆放",
-            raiser=GRID,
-            steps=[
-                *_dispatched(),
-                Step(30, "report", params={"text": "已组织环卫清运并设置提示牌"}),
-            ],
-        ),
-        story(
-            "dept_handed_back",
-            46,
-            "road_damage",
-            building(4),
-            "4号楼前路面塌陷",
-            steps=[
-                *_dispatched(),
-                Step(8, "hand_back", "lishi_cgj", {"reason": "道路破损归住建部门管理"}),
-            ],
-        ),
-        story(
-            "to_command",
-            30,
-            "illegal_construction",
-            building(2),
-            "2号楼一层违建",
-            raiser=GRID,
-            steps=[
-                Step(1, "ack"),
-                Step(3, "request_dispatch", WORKER, {"reason": "需执法部门处置"}),
-            ],
-        ),
-        story(
-            "on_hold",
-            20 * 24,
-            "road_damage",
-            _place(*CHENGDONG, "城东供销社家属院"),
-            "家属院内道路坑洼",
-            steps=[
-                Step(2, "ack"),
-                Step(48, "hold", params={"reason": "已列入明年老旧小区改造计划，届时统一修缮"}),
-            ],
-        ),
-        # A streetlight reported twice: the second merged into the first.
-        story(
-            "light_first",
-            40,
-            "street_light",
-            building(1),
-            "1号楼前路灯不亮",
-            raiser=GRID,
-            steps=[Step(1, "ack")],
-        ),
-        story(
-            "light_second",
-            30,
-            "street_light",
-            building(1),
-            "1号楼门口路灯坏了",
-            raiser_name="赵丽",
-            steps=[Step(2, "merge", WORKER, {"into": "light_first", "reason": "同一盏路灯"})],
-        ),
-        # Resolved yesterday, waiting for the raiser's rating (回访).
-        story(
-            "awaiting_rating",
-            40,
-            "stairwell_clutter",
-            building(1),
-            "1号楼1单元楼道堆放杂物",
-            raiser=GRID,
-            steps=[Step(1, "ack"), resolve(18, "已协调住户清理", photo=True)],
-        ),
-        # An unhappy rating, handled again.
-        story(
-            "reopened",
-            6 * 24,
-            "leak_between_floors",
-            home(1, 1, "402"),
-            "楼上卫生间漏水到我家",
-            raiser_name="孟凡荣",
-            steps=[
-                Step(2, "ack"),
-                resolve(20, "已协调楼上住户修补防水"),
-                rate(40, "unsatisfied", "还在渗水"),
-                Step(44, "start"),
-            ],
-        ),
-        # 建昌社区 (汾阳市): the secretary's own queue.
-        story(
-            "jianchang_new",
-            4,
-            "compound_sanitation",
-            _place(*JIANCHANG, "昌瑞绿洲小区"),
-            "小区垃圾站异味",
-            raiser="jianchang_secretary",
-            source=Source.STAFF,
-            raiser_name="李凤英",
-        ),
-        story(
-            "jianchang_acked",
-            30,
-            "parking",
-            _place(*JIANCHANG, "建昌小区"),
-            "小区停车位不够",
-            raiser="jianchang_secretary",
-            source=Source.STAFF,
-            raiser_name="张建平",
-            steps=[Step(2, "ack")],
-        ),
-    ]
-    return dict(rows)
 
 
 # --- Months of ordinary work --------------------------------------------------------------
@@ -358,7 +118,7 @@ def _fate_steps(fate: str, rng: random.Random) -> list[Step]:
             rate(later, satisfaction),
         ],
         "dispatch": lambda: [
-            *_dispatched(),
+            *dispatched(),
             Step(done + 6, "report", params={"text": "已处置完毕"}),
             Step(done + 9, "verify", GRID, {"text": "现场核查已整改"}),
             rate(later + 9, satisfaction),
@@ -397,9 +157,9 @@ def background(
     have run their course), at places of 滨东花园 that fit their rung."""
     fates, weights = zip(*[(f, w) for f, _c, w in _FATES], strict=True)
     categories = {f: c for f, c, _w in _FATES}
-    rooms = [
-        home(b, u, f"{fl}0{p}") for b in (1,) for u in (1, 2, 3) for fl in (1, 3, 5) for p in (1, 2)
-    ]
+    # One lookup per place, not one per case.
+    rooms = [home(1, u, f"{fl}0{p}") for u in (1, 2, 3) for fl in (1, 3, 5) for p in (1, 2)]
+    blocks = {n: building(n) for n in range(1, 5)}
     span = (end - start).total_seconds()
     out = {}
     for i in range(count):
@@ -411,9 +171,9 @@ def background(
         if fate in ("central", "unhappy") and category in _TEXTS:
             place = rng.choice(rooms)
         elif fate in ("group", "group_escalate", "return_reroute", "auto_close"):
-            place = building(1)
+            place = blocks[1]
         else:
-            place = building(rng.randint(1, 4))
+            place = blocks[rng.randint(1, 4)]
         raiser = rng.choice([WORKER, GRID])
         out[f"bg{i}"] = Story(
             raised_at=raised,
