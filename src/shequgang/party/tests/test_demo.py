@@ -14,7 +14,7 @@ from shequgang.places.models import Kind, Place
 
 
 def test_the_demo_city_has_its_party_organisation(db: None) -> None:
-    demo_load(scale="small", seed=1)
+    demo_load(scale="small", seed=1, history=False)
     city = Place.objects.get(kind=Kind.CITY)
     figures = coverage(root=city)
     assert figures.compounds == figures.compounds_with_branch > 0
