@@ -46,6 +46,7 @@ def _mount() -> None:
     api.add_router("/", people_router)
     api.add_router("/", "shequgang.people.register_api.router")
     api.add_router("/veterans", "shequgang.veterans.api.router")
+    api.add_router("/residency", "shequgang.residency.api.router")
     api.add_router("/party", "shequgang.party.api.router")
     api.add_router("/points", "shequgang.points.api.router")
     api.add_router("/deliberations", "shequgang.cases.deliberation.api.router")

@@ -151,6 +151,7 @@ INSTALLED_APPS = [
     "shequgang.points",
     "shequgang.dashboard",
     "shequgang.privacy",
+    "shequgang.residency",
 ]
 # The benchmark's ceiling views (bench/run.py sets it); never on in production.
 BENCH = env_bool("SHEQUGANG_BENCH", default=False)
@@ -373,6 +374,11 @@ RATE_LIMITS = {
     "veterans.check": env_int("SHEQUGANG_RATE_VETERANS_CHECK", 30, minimum=1),
     "veterans.apply": env_int("SHEQUGANG_RATE_VETERANS_APPLY", 10, minimum=1),
     "veterans.status": env_int("SHEQUGANG_RATE_VETERANS_STATUS", 20, minimum=1),
+    # Residents' registration (residency): the household picker's search, the form, the
+    # password reset with a desk code.
+    "residency.search": env_int("SHEQUGANG_RATE_RESIDENCY_SEARCH", 60, minimum=1),
+    "residency.register": env_int("SHEQUGANG_RATE_RESIDENCY_REGISTER", 10, minimum=1),
+    "residency.reset": env_int("SHEQUGANG_RATE_RESIDENCY_RESET", 10, minimum=1),
 }
 
 # --- Audit log (audit/chain.py, audit/guard.py) -----------------------------------------
@@ -444,3 +450,17 @@ if _proxy_header is not None:
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# --- Residents' accounts (residency) ------------------------------------------------------
+# Login by the phone a resident registered with, after the username check (axes counts
+# the phone as the username tried, so the lockout holds for both).
+AUTHENTICATION_BACKENDS.append("shequgang.residency.backends.PhoneBackend")
+# …and a phone's failures are counted under one name however it is typed.
+AXES_USERNAME_CALLABLE = "shequgang.residency.login_names.login_name"
+# The desk's one-time password-reset codes.
+RESET_CODE_MINUTES = env_int("SHEQUGANG_RESET_CODE_MINUTES", 30, minimum=1)
+RESET_CODE_ATTEMPTS = env_int("SHEQUGANG_RESET_CODE_ATTEMPTS", 5, minimum=1)
+# A class with ``send(*, phone: str, text: str) -> None`` (dotted path) that delivers
+# reset codes by SMS. None by default: the platform runs on an intranet with no SMS
+# gateway, and the reset page says so and sends the resident to the desk.
+SMS_BACKEND: str | None = env_str("SHEQUGANG_SMS_BACKEND")

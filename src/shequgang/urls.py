@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("shequgang.cases.duplicates.urls")),
     path("", include("shequgang.dashboard.urls")),
     path("", include("shequgang.privacy.urls")),
+    path("", include("shequgang.residency.urls")),
 ]
 
 if settings.BENCH:  # bench/run.py only: the ceiling views

@@ -32,6 +32,9 @@ class Perm(models.TextChoices):
     RESIDENT_EDIT = "resident.edit", "维护居民"
     RESIDENT_IMPORT = "resident.import", "导入台账"
     RESIDENT_EXPORT = "resident.export", "导出台账"
+    # Confirming residents' own accounts against the register (residency), and issuing
+    # their password-reset codes at the desk: the register's keepers on the ground.
+    RESIDENT_CONFIRM = "resident.confirm", "认证居民账号"
     ROLE_GRANT = "role.grant", "分配角色"
     CASE_VIEW = "case.view", "查看辖区事项"
     CASE_RAISE = "case.raise", "代居民上报事项"
@@ -59,8 +62,14 @@ ROLE_PERMS: dict[str, set[str]] = {
     Role.COMMUNITY_WORKER: _REGISTER
     | _CASES
     | _PARTY
-    | {Perm.PLACE_EDIT, Perm.RESIDENT_IMPORT, Perm.RESIDENT_EXPORT, Perm.CASE_SUPERVISE},
-    Role.GRID_WORKER: _REGISTER | _CASES,
+    | {
+        Perm.PLACE_EDIT,
+        Perm.RESIDENT_IMPORT,
+        Perm.RESIDENT_EXPORT,
+        Perm.RESIDENT_CONFIRM,
+        Perm.CASE_SUPERVISE,
+    },
+    Role.GRID_WORKER: _REGISTER | _CASES | {Perm.RESIDENT_CONFIRM},
     Role.BRANCH_SECRETARY: {Perm.PLACE_VIEW, Perm.RESIDENT_VIEW, Perm.PARTY_VIEW} | _CASES,
     Role.PARTY_GROUP_LEADER: {Perm.PLACE_VIEW, Perm.RESIDENT_VIEW, Perm.PARTY_VIEW} | _CASES,
     Role.CENTRAL_HOUSEHOLD: {Perm.PLACE_VIEW},

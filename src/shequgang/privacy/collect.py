@@ -32,6 +32,7 @@ from shequgang.party.models import Member
 from shequgang.people import pii
 from shequgang.people.models import ApiToken, Resident
 from shequgang.points.models import Account, Entry
+from shequgang.residency.models import ResidentAccount
 from shequgang.veterans.models import Application
 
 NOTES = [
@@ -84,11 +85,13 @@ def record(obj: models.Model, *, only: Iterable[str] | None = None) -> dict[str,
 
 
 def linked_users(resident: Resident) -> QuerySet[User]:
-    """The user accounts other apps have tied to this register entry (a resident has no
-    account of their own yet: self-service accounts are issue #15)."""
+    """The user accounts tied to this register entry: the resident's own (confirmed
+    against it, ``residency``) and those other apps have linked."""
     return (
         User.objects.filter(
-            Q(points_accounts__resident=resident) | Q(party_member__resident=resident)
+            Q(points_accounts__resident=resident)
+            | Q(party_member__resident=resident)
+            | Q(resident_account__resident=resident)
         )
         .distinct()
         .order_by("pk")
@@ -132,7 +135,25 @@ def _account(user: User) -> dict[str, Any]:
             record(t, only=["name", "prefix", "created_at", "last_used_at", "revoked_at"])
             for t in ApiToken.objects.filter(user=user).order_by("pk")
         ],
+        "resident_account": [
+            record(a, only=_RESIDENT_ACCOUNT_FIELDS)
+            for a in ResidentAccount.objects.filter(user=user)
+        ],
     }
+
+
+# What a resident's own account holds about them (registration and its decision).
+_RESIDENT_ACCOUNT_FIELDS = [
+    "household",
+    "name",
+    "relation",
+    "id_number_cipher",
+    "phone_cipher",
+    "status",
+    "refused_reason",
+    "decided_at",
+    "created_at",
+]
 
 
 def _case(case: Case) -> dict[str, Any]:

@@ -62,6 +62,7 @@ from shequgang.people.services import (
 from shequgang.points.models import Account
 from shequgang.privacy.collect import linked_users, raised_cases, veterans_applications
 from shequgang.privacy.models import Erasure
+from shequgang.residency.services import resident_account_erase
 from shequgang.text_rules import text_clean
 from shequgang.veterans.models import Application
 from shequgang.veterans.models import Status as ApplicationStatus
@@ -166,6 +167,7 @@ def erase_resident(
         raiser_name=pseudonym, raiser_phone_cipher="", raiser_phone_masked=""
     )
     Attendee.objects.filter(user_id__in=user_ids).update(name=pseudonym)
+    resident_account_erase(resident=resident, pseudonym=pseudonym)
     _deactivate(users)
 
     resident.name = pseudonym

@@ -54,6 +54,18 @@ PUBLIC_ROUTES: dict[str, str] = {
     "POST /api/v1/veterans/programs/{year}/check": "public eligibility check of the applicant's own data (issue #13 breach 4: it must not tell whether an ID number applied)",
     "POST /api/v1/veterans/status": "status lookup: needs the application's reference and ID digits",
     "POST /api/v1/integrations/camera-alerts": "the camera platform's webhook: an HMAC signature is checked instead of a login",
+    # Residents' own accounts (residency): registering and the desk-code reset are for
+    # people without an account yet; every one is rate-limited per address.
+    "GET /signup/": "the residents' registration form",
+    "POST /signup/": "registering a resident account (rate-limited; pending until the community confirms it)",
+    "GET /signup/places/": "the registration's household picker: names of compounds, buildings, units and households only, never residents (rate-limited)",
+    "GET /password-reset/": "the password reset form (a desk code, or SMS where configured)",
+    "POST /password-reset/": "resetting a password with a one-time code (rate-limited; codes hashed, 5 tries)",
+    "POST /password-reset/sms/": "asking for a reset code by SMS: says whether SMS exists, never whether the phone has an account",
+    "GET /api/v1/residency/places": "the registration's household picker (place names only, rate-limited)",
+    "POST /api/v1/residency/register": "registering a resident account (rate-limited, Idempotency-Key aware)",
+    "POST /api/v1/residency/password-reset": "resetting a password with a one-time code (rate-limited)",
+    "POST /api/v1/residency/password-reset/sms": "asking for a reset code by SMS (rate-limited; 409 when there is no SMS)",
 }
 
 # route → why it takes an id but is not scoped to the caller's place in the tree.
@@ -97,6 +109,13 @@ UNSCOPED_ID_ROUTES: dict[str, str] = {
     "GET /api/v1/cases/similar": "a place of the tree, as for raising; the suggestions are only cases the "
     "caller may follow (cases/access.follow_scope_q), so another county's place yields none",
     "POST /api/v1/points/orders": "goods and merchants are a public catalogue; the order is paid from the caller's own account",
+    # Registering: a person names the household they live in, any of the tree (place ids
+    # are public names, not personal data); the community confirms it against the register.
+    "GET /signup/places/": "the registration's picker walks the public place tree (names only)",
+    "POST /signup/": "a registering person names any household of the tree as theirs",
+    "POST /signup/reapply/": "a refused person names any household of the tree; only their own account changes",
+    "GET /api/v1/residency/places": "the registration's picker walks the public place tree (names only)",
+    "POST /api/v1/residency/register": "a registering person names any household of the tree as theirs",
 }
 
 
