@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from shequgang.audit.services import audit_record
 from shequgang.cases.models import Case
-from shequgang.demo.history import civic, showcase, stories
+from shequgang.demo.history import civic, residents, showcase, stories
 from shequgang.demo.history.cases import Cast, Step, Story, cases_play
 from shequgang.demo.history.clock import moved_clock
 from shequgang.demo.history.geo import grid_boundaries_load
@@ -47,12 +47,19 @@ def history_load(*, admin: User, scale: str, seed: int) -> HistorySummary:
     with moved_clock(start) as clock:
         # The supermarket opens first: its catalogue, the first points and an order.
         points_demo_load()
+        # Three residents registered on their phones and were confirmed back then.
+        people, pending = residents.resident_accounts(
+            at=start, until=until, password_hash=admin.password
+        )
         cast = Cast()
         plot = stories.background(
             start=start, end=until - dt.timedelta(days=16), count=BACKGROUND[scale], rng=rng
         )
         plot.update(_meeting_stories(until))
         plot.update(showcase.showcase(until))
+        plot.update(residents.resident_stories(people, until))
+        for key, step in residents.follow_steps(people):
+            plot[key].steps.append(step)
         extra = [
             *civic.owners_meeting(
                 cast,
@@ -99,6 +106,8 @@ def history_load(*, admin: User, scale: str, seed: int) -> HistorySummary:
             *civic.patrols(cast, start=start, end=until, rng=rng),
             *civic.monthly_activities(cast, community, start=start, end=until),
             *civic.shopping(cast, community, start=start, end=until),
+            *residents.resident_points(people, start=start, community=community),
+            *pending,
         ]
         cases_play(clock=clock, cast=cast, stories=plot, until=until, rng=rng, extra=extra)
         veterans_open_programme(admin=admin, now=until)
