@@ -18,7 +18,7 @@ from django.db.models import Count, Q
 
 from shequgang.cases.models import Source
 from shequgang.demo.history.cases import Step, Story
-from shequgang.demo.history.stories import BINDONG, WORKER, place, resolve
+from shequgang.demo.history.stories import BINDONG, JIANCHANG, WORKER, place, resolve
 from shequgang.people import pii
 from shequgang.people.models import Relation, Resident
 from shequgang.points.models import Goods
@@ -35,7 +35,7 @@ from shequgang.residency.services import (
 Event = tuple[dt.datetime, Callable[[], Any]]
 # The demo's resident logins (README.md): who they are in the register.
 ELDER, PARENT, RENTER = "bindong_elder", "bindong_parent", "bindong_renter"
-PENDING = ("bindong_new1", "bindong_new2", "bindong_new3")
+PENDING = ("bindong_new1", "bindong_new2", "bindong_new3", "jianchang_new1")
 
 
 @dataclass(frozen=True)
@@ -72,8 +72,13 @@ def _pick() -> dict[str, Resident]:
     taken = {r.pk for r in chosen.values() if r is not None}
     others = rows.filter(relation=Relation.HEAD).exclude(pk__in=taken)
     households = {r.household_id for r in chosen.values() if r is not None}
+    jianchang = place(*JIANCHANG)
+    elsewhere = Resident.objects.filter(
+        household__path__startswith=jianchang.path, relation=Relation.HEAD
+    ).order_by("household__path", "pk")
     for username in PENDING:
-        new = others.exclude(household_id__in=households).first()
+        pool = elsewhere if username.startswith("jianchang") else others
+        new = pool.exclude(household_id__in=households).first()
         chosen[username] = new
         if new is not None:
             households.add(new.household_id)
@@ -180,7 +185,11 @@ def resident_points(
     events: list[Event] = []
     for n, username in enumerate(p for p in (ELDER, PARENT, RENTER) if p in people):
         for k, (days, rule, reason) in enumerate(
-            [(40, "activity", "垃圾分类宣传志愿服务"), (95, "deliberation", "参加业主议事会")]
+            [
+                (40, "activity", "垃圾分类宣传志愿服务"),
+                (95, "deliberation", "参加业主议事会"),
+                (150, "activity", "关爱独居老人志愿服务"),
+            ]
         ):
             when = start + dt.timedelta(days=days + n)
             events.append((when, _earn(desk, username, community, rule, reason, k, when)))

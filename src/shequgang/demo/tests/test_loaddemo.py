@@ -87,10 +87,13 @@ NOTHING_IS_TRUE = {
 }
 
 
-def readme_usernames() -> list[str]:
+def readme_usernames() -> tuple[list[str], list[str]]:
+    """The staff and the resident login names of README.md's 演示账号 tables."""
     readme = (settings.PROJECT_DIR / "README.md").read_text(encoding="utf-8")
-    table = readme.split("### Demo accounts", 1)[1].split("\n## ", 1)[0]
-    return re.findall(r"^\| `([a-z0-9_]+)` \|", table, flags=re.MULTILINE)
+    section = readme.split("### 演示账号", 1)[1].split("\n## ", 1)[0]
+    staff, residents = section.split("居民（", 1)
+    row = re.compile(r"^\| `([a-z0-9_]+)` \|", flags=re.MULTILINE)
+    return row.findall(staff), row.findall(residents)
 
 
 def load(**options: Any) -> str:
@@ -199,7 +202,7 @@ class TestSmallCity:
         self, settings: Any
     ) -> None:
         settings.DEMO_MODE = True  # outside demo mode the published password is refused
-        usernames = readme_usernames()
+        usernames, _residents = readme_usernames()
         assert sorted(usernames) == sorted(ACCOUNT_NODES)
         for username in usernames:
             user = User.objects.get(username=username)
@@ -359,6 +362,41 @@ class TestSmallCity:
             assert min(lons) < building.longitude < max(lons)
         assert min(lats) > 37.3 and max(lats) < 37.8 and 110.9 < min(lons) < 111.4  # 离石区
         assert not Grid.objects.filter(boundary=None).exists()
+
+    def test_the_readmes_residents_log_in_with_their_history(self, settings: Any) -> None:
+        from shequgang.cases.models import Case, CaseFollower
+        from shequgang.points.models import Account
+        from shequgang.residency.models import ResidentAccount
+
+        settings.DEMO_MODE = True
+        _staff, listed = readme_usernames()
+        usernames = listed[:3]
+        assert listed == ["bindong_elder", "bindong_parent", "bindong_renter", "jianchang_new1"]
+        bindong = place("离石区", "滨河街道", "城东社区", "滨东花园小区")
+        for username in usernames:
+            # Given a resident of the README, when they sign in with the published password
+            login = Client().post("/login/", {"username": username, "password": DEMO_PASSWORD})
+            assert login.status_code == 302, username
+            # then theirs is a confirmed account of a 滨东花园 household, with history
+            account = ResidentAccount.objects.get(user__username=username)
+            assert account.status == "confirmed" and account.resident is not None
+            assert account.household.path.startswith(bindong.path)
+            raised = Case.objects.filter(raiser=account.user)
+            assert raised.filter(status="closed", rated_at__isnull=False).exists(), username
+            assert Account.objects.filter(owner=account.user, balance__gt=0).exists(), username
+            mine = Client()
+            mine.force_login(account.user)
+            page = mine.get("/cases/mine/").content.decode()
+            assert raised.first().title in page and not EMPTY.search(page), username  # type: ignore[union-attr]
+        elder = ResidentAccount.objects.get(user__username="bindong_elder")
+        assert elder.resident is not None
+        assert set(elder.resident.tags.values_list("code", flat=True)) >= {"elder_alone"}
+        assert CaseFollower.objects.filter(user=elder.user).exists()
+        renter = ResidentAccount.objects.get(user__username="bindong_renter")
+        assert renter.resident is not None and renter.resident.relation == "tenant"
+        pending = ResidentAccount.objects.filter(status="pending")
+        assert pending.count() == 4
+        assert pending.filter(household__path__startswith=bindong.path).count() == 3
 
     def test_every_staff_account_sees_figures_on_its_pages(self):
         """Each demo account signs in and opens every page of its menu: none says there
