@@ -60,17 +60,16 @@ def owners_meeting(
     state: dict[str, Any] = {}
 
     def plan() -> None:
-        assert story.case is not None
-        state["d"] = deliberation_plan(
-            actor=branch,
+        state["d"] = _convene(
+            cast,
+            story,
+            convener="bindong_branch",
             rung=Rung.BRANCH,
-            case_ids=[story.case.pk],
             title=title,
-            scheduled_at=held,
-            location="滨东花园小区党群服务站",
-            agenda="一、通报情况；二、讨论方案；三、业主表决",
-            invitee_ids=[cast[u].pk for u in ("bindong_group1", "bindong_central", GRID)],
-            now=planned,
+            planned=planned,
+            held=held,
+            where=("滨东花园小区党群服务站", "一、通报情况；二、讨论方案；三、业主表决"),
+            invitees=("bindong_group1", "bindong_central", GRID),
         )
 
     def open_vote() -> None:
@@ -124,20 +123,45 @@ def community_meeting(
     """A community convenes a meeting on a case (协商议事), still ahead today."""
 
     def plan() -> None:
-        assert story.case is not None
-        deliberation_plan(
-            actor=cast[convener],
+        _convene(
+            cast,
+            story,
+            convener=convener,
             rung=Rung.COMMUNITY,
-            case_ids=[story.case.pk],
             title=title,
-            scheduled_at=held,
-            location="社区党群服务中心议事厅",
-            agenda="一、通报情况；二、听取各方意见；三、形成处置方案",
-            invitee_ids=[cast[u].pk for u in invitees],
-            now=planned,
+            planned=planned,
+            held=held,
+            where=("社区党群服务中心议事厅", "一、通报情况；二、听取各方意见；三、形成处置方案"),
+            invitees=invitees,
         )
 
     return [(planned, plan)]
+
+
+def _convene(
+    cast: Cast,
+    story: Story,
+    *,
+    convener: str,
+    rung: int,
+    title: str,
+    planned: dt.datetime,
+    held: dt.datetime,
+    where: tuple[str, str],  # (location, agenda)
+    invitees: tuple[str, ...],
+) -> Deliberation:
+    assert story.case is not None
+    return deliberation_plan(
+        actor=cast[convener],
+        rung=rung,
+        case_ids=[story.case.pk],
+        title=title,
+        scheduled_at=held,
+        location=where[0],
+        agenda=where[1],
+        invitee_ids=[cast[u].pk for u in invitees],
+        now=planned,
+    )
 
 
 def patrols(cast: Cast, *, start: dt.datetime, end: dt.datetime, rng: random.Random) -> list[Event]:
