@@ -27,6 +27,7 @@ from shequgang.cases.deliberation.owners_vote import (
 from shequgang.cases.deliberation.planning import deliberation_plan
 from shequgang.cases.models import Category, Deliberation, Rung
 from shequgang.demo.history.cases import Cast, Story, photo
+from shequgang.demo.history.stories import CHENGDONG, place
 from shequgang.grid.patrols import TrackPoint, patrol_end, patrol_report, patrol_start, patrol_track
 from shequgang.party import activities
 from shequgang.party.activity_models import Activity
@@ -168,7 +169,8 @@ def patrols(cast: Cast, *, start: dt.datetime, end: dt.datetime, rng: random.Ran
     """The first grid's worker walks the grid every third day at 09:00: a GPS fix every
     half minute around the grid's boundary, and now and then a problem fixed on the spot."""
     worker = cast["chengdong_grid1"]
-    grid = Grid.objects.get(community__name="城东社区", name="第一网格")
+    # By the community's place, not its name: the city scale may name another 城东社区.
+    grid = Grid.objects.get(community=place(*CHENGDONG), name="第一网格")
     ring = (grid.boundary or {}).get("coordinates", [[]])[0]
     buildings = list(Place.objects.filter(grid=grid, kind="building").order_by("path"))
     clutter = Category.objects.get(code="stairwell_clutter")
