@@ -14,7 +14,11 @@ from shequgang.browser_testing import BROWSER_MARKS, chromium
 from shequgang.grid.patrols import patrol_start
 from shequgang.testing import build_world
 
-pytestmark = [*BROWSER_MARKS, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    *BROWSER_MARKS,
+    # Like the other transactional tests: the migrations' rows are put back after it.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 @pytest.fixture
