@@ -10,10 +10,17 @@ from shequgang.apikit.errors import install_error_handlers
 from shequgang.apikit.parser import JsonObjectParser
 
 api = NinjaAPI(
-    title="社区港 Shequgang API",
+    title="社区港接口 Shequgang API",
     version="1",
-    description='社区治理平台接口。错误统一为 {"code", "message"}。'
-    " Authenticate with `Authorization: Bearer <token>` or a browser session.",
+    # Chinese first, English after: the docs page is read by intranet staff first.
+    description=(
+        "社区港社区治理平台接口。认证：请求头 `Authorization: Bearer <令牌>`，或浏览器登录会话。"
+        '错误统一为 {"code": 稳定的英文代码, "message": 中文说明}；列表分页为'
+        " {count, limit, offset, items}。\n\n"
+        "Shequgang community-governance API. Authenticate with `Authorization: Bearer <token>`"
+        ' or a browser session. Errors are {"code", "message"}; lists are paged as'
+        " {count, limit, offset, items}."
+    ),
     auth=API_AUTH,
     parser=JsonObjectParser(),
     # Swagger UI from ninja's bundled static files ("ninja" is an installed app); no

@@ -280,6 +280,9 @@ if TESTING or DEBUG:
     WHITENOISE_USE_FINDERS = True
     WHITENOISE_AUTOREFRESH = True
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Files served at the site's root by WhiteNoise: /favicon.ico, which browsers ask for on
+# every page whatever the <link> says.
+WHITENOISE_ROOT = BASE_DIR / "web" / "root"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")) or VAR_DIR / "media")
 MEDIA_URL = "media/"
 

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Count
 
 from shequgang.audit.services import audit_record
+from shequgang.cases.models import Case
 from shequgang.demo.city import (
     CITY_CODE,
     CITY_LATITUDE,
@@ -37,6 +38,7 @@ from shequgang.demo.city import (
     GridSpec,
 )
 from shequgang.demo.citywide import generated_communities, generated_modes, generated_per_town
+from shequgang.demo.history.load import HistorySummary, history_load
 from shequgang.demo.names import UniqueNames, chinese_ordinal, property_company
 from shequgang.demo.residents import KnownHead, Member, Registry, household_members
 from shequgang.demo.staff import (
@@ -47,6 +49,7 @@ from shequgang.demo.staff import (
     AccountSpec,
     DepartmentSpec,
 )
+from shequgang.grid.models import Patrol
 from shequgang.party.activity_demo import activities_demo_load
 from shequgang.party.demo import party_demo_load
 from shequgang.people.id_numbers import parse_id_number
@@ -65,7 +68,6 @@ from shequgang.places.services import (
     place_create,
     places_create_children,
 )
-from shequgang.points.demo import points_demo_load
 from shequgang.veterans.demo import veterans_demo_load
 
 
@@ -128,17 +130,21 @@ class DemoSummary:
     grids: int
     departments: int
     accounts: int
+    cases: int = 0
+    patrols: int = 0
 
 
-def demo_load(*, scale: str = "small", seed: int = 1) -> DemoSummary:
+def demo_load(*, scale: str = "small", seed: int = 1, history: bool = True) -> DemoSummary:
     """Build the demo city in one transaction. Raises DemoNotEmpty if any place or any
     demo account exists (checked inside the transaction: two racing loads cannot both
-    build, the second fails on the unique root path and rolls back)."""
+    build, the second fails on the unique root path and rolls back). Without
+    ``history`` only the city, its people, grids, staff and party organisation are built
+    (tests that need no cases use it: the history is most of the time)."""
     with transaction.atomic():
         usernames = [a.username for a in ACCOUNTS]
         if Place.objects.exists() or User.objects.filter(username__in=usernames).exists():
             raise DemoNotEmpty
-        _Builder(SCALES[scale], seed).build()
+        _Builder(SCALES[scale], seed, history=history).build()
     return demo_summary(scale=scale, seed=seed)
 
 
@@ -163,6 +169,8 @@ def demo_summary(*, scale: str, seed: int) -> DemoSummary:
         grids=Grid.objects.count(),
         departments=Department.objects.count(),
         accounts=User.objects.filter(username__in=[a.username for a in ACCOUNTS]).count(),
+        cases=Case.objects.count(),
+        patrols=Patrol.objects.count(),
     )
 
 
@@ -173,9 +181,10 @@ class _At:
     county: CountySpec
     path: tuple[str, ...]
     compact: bool = False
+    centre: tuple[float, float] = (0.0, 0.0)  # (latitude, longitude) of the community
 
     def below(self, name: str) -> _At:
-        return _At(self.county, (*self.path, name), self.compact)
+        return _At(self.county, (*self.path, name), self.compact, self.centre)
 
 
 @dataclass
@@ -194,8 +203,11 @@ class _Built:
 
 
 class _Builder:
-    def __init__(self, scale: Scale, seed: int) -> None:
+    def __init__(self, scale: Scale, seed: int, *, history: bool = True) -> None:
         self.scale = scale
+        self.seed = seed
+        self.with_history = history
+        self.history = HistorySummary(cases=0, grids_drawn=0)
         self.rng = random.Random(seed)
         self.registry = Registry(self.rng)
         self.pending: list[_Pending] = []
@@ -248,9 +260,12 @@ class _Builder:
         veterans_demo_load()
         # Party organisation, 双报到 and 双包联 (party/demo.py).
         party_demo_load()
-        # Points supermarket (points/demo.py) and 双服务 activities (party/activity_demo.py).
-        points_demo_load()
-        activities_demo_load()
+        # Six months of cases, meetings, patrols, activities and points, through the
+        # services with the clock moved (demo/history/); the supermarket opens in it.
+        if self.with_history:
+            self.history = history_load(admin=admin, scale=self.scale.name, seed=self.seed)
+            # Today's 双服务 activities: one just finished, one open for sign-up.
+            activities_demo_load()
 
     def _county(self, spec: CountySpec, county: Place) -> None:
         towns = places_create_children(
@@ -276,7 +291,12 @@ class _Builder:
             for i, (community_spec, community) in enumerate(zip(communities, places, strict=True)):
                 # Communities past the named ones are generated: compact compounds.
                 compact = i >= len(town_spec.communities)
-                at = _At(spec, (spec.name, town.name, community.name), compact)
+                # A community's compounds stand together, a few kilometres from the seat.
+                centre = (
+                    spec.latitude + self.rng.uniform(-0.02, 0.02),
+                    spec.longitude + self.rng.uniform(-0.02, 0.02),
+                )
+                at = _At(spec, (spec.name, town.name, community.name), compact, centre)
                 self._community(at, community_spec, community)
 
     def _community(self, at: _At, spec: CommunitySpec, community: Place) -> None:
@@ -285,7 +305,7 @@ class _Builder:
             compounds = places_create_children(
                 parent=community,
                 kind=Kind.COMPOUND,
-                rows=[self._compound_row(at.county, c) for c in spec.compounds],
+                rows=[self._compound_row(at, c) for c in spec.compounds],
                 actor=None,
             )
             for compound_spec, compound in zip(spec.compounds, compounds, strict=True):
@@ -294,12 +314,14 @@ class _Builder:
             built.append(self._courtyards(at, community, spec.courtyards))
         self._grids(community, spec.grids, built)
 
-    def _compound_row(self, county: CountySpec, spec: CompoundSpec) -> dict[str, Any]:
+    def _compound_row(self, at: _At, spec: CompoundSpec) -> dict[str, Any]:
+        county = at.county
+        # Compounds of one community lie within a few hundred metres of each other.
         row: dict[str, Any] = {
             "name": spec.name,
             "management_mode": spec.mode,
-            "latitude": round(county.latitude + self.rng.uniform(-0.02, 0.02), 5),
-            "longitude": round(county.longitude + self.rng.uniform(-0.02, 0.02), 5),
+            "latitude": round(at.centre[0] + self.rng.uniform(-0.004, 0.004), 5),
+            "longitude": round(at.centre[1] + self.rng.uniform(-0.005, 0.005), 5),
         }
         if spec.mode == ManagementMode.PROPERTY_COMPANY:
             row["property_company"] = spec.property_company or property_company(
@@ -314,10 +336,11 @@ class _Builder:
     def _compound(self, at: _At, spec: CompoundSpec, compound: Place) -> _Built:
         style = (_COMPACT if at.compact else _STYLES)[spec.style]
         layout = spec.buildings or self._layout(style)
+        origin = (compound.latitude or at.centre[0], compound.longitude or at.centre[1])
         buildings = places_create_children(
             parent=compound,
             kind=Kind.BUILDING,
-            rows=[{"name": b.name} for b in layout],
+            rows=[{"name": b.name, **_building_position(origin, i)} for i, b in enumerate(layout)],
             actor=None,
         )
         built = _Built(compound.name, buildings)
@@ -353,7 +376,10 @@ class _Builder:
         buildings = places_create_children(
             parent=village,
             kind=Kind.BUILDING,
-            rows=[{"name": f"{(n - 1) // 3 + 1}组{n}号院"} for n in range(1, count + 1)],
+            rows=[
+                {"name": f"{(n - 1) // 3 + 1}组{n}号院", **_building_position(at.centre, n - 1)}
+                for n in range(1, count + 1)
+            ],
             actor=None,
         )
         built = _Built(village.name, buildings)
@@ -509,6 +535,19 @@ class _Builder:
                 may_view_full_pii=spec.may_view_full_pii,
                 **_node(spec, city),
             )
+
+
+# Buildings of a compound stand in rows of four, about 65 m apart north-south and 60 m
+# east-west (degrees near 37.5°N), so a grid of whole buildings has a boundary of its own.
+_ROW_STEP, _COLUMN_STEP, _PER_ROW = 0.0006, 0.0007, 4
+
+
+def _building_position(origin: tuple[float, float], index: int) -> dict[str, float]:
+    row, column = divmod(index, _PER_ROW)
+    return {
+        "latitude": round(origin[0] - row * _ROW_STEP, 6),
+        "longitude": round(origin[1] + column * _COLUMN_STEP, 6),
+    }
 
 
 def _node(spec: AccountSpec, city: Place) -> dict[str, Any]:

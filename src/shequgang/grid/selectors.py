@@ -7,7 +7,7 @@ from django.db.models import Count, Q, QuerySet
 
 from shequgang.actors import UserLike
 from shequgang.cases.access import scoped_cases
-from shequgang.cases.models import FINAL_STATUSES, Case
+from shequgang.cases.models import FINAL_STATUSES, Case, Status
 from shequgang.grid.models import Patrol
 from shequgang.grid.patrols import worker_grids
 from shequgang.people.roles import Role
@@ -43,6 +43,13 @@ def grid_queue(user: UserLike) -> QuerySet[Case]:
         .exclude(status__in=FINAL_STATUSES)
         .order_by("resolve_due_at", "id")
     )
+
+
+def grid_unfinished(user: UserLike) -> QuerySet[Case]:
+    """The patrol page's 未结: the cases of the user's grids someone still has to work
+    on. A resolved case (已办结) waits for its raiser's rating, not for the grid worker,
+    so it is left out here, though ``grid_queue`` (the API's queue) keeps it."""
+    return grid_queue(user).exclude(status=Status.RESOLVED)
 
 
 def recent_patrols(user: UserLike, limit: int = 10) -> list[Patrol]:

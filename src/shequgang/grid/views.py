@@ -20,7 +20,7 @@ from shequgang.apikit.schemas import parse_pk
 from shequgang.errors import DomainError, NotFound
 from shequgang.grid import patrols
 from shequgang.grid.forms import CutForm, GridForm, ReportForm, WorkerForm
-from shequgang.grid.selectors import community_grids, grid_queue, recent_patrols
+from shequgang.grid.selectors import community_grids, grid_unfinished, recent_patrols
 from shequgang.grid.services import (
     community_buildings,
     cut_plan,
@@ -299,11 +299,14 @@ def _patrol_context(user: User, report_form: ReportForm | None = None) -> dict[s
     current = patrols.open_patrol(user)
     if current is not None and report_form is None:
         report_form = ReportForm(grid=current.grid, user=user)
+    unfinished = grid_unfinished(user)
     return {
         "grids": grids,
         "patrol": current,
         "report_form": report_form,
-        "queue": grid_queue(user).select_related("category", "place")[:30],
+        # The count is the whole queryset's, not the length of the 30 shown.
+        "unfinished": unfinished.count(),
+        "queue": unfinished.select_related("category", "place")[:30],
         "recent": recent_patrols(user),
     }
 

@@ -9,8 +9,8 @@
   (「一肩挑」, with a committee seat carrying the party post, 交叉任职).
 - 城东社区 shows the rest: party groups on 滨东花园's buildings, 郝志明's central household
   (the ``bindong_central`` account) with its 联系户, units paired with the community,
-  in-service members reported there, and 双包联 by a unit and by 孙国强 (``bindong_branch``,
-  who also sees 我的党建).
+  in-service members reported there, and 双包联 by a unit and by the branch's secretary
+  (the ``bindong_branch`` account's holder, 孙国强, who also sees 我的党建).
 
 Bulk inserts keep the city scale fast; the rows obey the same rules the services check
 (one branch per compound, joint branches inside one community, one active report).
@@ -298,19 +298,21 @@ def _chengdong(ids: _Ids, rng: random.Random) -> int:
     MemberReport.objects.bulk_create(
         [MemberReport(member=m, community=community, reported_at=now) for m in reported]
     )
-    # 孙国强 (bindong_branch): an in-service member, reported here, responsible for 1号楼.
+    # The branch's secretary is the bindong_branch account's holder (孙国强): one member,
+    # named from the account, so the org chart, the committee seat and the account agree.
+    # An in-service member, reported here, responsible for 1号楼.
     user = User.objects.filter(username="bindong_branch").first()
-    sun = _member(
-        ids,
-        rng,
-        community=community,
-        name="孙国强",
-        user=user,
-        work_unit=units[0],
-        employee_number="E0001",
-        branch=branch,
-    )
+    sun = branch.secretary or _member(ids, rng, community=community, branch=branch)
+    sun.name = user.first_name if user is not None and user.first_name else sun.name
+    sun.user = user
+    sun.status = MemberStatus.IN_SERVICE
+    sun.work_unit = units[0]
+    sun.employee_number = "E0001"
     sun.save()
+    if branch.secretary_id != sun.pk:
+        branch.secretary = sun
+        branch.save(update_fields=["secretary"])
+    CommitteeSeat.objects.filter(member=sun).update(name=sun.name)
     MemberReport.objects.create(member=sun, community=community, reported_at=now)
     if buildings:
         Responsibility.objects.create(member=sun, place=buildings[0], started_on=_TODAY)
@@ -352,6 +354,9 @@ def _central_household(
         member.resident = resident
     member.save()
     central = CentralHousehold.objects.create(member=member, household=household, group=group)
+    # 双包联: the central household answers for its own unit.
+    if household.parent is not None:
+        Responsibility.objects.create(member=member, place=household.parent, started_on=_TODAY)
     neighbours = (
         Place.objects.filter(path__descendant=group.building.path, kind=Kind.HOUSEHOLD)
         .exclude(pk=household.pk)

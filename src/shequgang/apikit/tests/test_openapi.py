@@ -164,3 +164,23 @@ def test_no_register_response_carries_personal_data_in_full(spec):
             names = _property_names(spec, response["content"]["application/json"]["schema"])
             assert not names & _PLAINTEXT_PII, (method, path, names & _PLAINTEXT_PII)
             assert not {n for n in names if n.endswith(("_cipher", "_index"))}, (method, path)
+
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def test_the_docs_speak_chinese_first(spec):
+    # Given the document a reader meets at /api/v1/docs
+    info = spec["info"]
+    # then the title and the description open in Chinese (English follows)
+    assert _HAN.match(info["title"]), info["title"]
+    first_line = info["description"].split("\n\n", 1)[0]
+    assert _HAN.match(first_line) and "Authenticate" not in first_line
+    assert "Authenticate" in info["description"]  # the English text is still there, after
+    # and every operation's summary is Chinese
+    english = [
+        (method, path)
+        for path, method, op in _operations(spec)
+        if not _HAN.search(op.get("summary", ""))
+    ]
+    assert english == []

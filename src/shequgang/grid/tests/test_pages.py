@@ -222,3 +222,24 @@ def test_garbage_ids_are_404_not_500(world, value):
         and Place.objects.get(pk=world.building_a1.pk).grid_id == world.grid_a1.pk
     )
     assert not Patrol.objects.exists()
+
+
+def test_patrol_page_counts_only_cases_still_to_work_on(world):
+    # Given a grid worker who resolved one event on the spot (已办结, awaiting the rating)
+    # and reported another for the community to handle
+    client = client_for(world.users["grid_a1"])
+    client.post(reverse("grid:patrol_start"))
+    patrol = Patrol.objects.get()
+    category = Category.objects.get(code="stairwell_clutter")
+    common = {"category": category.pk, "place": world.building_a1.pk, "photos": [jpeg()]}
+    spot = {"title": "楼道堆物", "handled": "spot", "handling": "已当场清理"}
+    client.post(reverse("grid:patrol_report", args=[patrol.pk]), {**common, **spot})
+    resolved = Case.objects.get()
+    assert resolved.status == Status.RESOLVED
+    section = client.get(reverse("grid:patrol")).content.decode().split("本网格事项")[1]
+    # then the resolved case is neither counted nor listed as 未结
+    assert "0 件未结" in section and resolved.number not in section
+    # when an open case of the grid exists, then it is counted and listed
+    Case.objects.filter(pk=resolved.pk).update(status=Status.ACKNOWLEDGED)
+    section = client.get(reverse("grid:patrol")).content.decode().split("本网格事项")[1]
+    assert "1 件未结" in section and resolved.number in section

@@ -14,7 +14,7 @@ from shequgang.places.models import Kind, Place
 
 
 def test_the_demo_city_has_its_party_organisation(db: None) -> None:
-    demo_load(scale="small", seed=1)
+    demo_load(scale="small", seed=1, history=False)
     city = Place.objects.get(kind=Kind.CITY)
     figures = coverage(root=city)
     assert figures.compounds == figures.compounds_with_branch > 0
@@ -31,6 +31,14 @@ def test_the_demo_city_has_its_party_organisation(db: None) -> None:
     assert scoped_members(secretary).filter(name="孙国强").exists()
     sun = User.objects.get(username="bindong_branch")
     assert Member.objects.get(user=sun).reports.filter(ended_at__isnull=True).count() == 1
+    # 滨东花园's branch secretary on the org chart is the account's holder, by one name.
+    bindong = BranchCompound.objects.select_related("branch__secretary").get(
+        compound__name="滨东花园小区"
+    )
+    assert bindong.branch.secretary is not None
+    assert bindong.branch.secretary.user_id == sun.pk
+    assert bindong.branch.secretary.name == sun.first_name == "孙国强"
+    assert Member.objects.filter(name__startswith="孙国", branch=bindong.branch).count() == 1
     responsibility_cases(user=sun).count()  # runs; the demo has no cases yet
     central = Member.objects.get(user__username="bindong_central")
     assert central.resident is not None and central.central_household.links.count() > 0

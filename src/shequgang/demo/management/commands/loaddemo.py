@@ -30,6 +30,11 @@ class Command(BaseCommand):
             help="small：几十个小区，几秒载完（默认）；city：全市2096个小区",
         )
         parser.add_argument("--seed", type=int, default=1, help="随机种子，相同种子生成相同数据")
+        parser.add_argument(
+            "--without-history",
+            action="store_true",
+            help="只建城市、居民、网格和账号，不生成近半年的事项、议事、巡查等经历（测试用）",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         # The demo accounts have a published password: never on a production database.
@@ -37,7 +42,11 @@ class Command(BaseCommand):
             raise CommandError("演示数据只能在演示或开发模式下载入（设置 SHEQUGANG_DEMO=1）。")
         started = time.perf_counter()
         try:
-            summary = demo_load(scale=options["scale"], seed=options["seed"])
+            summary = demo_load(
+                scale=options["scale"],
+                seed=options["seed"],
+                history=not options["without_history"],
+            )
         except DemoNotEmpty:
             if options["if_empty"]:
                 self.stdout.write("数据库中已有数据，跳过演示数据。")
@@ -68,6 +77,8 @@ def _report(summary: DemoSummary, seconds: float) -> str:
         f"  居民          {summary.residents:>8,}",
         f"  网格          {summary.grids:>8,}",
         f"  部门          {summary.departments:>8,}",
+        f"  事项          {summary.cases:>8,}（近半年，经各环节办理）",
+        f"  巡查          {summary.patrols:>8,}（含定位轨迹）",
         f"  演示账号      {summary.accounts:>8,}（密码 {DEMO_PASSWORD}）",
     ]
     return "\n".join(lines)

@@ -5,8 +5,15 @@
   "use strict";
   var box = document.getElementById("patrol");
   var status = document.getElementById("gps-status");
-  if (!box || !("geolocation" in navigator)) {
-    if (status) status.textContent = "（此设备无法定位，仅记录起止时间）";
+  // The state shown is the real one: 定位中 until a fix arrives, then the fix's accuracy,
+  // or 无法定位 with the reason (never "±0 米": a fix without an accuracy says so).
+  if (!box) return;
+  if (!window.isSecureContext) {
+    if (status) status.textContent = "无法定位：浏览器只在 HTTPS 连接下提供定位，仅记录起止时间";
+    return;
+  }
+  if (!("geolocation" in navigator)) {
+    if (status) status.textContent = "无法定位：此设备或浏览器不支持定位，仅记录起止时间";
     return;
   }
   var url = box.dataset.trackUrl;
@@ -17,6 +24,23 @@
   var BATCH = 20;
 
   function say(text) { if (status) status.textContent = text; }
+
+  // GeolocationPositionError codes: 1 permission denied, 2 position unavailable, 3 timeout.
+  var REASONS = {
+    1: "无法定位：未允许本网站使用定位，仅记录起止时间",
+    2: "无法定位：设备取不到位置信号（室内或定位服务已关闭）",
+    3: "无法定位：定位超时，正在重试"
+  };
+
+  function accuracyText(accuracy) {
+    if (typeof accuracy !== "number" || !isFinite(accuracy) || accuracy <= 0) {
+      return "已定位（设备未报告精度）";
+    }
+    return "已定位，精度 " + Math.max(1, Math.round(accuracy)) + " 米";
+  }
+
+  var lastFix = "定位中…";
+  say(lastFix);
 
   function fillReport(coords) {
     var form = document.getElementById("report-form");
@@ -36,7 +60,7 @@
       body: JSON.stringify({ points: batch })
     }).then(function (response) {
       if (response.ok) {
-        say("轨迹已记录");
+        say(lastFix + "，轨迹已记录");
       } else if (response.status >= 500) {
         pending = batch.concat(pending);  // try again on the next flush
       } else {
@@ -57,10 +81,11 @@
       accuracy: c.accuracy
     });
     fillReport(c);
-    say("定位中 ±" + Math.round(c.accuracy) + " 米");
+    lastFix = accuracyText(c.accuracy);
+    say(lastFix);
     if (pending.length >= BATCH) flush();
   }, function (err) {
-    say(err.code === 1 ? "（未允许定位，仅记录起止时间）" : "（暂时无法定位）");
+    say(REASONS[err.code] || "无法定位：" + (err.message || "原因不明"));
   }, { enableHighAccuracy: true, maximumAge: 10000, timeout: 30000 });
 
   setInterval(flush, FLUSH_MS);
