@@ -58,10 +58,27 @@ class Command(BaseCommand):
         # connection (CONN_MAX_AGE): 2 workers x 16 stay well under PostgreSQL's 100.
         parser.add_argument("--threads", type=int, default=16)
         parser.add_argument("--no-worker", action="store_true", help="do not start the worker")
+        # How long a thread may keep the GIL while another waits for it (Python's
+        # default: 5 ms). A request that holds a database lock (SQLite's write lock, a
+        # hot row on PostgreSQL) gives up the GIL at every statement and then waits this
+        # long behind the other threads' Python work, while every other writer waits for
+        # it: at 5 ms the lock's holder spent most of its turn waiting (docs/benchmarks.md,
+        # "The synchronous door"). Shorter hands the GIL back sooner, at the cost of more
+        # switches.
+        parser.add_argument(
+            "--switch-interval",
+            type=float,
+            default=1.0,
+            help="milliseconds (default 1; Python's own is 5)",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         if opts["workers"] < 1 or opts["threads"] < 1:
             raise CommandError("--workers and --threads must be at least 1")
+        if not 0.05 <= opts["switch_interval"] <= 100:
+            raise CommandError("--switch-interval must be between 0.05 and 100 ms")
+        # Set before gunicorn forks its workers, which inherit it.
+        sys.setswitchinterval(opts["switch_interval"] / 1000)
         worker: WorkerSupervisor | None = None
         if not opts["no_worker"] and "worker" in get_commands():
             worker = WorkerSupervisor(
