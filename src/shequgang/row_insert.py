@@ -91,7 +91,8 @@ class RowInsert(Generic[M]):
         self._prepare = [_preparer(f) for f in self.fields]
         self._sql: dict[tuple[str, int], str] = {}
 
-    def _statement(self, conn: Any, rows: int) -> str:
+    def statement(self, conn: Any, rows: int) -> str:
+        """The statement for ``rows`` rows (built once for up to 8)."""
         key = (conn.vendor, rows)
         sql = self._sql.get(key)
         if sql is None:
@@ -125,7 +126,7 @@ class RowInsert(Generic[M]):
             for obj in batch:
                 params.extend(self.values(obj, conn))
             with conn.cursor() as cursor:
-                cursor.execute(self._statement(conn, len(batch)), params)
+                cursor.execute(self.statement(conn, len(batch)), params)
                 keys = [row[0] for row in cursor.fetchall()]
             for obj, pk in zip(batch, keys, strict=True):
                 obj.pk = pk

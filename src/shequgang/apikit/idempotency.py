@@ -89,12 +89,21 @@ def run_idempotent_prepared(
     operation: str,
     payload: Any,
     prepare: Callable[[], Callable[[], tuple[int, Any]]],
+    record_last: bool = False,
 ) -> tuple[int, Any]:
     """``run_idempotent`` with the reads and checks split off the write: ``prepare``
     runs first, outside the transaction (so the write lock on SQLite, or a hot row's lock
     on PostgreSQL, is held only while writing), and returns the write to run once. A
     retry whose first attempt succeeded still gets the first response, even when
-    ``prepare`` would refuse it now."""
+    ``prepare`` would refuse it now.
+
+    ``record_last``: for a write whose locks are hot (raising a case), the record is
+    inserted after the write, with its answer, in the same transaction: one statement
+    fewer while the locks are held. A retry is first looked up (a read, before the
+    transaction); a concurrent one that got past it writes, then fails the record's
+    INSERT on the unique index and is rolled back whole (its write with it) before it
+    replays. Only for writes with no effect outside the database that a rollback
+    would leave behind."""
     key = idempotency_key(request)
     if key is None:
         return prepare()()
@@ -102,6 +111,10 @@ def run_idempotent_prepared(
     if not request.user.is_authenticated:
         raise DomainError("unauthenticated", "请先登录", status=401)
     user_id = request.user.pk
+    if record_last:
+        found = _replay(user_id, key, operation, digest)
+        if found is not None:
+            return found
     try:
         write = prepare()
     except DomainError:
@@ -109,6 +122,10 @@ def run_idempotent_prepared(
         if found is None:
             raise
         return found
+    if record_last:
+        return _write_then_record(
+            user_id=user_id, key=key, operation=operation, digest=digest, write=write
+        )
     try:
         with transaction.atomic():
             # No look-up first: the unique index says whether the key is taken (by an
@@ -134,6 +151,63 @@ def run_idempotent_prepared(
         return found
 
 
+def _write_then_record(
+    *,
+    user_id: Any,
+    key: str,
+    operation: str,
+    digest: str,
+    write: Callable[[], tuple[int, Any]],
+) -> tuple[int, Any]:
+    try:
+        with transaction.atomic():
+            status, body = write()
+            record = IdempotencyRecord(
+                user_id=user_id,
+                key=key,
+                operation=operation,
+                request_hash=digest,
+                status_code=status,
+                body={},
+            )
+            values = _RECORD_INSERT.values(record)
+            values[_BODY_INDEX] = _body_value(body)
+            with connection.cursor() as cursor:
+                cursor.execute(_record_insert_sql(), values)
+            return status, body
+    except IntegrityError:
+        found = _replay(user_id, key, operation, digest)
+        if found is None:
+            raise
+        return found
+
+
+_BODY_INDEX = [f.attname for f in _RECORD_INSERT.fields].index("body")
+_RECORD_SQL: dict[str, str] = {}
+
+
+def _record_insert_sql() -> str:
+    """The record's INSERT, its body taken as JSON text on PostgreSQL (``::jsonb``)."""
+    sql = _RECORD_SQL.get(connection.vendor)
+    if sql is None:
+        quote = connection.ops.quote_name
+        cast = "::jsonb" if connection.vendor == "postgresql" else ""
+        columns = ", ".join(quote(f.column) for f in _RECORD_INSERT.fields)
+        marks = ", ".join(
+            "%s" + (cast if i == _BODY_INDEX else "") for i in range(len(_RECORD_INSERT.fields))
+        )
+        table = quote(IdempotencyRecord._meta.db_table)
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"
+        _RECORD_SQL[connection.vendor] = sql
+    return sql
+
+
+def _body_value(body: Any) -> Any:
+    if isinstance(body, RenderedJSON):
+        return str(body)
+    return _BODY_FIELD.get_db_prep_save(body, connection)
+
+
 def _record_answer(pk: int, status: int, body: Any) -> None:
     """The answer given, for the retries (``save(update_fields=…)`` without the ORM's
     per-call compilation)."""
@@ -150,12 +224,25 @@ def _record_answer(pk: int, status: int, body: Any) -> None:
         )
 
 
+def _replay_sql() -> str:
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(c) for c in ("operation", "request_hash", "status_code", "body"))
+    return (
+        f"SELECT {columns} FROM {quote(IdempotencyRecord._meta.db_table)}"
+        f" WHERE {quote('user_id')} = %s AND {quote('key')} = %s"
+    )
+
+
 def _replay(user_id: Any, key: str, operation: str, digest: str) -> tuple[int, Any] | None:
-    record = IdempotencyRecord.objects.filter(user_id=user_id, key=key).first()
-    if record is None:
+    # Looked up on every guarded request with record_last: a statement of its own
+    # (the unique index), not a queryset compiled per call.
+    with connection.cursor() as cursor:
+        cursor.execute(_replay_sql(), [user_id, key])
+        row = cursor.fetchone()
+    if row is None:
         return None
-    check_same_request(stored=(record.operation, record.request_hash), given=(operation, digest))
-    return record.status_code, record.body
+    check_same_request(stored=(row[0], row[1]), given=(operation, digest))
+    return row[2], _BODY_FIELD.from_db_value(row[3], None, connection)  # type: ignore[arg-type]
 
 
 def purge_expired(*, now: dt.datetime | None = None, batch: int = 5000) -> int:

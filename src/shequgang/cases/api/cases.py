@@ -170,9 +170,11 @@ def case_raise(
         )
         # The body reads them: load them before the writes too.
         load_assignments_cached(user, generation=generation)
+        # The rows too: the transaction only numbers and sends them (create_write).
+        rows = services.creation_rows(draft)
 
         def write() -> tuple[int, Any]:
-            created = services.case_draft_save(draft)
+            created = services.creation_write(rows)
             # The body from what was just written (the GET of the case gives the same),
             # rendered once: the answer and the idempotency record's copy.
             body = case_detail_out(user, created.case, photos=created.photos, events=created.events)
@@ -181,8 +183,14 @@ def case_raise(
         return write
 
     fingerprint = {**payload.model_dump(mode="json"), "photos": photo_digests(files)}
+    # Photos are files: a rolled-back duplicate would leave them behind, so a case with
+    # photos takes the record first (apikit.idempotency).
     status, body = run_idempotent_prepared(
-        request, operation="case.create", payload=fingerprint, prepare=prepare
+        request,
+        operation="case.create",
+        payload=fingerprint,
+        prepare=prepare,
+        record_last=not files,
     )
     if isinstance(body, RenderedJSON):
         return body_response(body, status=status)

@@ -29,10 +29,21 @@ def _take(county_code: str, day: dt.date) -> int | None:
     return None if row is None else int(row[0])
 
 
+def counter_day(at: dt.datetime) -> dt.date:
+    """The counter's day of a moment: its date in Asia/Shanghai."""
+    return at.astimezone(_SHANGHAI).date()
+
+
+def number_prefix(county_code: str, day: dt.date) -> str:
+    """``<county>-<yyyymmdd>-``: a number is this and the day's sequence, at least four
+    digits (``{:04d}``)."""
+    return f"{county_code}-{day:%Y%m%d}-"
+
+
 def next_case_number(*, county_code: str, at: dt.datetime) -> str:
     """Must run inside the creating transaction, so a rolled-back case frees nothing
     twice and a committed one keeps its number."""
-    day = at.astimezone(_SHANGHAI).date()
+    day = counter_day(at)
     last = _take(county_code, day)
     if last is None:
         try:
@@ -43,4 +54,4 @@ def next_case_number(*, county_code: str, at: dt.datetime) -> str:
             # Another transaction created today's row first; take the next number from it.
             last = _take(county_code, day)
             assert last is not None
-    return f"{county_code}-{day:%Y%m%d}-{last:04d}"
+    return f"{number_prefix(county_code, day)}{last:04d}"

@@ -13,12 +13,16 @@ acts of the first five modules are re-exported here: ``services.case_create(...)
 
 from shequgang.cases.services.create import (
     CASE_PLACE_KINDS,
-    CaseCreated,
-    CaseDraft,
     case_create,
     case_draft,
     case_draft_save,
     case_texts,
+)
+from shequgang.cases.services.create_write import (
+    CaseCreated,
+    CaseDraft,
+    creation_rows,
+    creation_write,
 )
 from shequgang.cases.services.handling import (
     case_acknowledge,
@@ -67,4 +71,6 @@ __all__ = [
     "case_supervise",
     "case_texts",
     "case_transfer",
+    "creation_rows",
+    "creation_write",
 ]

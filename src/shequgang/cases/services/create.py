@@ -4,32 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO
 
-from django.contrib.auth.models import User
-from django.db import transaction
 from django.utils import timezone
 
 from shequgang.actors import Actor
-from shequgang.cases.engine.guards import (
-    actor_user,
-)
-from shequgang.cases.engine.legs import legs_follow
-from shequgang.cases.engine.numbering import next_case_number
-from shequgang.cases.engine.route_fields import route_fields, route_note
-from shequgang.cases.engine.routing import Route, route
+from shequgang.cases.engine.guards import actor_user
+from shequgang.cases.engine.route_fields import route_fields
+from shequgang.cases.engine.routing import route
 from shequgang.cases.models import (
     Case,
-    CaseEvent,
-    CasePhoto,
     CaseRules,
     Category,
-    EventKind,
     Source,
 )
-from shequgang.cases.models.dispatch import LegOutcome, LegVia
-from shequgang.cases.services.notify import notify_holder
+from shequgang.cases.services.create_write import (
+    CaseCreated,
+    CaseDraft,
+    creation_rows,
+    creation_write,
+)
 from shequgang.cases.services.photos import CleanPhoto, clean_photo
 from shequgang.errors import DomainError, NotFound
 from shequgang.people import pii
@@ -39,7 +33,6 @@ from shequgang.people.roles import Perm
 from shequgang.people.scope import place_in_scope
 from shequgang.places.models import Kind, Place
 from shequgang.places.selectors import place_ancestors_cached
-from shequgang.row_insert import RowInsert
 from shequgang.text_rules import text_clean
 
 CASE_PLACE_KINDS = {Kind.HOUSEHOLD, Kind.UNIT, Kind.BUILDING, Kind.COMPOUND, Kind.COMMUNITY}
@@ -50,9 +43,6 @@ _STAFF_SOURCES = {
     Source.HOTLINE,
     Source.LIVESTREAM,
 }
-# The creation's rows, written by statements built once (shequgang/row_insert.py).
-_CASE_INSERT = RowInsert(Case)
-_EVENT_INSERT = RowInsert(CaseEvent)
 
 
 # --- Creation -------------------------------------------------------------------------------
@@ -69,31 +59,6 @@ def case_texts(*, title: str, description: str, raiser_name: str) -> tuple[str, 
         text_clean(description, field="description", label="描述", limit=4000),
         text_clean(raiser_name, field="raiser_name", label="姓名", limit=50),
     )
-
-
-@dataclass(frozen=True)
-class CaseDraft:
-    """A case that passed every check and has been routed (``case_draft``); nothing is
-    written yet. ``case_draft_save`` writes it."""
-
-    user: User | None
-    source: str
-    category: Category
-    place: Place
-    route: Route
-    fields: dict[str, Any]  # the case's columns
-    photos: list[CleanPhoto]
-    now: dt.datetime
-
-
-@dataclass(frozen=True)
-class CaseCreated:
-    """What ``case_draft_save`` wrote: the case (its relations to category, place and
-    holder loaded), its report photos and its two events, oldest first."""
-
-    case: Case
-    photos: list[CasePhoto]
-    events: list[CaseEvent]
 
 
 def case_draft(
@@ -189,59 +154,12 @@ def case_draft(
     )
 
 
-# No savepoint inside a caller's transaction: every refusal was raised by ``case_draft``
-# before, so only a database error can end this early, and that fails the caller's too.
-@transaction.atomic(savepoint=False)
 def case_draft_save(draft: CaseDraft) -> CaseCreated:
     """Write a drafted case: number it (unique under concurrency: the county's counter
     row is locked until commit), store its photos, write the created/assigned events and
-    the holder's notification."""
-    now, user, r = draft.now, draft.user, draft.route
-    case = Case(
-        number=next_case_number(county_code=draft.fields["county_code"], at=now),
-        category=draft.category,
-        place=draft.place,
-        raiser=user,
-        **draft.fields,
-    )
-    _CASE_INSERT.insert(case)
-    photos = [
-        CasePhoto.objects.create(
-            case=case,
-            image=photo.content,
-            content_type=photo.content_type,
-            width=photo.width,
-            height=photo.height,
-            size=photo.size,
-            uploaded_by=user,
-        )
-        for photo in draft.photos
-    ]
-    events = _EVENT_INSERT.insert_many(
-        [
-            CaseEvent(
-                case=case,
-                at=now,
-                actor=user,
-                kind=EventKind.CREATED,
-                to_status=case.status,
-                to_rung=case.rung,
-                data={"source": draft.source},
-            ),
-            CaseEvent(
-                case=case,
-                at=now,
-                actor=None,
-                kind=EventKind.ASSIGNED,
-                to_status=case.status,
-                to_rung=case.rung,
-                reason=route_note(r),
-            ),
-        ]
-    )
-    legs_follow(case, via=LegVia.ESCALATION, at=now, ended=LegOutcome.REDISPATCHED)
-    notify_holder(case, "新事项待签收", user_ids=r.holder_ids)
-    return CaseCreated(case=case, photos=photos, events=events)
+    the holder's notification (``create_write``; a caller that can make the rows before
+    its own transaction calls ``creation_rows`` there and ``creation_write`` in it)."""
+    return creation_write(creation_rows(draft))
 
 
 def case_create(

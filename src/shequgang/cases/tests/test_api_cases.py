@@ -17,7 +17,15 @@ from PIL import Image
 
 from shequgang.apikit.testing import API_PREFIX, VIAS, api_client
 from shequgang.cases import services as s
-from shequgang.cases.models import Case, CaseEvent, CasePhoto, Category, Notification, Status
+from shequgang.cases.models import (
+    Case,
+    CaseEvent,
+    CaseNumberCounter,
+    CasePhoto,
+    Category,
+    Notification,
+    Status,
+)
 from shequgang.cases.services.notifications import deliver_due
 from shequgang.people.services import api_token_issue
 from shequgang.testing import build_world
@@ -465,6 +473,24 @@ def test_a_retry_with_the_same_key_raises_one_case(world, via):
     # Without a key, a second post is a second case.
     assert raise_via_api(resident, world).status_code == 201
     assert Case.objects.count() == 2
+
+
+def test_a_retry_without_photos_replays_the_first_answer(world):
+    """Without photos the record is written after the case, with its answer
+    (``record_last``): a retry is answered from it before any write, the counter and the
+    tallies untouched, and a reused key is still refused."""
+    resident = api(world, "nobody", "token")
+    key = {"Idempotency-Key": "no-photos-1"}
+    first = raise_via_api(resident, world, headers=key)
+    counters = list(CaseNumberCounter.objects.values_list("county_code", "day", "last"))
+    again = raise_via_api(resident, world, headers=key)
+    assert first.status_code == again.status_code == 201
+    assert again.content == first.content
+    assert Case.objects.count() == 1
+    assert list(CaseNumberCounter.objects.values_list("county_code", "day", "last")) == counters
+    other = raise_via_api(resident, world, headers=key, title="另一件事")
+    assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
+    assert Case.objects.count() == 1
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
