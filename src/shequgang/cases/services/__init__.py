@@ -1,7 +1,8 @@
 """The write path of a case (one function per act, keyword-only, audit in the same transaction).
 
-- ``create``: raising a case; ``handling``: the holder's acts; ``supervision``: extensions,
-  督办, holds; ``rating``: the raiser's rating; ``merge``: duplicates merged;
+- ``create``: raising a case (``create_write``: its rows and their few statements);
+  ``handling``: the holder's acts; ``supervision``: extensions, 督办, holds; ``rating``: the
+  raiser's rating; ``merge``: duplicates merged;
 - ``notify`` / ``notifications``: who hears of a change, and the outbox with its delivery;
 - ``followers``: follower bookkeeping ('me too'); ``photos``: photo checks;
 - ``sweep``: the timed escalations and auto-close; ``on_the_spot``: cases resolved where raised;
