@@ -7,6 +7,7 @@ import bisect
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.contrib.auth.models import User
 from django.db.models import Count, Q, QuerySet
 
 from shequgang.needs.models import (
@@ -21,8 +22,11 @@ from shequgang.needs.models import (
     StopState,
     Visit,
     VisitList,
+    VisitorRole,
     VisitOutcome,
 )
+from shequgang.party.models import Member
+from shequgang.people.models import RoleAssignment
 from shequgang.places.models import Kind, Place
 
 
@@ -191,3 +195,21 @@ def needs_figures(*, demands: QuerySet[Demand], campaigns: QuerySet[Campaign]) -
         households_targeted=stops["total"],
         households_covered=stops["covered"],
     )
+
+
+def visitor_candidates(community: Place) -> list[tuple[User, str]]:
+    """Who may walk a campaign of ``community``: its staff and grid workers, then the
+    party members registered there with an account (each with the role they visit as)."""
+    staff = RoleAssignment.objects.filter(revoked_at__isnull=True, user__is_active=True).filter(
+        Q(grid__community=community) | Q(place__path__descendant=community.path)
+    )
+    found: dict[int, tuple[User, str]] = {}
+    for a in staff.select_related("user").order_by("user_id"):
+        found.setdefault(a.user_id, (a.user, VisitorRole.GRID_WORKER))
+    members = Member.objects.filter(
+        community=community, active=True, user__isnull=False, user__is_active=True
+    ).select_related("user")
+    for m in members.order_by("pk"):
+        assert m.user is not None
+        found.setdefault(m.user.pk, (m.user, VisitorRole.MEMBER))
+    return list(found.values())
