@@ -70,9 +70,7 @@ def test_a_visit_and_a_demand_through_the_api(campaign: Campaign, world: World) 
     assert page.json()["count"] == 1
 
 
-def test_out_of_scope_is_the_same_404_and_writes_nothing(
-    campaign: Campaign, world: World
-) -> None:
+def test_out_of_scope_is_the_same_404_and_writes_nothing(campaign: Campaign, world: World) -> None:
     stop = ListHousehold.objects.get(campaign=campaign, household=world.household_a1)
     api = api_client(world.users["secretary_b"])
     for path in [
