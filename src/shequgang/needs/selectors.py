@@ -213,3 +213,12 @@ def visitor_candidates(community: Place) -> list[tuple[User, str]]:
         assert m.user is not None
         found.setdefault(m.user.pk, (m.user, VisitorRole.MEMBER))
     return list(found.values())
+
+
+def needs_figures_within(place: Place) -> NeedsFigures:
+    """``needs_figures`` for everything below ``place`` (the command centre's city or
+    county): the caller has already decided the viewer may watch it."""
+    return needs_figures(
+        demands=Demand.objects.filter(place__path__descendant=place.path),
+        campaigns=Campaign.objects.filter(community__path__descendant=place.path),
+    )
