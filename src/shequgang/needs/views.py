@@ -213,12 +213,14 @@ def visit_list_page(request: HttpRequest, list_id: int) -> HttpResponse:
     ):
         demands.setdefault(d.household_id or 0, []).append(d)
     today = local_day(timezone.now())
+    open_ = visit_list.campaign.status == CampaignStatus.OPEN
     rows = [
         {
             "stop": s,
             "address": address(s.household),
             "demands": demands.get(s.household_id, []),
             "due": s.state == StopState.NOT_HOME and s.revisit_on and s.revisit_on <= today,
+            "may_raise": open_ and place_in_scope(user, Perm.CASE_RAISE, s.household),
         }
         for s in stops
     ]
@@ -233,9 +235,8 @@ def visit_list_page(request: HttpRequest, list_id: int) -> HttpResponse:
             "total": len(stops),
             "tomorrow": today + dt.timedelta(days=1),
             "demand_form": DemandForm(),
-            "may_raise": visit_list.campaign.status == CampaignStatus.OPEN
-            and place_in_scope(user, Perm.CASE_RAISE, visit_list.campaign.community),
-            "open": visit_list.campaign.status == CampaignStatus.OPEN,
+            "open": open_,
+            "may_manage": access.may_manage(user, visit_list.campaign.community),
         },
     )
 
