@@ -17,7 +17,7 @@ from shequgang.actors import UserLike as User
 from shequgang.errors import NotFound
 from shequgang.needs.models import Campaign, Demand, ListHousehold, Visit, VisitList
 from shequgang.people.roles import Perm
-from shequgang.people.scope import place_in_scope, place_scope_q
+from shequgang.people.scope import is_unrestricted, place_in_scope, place_scope_q
 
 VIEW = Perm.RESIDENT_VIEW
 MANAGE = Perm.RESIDENT_EDIT
@@ -36,33 +36,33 @@ def _visitor_q(user: User, prefix: str) -> Q:
     return Q(**{f"{prefix}visitor_id": user.pk})
 
 
+def _scope_or_mine(user: User, prefix: str, visitor_prefix: str) -> Q:
+    """The register scope over ``prefix``, or the visitor's own rows. (An unrestricted
+    user's scope is the empty ``Q()``, which an OR would drop: it means everything.)"""
+    if is_unrestricted(user):
+        return Q()
+    return place_scope_q(user, VIEW, prefix=prefix) | _visitor_q(user, visitor_prefix)
+
+
 def scoped_campaigns(user: User) -> QuerySet[Campaign]:
     mine = Campaign.objects.filter(_visitor_q(user, "lists__")).values("pk")
     return Campaign.objects.filter(place_scope_q(user, VIEW, prefix="community__") | Q(pk__in=mine))
 
 
 def scoped_lists(user: User) -> QuerySet[VisitList]:
-    return VisitList.objects.filter(
-        place_scope_q(user, VIEW, prefix="campaign__community__") | _visitor_q(user, "")
-    )
+    return VisitList.objects.filter(_scope_or_mine(user, "campaign__community__", ""))
 
 
 def scoped_stops(user: User) -> QuerySet[ListHousehold]:
-    return ListHousehold.objects.filter(
-        place_scope_q(user, VIEW, prefix="household__") | _visitor_q(user, "visit_list__")
-    )
+    return ListHousehold.objects.filter(_scope_or_mine(user, "household__", "visit_list__"))
 
 
 def scoped_visits(user: User) -> QuerySet[Visit]:
-    return Visit.objects.filter(
-        place_scope_q(user, VIEW, prefix="household__") | _visitor_q(user, "")
-    )
+    return Visit.objects.filter(_scope_or_mine(user, "household__", ""))
 
 
 def scoped_demands(user: User) -> QuerySet[Demand]:
-    return Demand.objects.filter(
-        place_scope_q(user, VIEW, prefix="place__") | _visitor_q(user, "visit__")
-    )
+    return Demand.objects.filter(_scope_or_mine(user, "place__", "visit__"))
 
 
 def access_campaign(user: User, campaign_id: Any) -> Campaign:

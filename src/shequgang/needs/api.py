@@ -350,9 +350,9 @@ def demand_case(request: HttpRequest, demand_id: PathId, payload: NeedsCaseIn) -
     user = request_user(request)
     demand = access.access_demand(user, demand_id)
     category = None
-    if payload.category_id is not None:
+    if payload.category is not None:
         category = Category.objects.filter(
-            pk=payload.category_id, parent__isnull=False, active=True
+            code=payload.category, parent__isnull=False, active=True
         ).first()
         if category is None:
             raise NotFound("事项类别")

@@ -192,6 +192,19 @@ def demand_transition(
     return demand
 
 
+def _located(place: Place) -> Place | None:
+    """The nearest node at or above ``place`` with coordinates (a household usually has
+    none; its building or compound does), so the case shows on the map."""
+    if place.latitude is not None and place.longitude is not None:
+        return place
+    return (
+        Place.objects.ancestors_of(place)
+        .filter(latitude__isnull=False, longitude__isnull=False)
+        .order_by("-depth")
+        .first()
+    )
+
+
 def default_case_category(demand: Demand) -> Category | None:
     code = CASE_CATEGORY.get(demand.type, FALLBACK_CATEGORY)
     return Category.objects.filter(code=code, parent__isnull=False).first()
@@ -212,11 +225,14 @@ def demand_to_case(*, actor: Actor, demand: Demand, category: Category | None = 
     if category is None:
         raise DomainError("invalid_category", "没有可用的事项类别")
     source = Source.DOOR_KNOCKING if demand.source == DemandSource.VISIT else Source.STAFF
+    located = _located(demand.place)
     case = case_create(
         actor=actor,
         source=source,
         category=category,
         place=demand.place,
+        latitude=located.latitude if located else None,
+        longitude=located.longitude if located else None,
         title=f"{demand.get_type_display()}：{demand.description}"[:100],
         description=demand.description,
     )

@@ -180,7 +180,9 @@ class NeedsTransitionIn(Schema):
 
 
 class NeedsCaseIn(Schema):
-    category_id: BodyId | None = Field(None, description="事项小类；不填按需求类型默认")
+    category: Annotated[SafeStr, Field(max_length=40)] | None = Field(
+        None, description="事项小类代码；不填按需求类型默认"
+    )
 
 
 class NeedsCaseOut(Schema):

@@ -7,7 +7,12 @@ import datetime as dt
 import pytest
 
 from shequgang.errors import DomainError, NotFound
-from shequgang.needs.access import access_campaign, scoped_campaigns
+from shequgang.needs.access import (
+    access_campaign,
+    scoped_campaigns,
+    scoped_lists,
+    scoped_stops,
+)
 from shequgang.needs.campaigns import Visitor, campaign_close, campaign_open, split_walking_order
 from shequgang.needs.models import Campaign, CampaignStatus, ListHousehold
 from shequgang.places.models import Kind
@@ -97,6 +102,10 @@ def test_scope_a_worker_of_another_community_sees_nothing(campaign: Campaign, wo
         assert not scoped_campaigns(world.users[name]).exists()
     with pytest.raises(NotFound):
         access_campaign(world.users["secretary_a"], "x")
+    # an unrestricted administrator sees every campaign (an empty scope is not "none")
+    assert list(scoped_campaigns(world.admin)) == [campaign]
+    assert scoped_lists(world.admin).count() == 2
+    assert scoped_stops(world.admin).count() == 2
 
 
 def test_closing_twice_is_a_conflict(campaign: Campaign, world: World) -> None:

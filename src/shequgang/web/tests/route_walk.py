@@ -27,6 +27,7 @@ from shequgang.cases.models import Case, CasePhoto, Notification
 from shequgang.cases.models.deliberation import Attendee, Deliberation, FollowUp, VoteOption
 from shequgang.cases.models.intake import CaseIntake
 from shequgang.grid.models import Patrol
+from shequgang.needs.models import Campaign, Demand, ListHousehold, Visit, VisitList
 from shequgang.party.activity_models import Activity, Signup
 from shequgang.party.models import (
     Branch,
@@ -115,6 +116,16 @@ PARAMS: dict[str, str] = {
     "intake_place": "community",
     "user": "user",
     "assignee": "user",
+    # needs (敲门行动 and the 需求清单)
+    "campaign_id": "campaign",
+    "campaign": "campaign",
+    "list_id": "visit_list",
+    "stop_id": "stop",
+    "stop": "stop",
+    "visit_id": "visit",
+    "visit": "visit",
+    "demand_id": "demand",
+    "target": "compound",
     "invitee": "user",
 }
 # ``pk`` names different objects under different prefixes.
@@ -209,6 +220,11 @@ COUNTY_OBJECTS: dict[str, Callable[[Place], Any]] = {
     "user": lambda c: _first(
         User.objects.filter(**_in(c, "role_assignments__place__path")).distinct()
     ),
+    "campaign": lambda c: _first(Campaign.objects.filter(**_in(c, "community__path"))),
+    "visit_list": lambda c: _first(VisitList.objects.filter(**_in(c, "campaign__community__path"))),
+    "stop": lambda c: _first(ListHousehold.objects.filter(**_in(c, "household__path"))),
+    "visit": lambda c: _first(Visit.objects.filter(**_in(c, "household__path"))),
+    "demand": lambda c: _first(Demand.objects.filter(**_in(c, "place__path"))),
 }
 TEXT_OBJECTS = {"case_number", "application"}
 
