@@ -119,3 +119,39 @@ def test_desk_pages_and_exports(campaign: Campaign, world: World) -> None:
     client.post(reverse("needs:demand_status", args=[demand.pk]), {"to": "met"})
     demand.refresh_from_db()
     assert demand.status == "met" and not Case.objects.exists()
+
+
+def test_open_a_campaign_from_the_desk(world: World) -> None:
+    url = reverse("needs:campaign_new", args=[world.community_a.pk])
+    assert _client(world, "secretary_b").get(url).status_code == 404
+    assert _client(world, "grid_a1").get(url).status_code == 404
+    client = _client(world, "worker_a")
+    page = client.get(url).content.decode()
+    assert "滨东花园小区 1号楼" in page and "grid_a1" in page
+    r = client.post(
+        url,
+        {
+            "title": "春季敲门",
+            "starts_on": "2026-05-01",
+            "ends_on": "2026-05-10",
+            "targets": [world.building_a1.pk],
+            "visitors": [world.users["grid_a1"].pk, world.users["grid_a2"].pk],
+        },
+        follow=True,
+    )
+    # one household in 1号楼 and two visitors: refused with the reason, nothing written
+    assert "走访人多于住户" in r.content.decode()
+    assert not Campaign.objects.exists()
+    r = client.post(
+        url,
+        {
+            "title": "春季敲门",
+            "starts_on": "2026-05-01",
+            "ends_on": "2026-05-10",
+            "targets": [world.compound_a.pk],
+            "visitors": [world.users["grid_a1"].pk, world.users["grid_a2"].pk],
+        },
+    )
+    campaign = Campaign.objects.get()
+    assert r.status_code == 302 and r["Location"] == reverse("needs:campaign", args=[campaign.pk])
+    assert campaign.household_count == 2 and campaign.lists.count() == 2
