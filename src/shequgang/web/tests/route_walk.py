@@ -43,6 +43,7 @@ from shequgang.party.models import (
 from shequgang.people.models import ApiToken, Resident
 from shequgang.places.models import Department, Grid, Kind, Place
 from shequgang.points.models import Account, Adjustment, Goods, Merchant, Order, Transaction
+from shequgang.residency.models import ResidentAccount
 from shequgang.veterans.models import Application
 from shequgang.web.route_inventory import Route
 
@@ -128,6 +129,10 @@ PARAMS: dict[str, str] = {
     "target": "compound",
     "invitee": "user",
 }
+# Names that mean another object under a prefix: a residency account is a resident's
+# login, not a points account (a points account's id there named whatever resident
+# account shared the number, in 建昌 as often as not).
+PARAM_BY_PREFIX = {("/residency/", "account_id"): "resident_account"}
 # ``pk`` names different objects under different prefixes.
 PK_BY_PREFIX = {"/deliberations/": "deliberation", "/party/activities/": "activity"}
 
@@ -220,6 +225,9 @@ COUNTY_OBJECTS: dict[str, Callable[[Place], Any]] = {
     "user": lambda c: _first(
         User.objects.filter(**_in(c, "role_assignments__place__path")).distinct()
     ),
+    "resident_account": lambda c: _first(
+        ResidentAccount.objects.filter(**_in(c, "household__path"))
+    ),
     "campaign": lambda c: _first(Campaign.objects.filter(**_in(c, "community__path"))),
     "visit_list": lambda c: _first(VisitList.objects.filter(**_in(c, "campaign__community__path"))),
     "stop": lambda c: _first(ListHousehold.objects.filter(**_in(c, "household__path"))),
@@ -233,6 +241,9 @@ def object_of(route: Route, param: str) -> str | None:
     """The object a parameter names, or None when it is no id."""
     if param == "pk":
         return next((o for p, o in PK_BY_PREFIX.items() if p in route.path), None)
+    for (prefix, name), obj in PARAM_BY_PREFIX.items():
+        if param == name and prefix in route.path:
+            return obj
     if param in PARAMS:
         return PARAMS[param]
     return None
