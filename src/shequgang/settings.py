@@ -153,6 +153,7 @@ INSTALLED_APPS = [
     "shequgang.privacy",
     "shequgang.residency",
     "shequgang.portal",
+    "shequgang.needs",
 ]
 # The benchmark's ceiling views (bench/run.py sets it); never on in production.
 BENCH = env_bool("SHEQUGANG_BENCH", default=False)

@@ -27,6 +27,7 @@ from shequgang.cases.models import Case, CasePhoto, Notification
 from shequgang.cases.models.deliberation import Attendee, Deliberation, FollowUp, VoteOption
 from shequgang.cases.models.intake import CaseIntake
 from shequgang.grid.models import Patrol
+from shequgang.needs.models import Campaign, Demand, ListHousehold, Visit, VisitList
 from shequgang.party.activity_models import Activity, Signup
 from shequgang.party.models import (
     Branch,
@@ -42,6 +43,7 @@ from shequgang.party.models import (
 from shequgang.people.models import ApiToken, Resident
 from shequgang.places.models import Department, Grid, Kind, Place
 from shequgang.points.models import Account, Adjustment, Goods, Merchant, Order, Transaction
+from shequgang.residency.models import ResidentAccount
 from shequgang.veterans.models import Application
 from shequgang.web.route_inventory import Route
 
@@ -115,8 +117,22 @@ PARAMS: dict[str, str] = {
     "intake_place": "community",
     "user": "user",
     "assignee": "user",
+    # needs (敲门行动 and the 需求清单)
+    "campaign_id": "campaign",
+    "campaign": "campaign",
+    "list_id": "visit_list",
+    "stop_id": "stop",
+    "stop": "stop",
+    "visit_id": "visit",
+    "visit": "visit",
+    "demand_id": "demand",
+    "target": "compound",
     "invitee": "user",
 }
+# Names that mean another object under a prefix: a residency account is a resident's
+# login, not a points account (a points account's id there named whatever resident
+# account shared the number, in 建昌 as often as not).
+PARAM_BY_PREFIX = {("/residency/", "account_id"): "resident_account"}
 # ``pk`` names different objects under different prefixes.
 PK_BY_PREFIX = {"/deliberations/": "deliberation", "/party/activities/": "activity"}
 
@@ -209,6 +225,14 @@ COUNTY_OBJECTS: dict[str, Callable[[Place], Any]] = {
     "user": lambda c: _first(
         User.objects.filter(**_in(c, "role_assignments__place__path")).distinct()
     ),
+    "resident_account": lambda c: _first(
+        ResidentAccount.objects.filter(**_in(c, "household__path"))
+    ),
+    "campaign": lambda c: _first(Campaign.objects.filter(**_in(c, "community__path"))),
+    "visit_list": lambda c: _first(VisitList.objects.filter(**_in(c, "campaign__community__path"))),
+    "stop": lambda c: _first(ListHousehold.objects.filter(**_in(c, "household__path"))),
+    "visit": lambda c: _first(Visit.objects.filter(**_in(c, "household__path"))),
+    "demand": lambda c: _first(Demand.objects.filter(**_in(c, "place__path"))),
 }
 TEXT_OBJECTS = {"case_number", "application"}
 
@@ -217,6 +241,9 @@ def object_of(route: Route, param: str) -> str | None:
     """The object a parameter names, or None when it is no id."""
     if param == "pk":
         return next((o for p, o in PK_BY_PREFIX.items() if p in route.path), None)
+    for (prefix, name), obj in PARAM_BY_PREFIX.items():
+        if param == name and prefix in route.path:
+            return obj
     if param in PARAMS:
         return PARAMS[param]
     return None
