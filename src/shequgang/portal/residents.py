@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import User
 from django.http import Http404
 
+from shequgang.people.selectors import home_households
 from shequgang.places.models import Kind, Place
 from shequgang.places.selectors import place_ancestors
 from shequgang.residency.models import AccountStatus, ResidentAccount
@@ -25,7 +26,14 @@ class Home:
 
     @property
     def confirmed(self) -> bool:
-        return self.account.status == AccountStatus.CONFIRMED
+        """Confirmed and still living there: the household is known."""
+        return self.household is not None
+
+    @property
+    def left(self) -> bool:
+        """Confirmed once, but the register's row has left the household since (moved
+        out, deceased, erased): the resident pages offer what a pending account sees."""
+        return self.account.status == AccountStatus.CONFIRMED and self.household is None
 
     def of_kind(self, kind: str) -> Place | None:
         return next((p for p in reversed(self.chain) if p.kind == kind), None)
@@ -55,9 +63,13 @@ def home_of(user: User) -> Home | None:
     account = resident_account_of(user)
     if account is None:
         return None
-    if account.status != AccountStatus.CONFIRMED:
+    # The same test as the "me too" scope (``home_households``): the register's row
+    # linked to this login, active and not erased.
+    household = (
+        home_households(user).first() if account.status == AccountStatus.CONFIRMED else None
+    )
+    if household is None:
         return Home(account=account, household=None, chain=())
-    household = account.household
     return Home(account=account, household=household, chain=tuple(place_ancestors(place=household)))
 
 
