@@ -65,9 +65,7 @@ def home_of(user: User) -> Home | None:
         return None
     # The same test as the "me too" scope (``home_households``): the register's row
     # linked to this login, active and not erased.
-    household = (
-        home_households(user).first() if account.status == AccountStatus.CONFIRMED else None
-    )
+    household = home_households(user).first() if account.status == AccountStatus.CONFIRMED else None
     if household is None:
         return Home(account=account, household=None, chain=())
     return Home(account=account, household=household, chain=tuple(place_ancestors(place=household)))

@@ -46,7 +46,7 @@ def _may_follow(user: User, case: Case) -> bool:
 
 
 def _me_too(user: User, case: Case) -> int:
-    return api_client(user).post(f"/cases/{case.pk}/me-too").status_code
+    return int(api_client(user).post(f"/cases/{case.pk}/me-too").status_code)
 
 
 @pytest.fixture
