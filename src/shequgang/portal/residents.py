@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from django.contrib.auth.models import User
 from django.http import Http404
 
-from shequgang.people.selectors import home_households
+from shequgang import reference_cache
+from shequgang.people.scope import load_assignments_cached
+from shequgang.people.selectors import lives_in_household
 from shequgang.places.models import Kind, Place
-from shequgang.places.selectors import place_ancestors
+from shequgang.places.selectors import place_ancestors_cached
 from shequgang.residency.models import AccountStatus, ResidentAccount
 from shequgang.residency.selectors import resident_account_of
 
@@ -59,16 +61,26 @@ class Home:
 
 
 def home_of(user: User) -> Home | None:
-    """The resident behind a login, or None for staff and visitors."""
+    """The resident behind a login, or None for staff and visitors. The places around
+    the household and the login's role assignments come from the process's copies
+    (``reference_cache``): every resident page asks, before it writes anything."""
     account = resident_account_of(user)
     if account is None:
         return None
+    resident = account.resident
     # The same test as the "me too" scope (``home_households``): the register's row
     # linked to this login, active and not erased.
-    household = home_households(user).first() if account.status == AccountStatus.CONFIRMED else None
-    if household is None:
+    if (
+        account.status != AccountStatus.CONFIRMED
+        or resident is None
+        or not lives_in_household(resident, user)
+    ):
         return Home(account=account, household=None, chain=())
-    return Home(account=account, household=household, chain=tuple(place_ancestors(place=household)))
+    generation = reference_cache.generation_of(user)
+    load_assignments_cached(user, generation=generation)
+    household = resident.household
+    chain = place_ancestors_cached(place=household, generation=generation)
+    return Home(account=account, household=household, chain=tuple(chain))
 
 
 def resident_home(user: User) -> Home:

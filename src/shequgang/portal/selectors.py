@@ -26,6 +26,9 @@ from shequgang.veterans.selectors import Window, program_current, program_window
 RESOLVED_DAYS = 30
 HOME_ROWS = 5
 _PUBLIC = ~Q(category__private=True) & ~Q(category__parent__private=True)
+# The columns a case row of the home shows (``_case_row.html``): a case has some forty,
+# and building them is most of such a query's cost.
+_ROW = ("id", "status", "title", "created_at", "category", "category__name")
 
 
 def upcoming_activities(*, community: Place | None, limit: int = HOME_ROWS) -> list[Activity]:
@@ -34,7 +37,9 @@ def upcoming_activities(*, community: Place | None, limit: int = HOME_ROWS) -> l
     qs = Activity.objects.filter(status=ActivityStatus.PUBLISHED, ends_at__gt=timezone.now())
     if community is not None:
         qs = qs.filter(community=community)
-    return list(qs.select_related("community").order_by("starts_at", "id")[:limit])
+    else:  # the city's list names each activity's community
+        qs = qs.select_related("community")
+    return list(qs.order_by("starts_at", "id")[:limit])
 
 
 def resolved_nearby(*, place: Place, limit: int = HOME_ROWS) -> list[Case]:
@@ -48,6 +53,7 @@ def resolved_nearby(*, place: Place, limit: int = HOME_ROWS) -> list[Case]:
             resolved_at__gte=since,
         )
         .select_related("category", "place")
+        .only("id", "title", "resolved_at", "category__name", "place__name")
         .order_by("-resolved_at", "-id")[:limit]
     )
 
@@ -63,8 +69,8 @@ def my_cases(user: User) -> QuerySet[Case]:
 
 def my_open_cases(user: User, *, limit: int = HOME_ROWS) -> list[Case]:
     """Raised or followed, not yet closed or merged: raised first, newest first."""
-    raised = list(my_cases(user).exclude(status__in=FINAL_STATUSES)[:limit])
-    followed = [c for c in followed_cases(user).exclude(status__in=FINAL_STATUSES)[:limit]]
+    raised = list(my_cases(user).exclude(status__in=FINAL_STATUSES).only(*_ROW)[:limit])
+    followed = list(followed_cases(user).exclude(status__in=FINAL_STATUSES).only(*_ROW)[:limit])
     seen = {c.pk for c in raised}
     return (raised + [c for c in followed if c.pk not in seen])[:limit]
 
