@@ -35,10 +35,8 @@ def upcoming_activities(*, community: Place | None, limit: int = HOME_ROWS) -> l
     """Published activities not yet over, soonest first (one community's, or the city's
     for a visitor)."""
     qs = Activity.objects.filter(status=ActivityStatus.PUBLISHED, ends_at__gt=timezone.now())
-    if community is not None:
-        qs = qs.filter(community=community)
-    else:  # the city's list names each activity's community
-        qs = qs.select_related("community")
+    # One community's list (the home, 活动) or the city's, which names each one's community.
+    qs = qs.filter(community=community) if community else qs.select_related("community")
     return list(qs.order_by("starts_at", "id")[:limit])
 
 
