@@ -24,6 +24,7 @@ from shequgang.people.services import resident_reveal_check
 from shequgang.privacy.erasure import resident_anonymise
 from shequgang.privacy.export import resident_subject_export
 from shequgang.privacy.own_data import own_data_export, own_data_gate
+from shequgang.spreadsheets.xlsx import XLSX_CONTENT_TYPE
 
 router = Router(tags=["个人信息权利"])
 
@@ -113,9 +114,7 @@ _OWN_DATA_RESPONSE = {
     "description": "本人全部数据：JSON 文档或 Excel 表格（每类信息一个工作表）",
     "content": {
         "application/json": {"schema": {"type": "object"}},
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
-            "schema": {"type": "string", "format": "binary"}
-        },
+        XLSX_CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}},
     },
 }
 
