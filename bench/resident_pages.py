@@ -3,6 +3,7 @@
     .venv/bin/python bench/resident_pages.py                  # SQLite, the small demo
     .venv/bin/python bench/resident_pages.py --scale city     # the city-scale demo
     .venv/bin/python bench/resident_pages.py --database-url postgres://postgres@127.0.0.1:5432/shequgang_bench_resident
+    .venv/bin/python bench/resident_pages.py --scale city --reuse   # time again, no rebuild
 
 Builds a throwaway database (SQLite under bench/out/, deleted first; a PostgreSQL
 database is dropped and created again), migrates it, loads the demo (``loaddemo
@@ -17,7 +18,8 @@ view, template — without the WSGI server and the network), it times after warm
 - ``GET /api/v1/cases/suggest-category?text=…`` with varied texts (target p50 ≤ 30 ms);
 - ``GET /me/`` the resident's home (target p50 ≤ 50 ms);
 
-and prints p50/p95/max of each."""
+and prints p50/p95/max of each. ``--reuse`` times the database a previous run built
+(same ``--database-url``) without building it again (the city-scale load takes minutes)."""
 
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,24 +91,10 @@ def _report(name: str, times: list[float], target: float) -> None:
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--database-url")
-    parser.add_argument("--scale", default="small", choices=["small", "city"])
-    parser.add_argument("--cases", type=int, default=300)
-    parser.add_argument("--requests", type=int, default=300)
-    args = parser.parse_args()
-
-    os.environ["DATABASE_URL"] = _database(args.database_url)
-    os.environ["SHEQUGANG_DEMO"] = "1"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shequgang.settings")
-    import django
-
-    django.setup()
-    from django.conf import settings
+def _build(args: argparse.Namespace) -> Any:
+    """Migrate, load the demo, register and confirm the resident, raise the cases."""
+    from django.contrib.auth.models import User
     from django.core.management import call_command
-    from django.db import connection
-    from django.test import Client, override_settings
 
     from shequgang.cases.models import Category, Source
     from shequgang.cases.services import case_acknowledge, case_create, case_resolve
@@ -120,7 +109,6 @@ def main() -> None:
     )
     from shequgang.testing import synthetic_id
 
-    started = time.perf_counter()
     call_command("migrate", verbosity=0)
     call_command("loaddemo", scale=args.scale, verbosity=0)
     compound = Place.objects.get(kind=Kind.COMPOUND, name="滨东花园小区")
@@ -135,8 +123,6 @@ def main() -> None:
             password="Bench-2026-resident",
         )
     )
-    from django.contrib.auth.models import User
-
     confirmer = next(
         u for u in User.objects.filter(is_active=True) if account_queue(u).filter(pk=account.pk)
     )
@@ -165,6 +151,34 @@ def main() -> None:
                     case_resolve(actor=holder, case=case, resolution="已处理")
                 except DomainError:  # a holder the services refuse: leave the case open
                     pass
+    return user
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--database-url")
+    parser.add_argument("--scale", default="small", choices=["small", "city"])
+    parser.add_argument("--cases", type=int, default=300)
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--reuse", action="store_true", help="time the database built before")
+    args = parser.parse_args()
+
+    if args.reuse:
+        os.environ["DATABASE_URL"] = args.database_url or f"sqlite:///{OUT}/resident_pages.sqlite3"
+    else:
+        os.environ["DATABASE_URL"] = _database(args.database_url)
+    os.environ["SHEQUGANG_DEMO"] = "1"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shequgang.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth.models import User
+    from django.db import connection
+    from django.test import Client, override_settings
+
+    started = time.perf_counter()
+    user = User.objects.get(username="r13711112222") if args.reuse else _build(args)
     setup = time.perf_counter() - started
 
     # The pages link static files by name; the bench has not collected them (no manifest).

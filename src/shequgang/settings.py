@@ -384,6 +384,8 @@ RATE_LIMITS = {
     "residency.search": env_int("SHEQUGANG_RATE_RESIDENCY_SEARCH", 60, minimum=1),
     "residency.register": env_int("SHEQUGANG_RATE_RESIDENCY_REGISTER", 10, minimum=1),
     "residency.reset": env_int("SHEQUGANG_RATE_RESIDENCY_RESET", 10, minimum=1),
+    # A resident downloading their own data (privacy.own_data), per login.
+    "privacy.own_export": env_int("SHEQUGANG_RATE_OWN_EXPORT", 5, minimum=1),
 }
 
 # --- Audit log (audit/chain.py, audit/guard.py) -----------------------------------------

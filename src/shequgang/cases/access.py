@@ -19,6 +19,7 @@ from shequgang.cases.models import Case, Rung, Source
 from shequgang.errors import NotFound
 from shequgang.people.roles import ROLE_PERMS, Perm, Role
 from shequgang.people.scope import active_assignments, is_unrestricted
+from shequgang.people.selectors import home_households
 from shequgang.places.models import Kind, Place
 from shequgang.places.paths import ancestor_paths
 
@@ -119,9 +120,11 @@ def raiser_visible(
 
 # --- Following ("我也遇到了") ------------------------------------------------------------------
 
-# A resident's home is known from a role on their own household, building or compound
-# (中心户, 党小组长, 小区党支部书记) and from the places they gave when they raised a case
-# themselves; the neighbourhood they may follow cases in is its compound (or building, or
+# A resident's home is known from the register's row confirmed as theirs
+# (``people.selectors.home_households``: set when their resident account is confirmed,
+# gone when they leave or are erased), from a role on their own household, building or
+# compound (中心户, 党小组长, 小区党支部书记) and from the places they gave when they raised
+# a case themselves; the neighbourhood they may follow cases in is its compound (or building, or
 # community, when there is no compound).
 _HOME_KINDS = (Kind.COMPOUND, Kind.BUILDING, Kind.UNIT, Kind.HOUSEHOLD)
 _NEIGHBOURHOOD_KINDS = (Kind.COMPOUND, Kind.BUILDING, Kind.COMMUNITY)
@@ -173,6 +176,7 @@ def follow_scope_q(user: UserLike) -> Q:
         .values_list("place_path", flat=True)[:_HOME_REPORTS]
     )
     homes.update(reported)
+    homes.update(home_households(user).values_list("path", flat=True))
     for path in sorted(_neighbourhoods(homes)):
         places |= Q(place_path__descendant=path)
     public = ~Q(category__private=True) & ~Q(category__parent__private=True)

@@ -90,6 +90,18 @@ class Resident(models.Model):
 
     tags = models.ManyToManyField(ResidentTag, verbose_name="标签", blank=True)
     note = models.CharField("备注", max_length=200, blank=True)
+    # The person's own login, once a community worker confirmed their resident account
+    # against this row (``residency``); cleared when the row is erased. The layers below
+    # ``residency`` (cases' "me too", the portal's neighbourhood) learn a resident's home
+    # from here: ``people.selectors.home_households``.
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name="本人账号",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="register_entry",
+    )
     # When the person left the register (moved out or died): the retention clock of
     # privacy.RetentionRule starts here. Cleared if they come back.
     left_at = models.DateTimeField("迁出/注销时间", null=True, blank=True, db_index=True)

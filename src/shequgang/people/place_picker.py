@@ -7,7 +7,13 @@ field's permission (``place_scope_q``); a login without any role (a resident rai
 case where they live) searches the whole tree, as raising a resident's case is not
 scoped. ``PlaceSearchWidget`` renders the field: a search box whose matches come back
 (htmx, ``people:place_search``) as radio buttons carrying the field's name, so the
-choice is submitted like any other field and works without further JavaScript."""
+choice is submitted like any other field and works without further JavaScript.
+
+Without JavaScript the search box still works, one round trip at a time: the form is
+submitted with the words typed (``<name>__q``) and no place, the field is refused as
+empty (nothing is written), and the page comes back with the matches rendered as the
+same radio buttons (a single match already ticked) for the next submit. The value that
+arrives is a place id either way, checked by the form against its own scope."""
 
 from __future__ import annotations
 
@@ -110,6 +116,8 @@ class PlaceSearchWidget(forms.Widget):
         self.perm = str(perm)
         self.kinds = [str(k) for k in (kinds or list(Kind.values))]
         self.user: User | None = None
+        # The words typed in a submit that carried no place (the no-JavaScript search).
+        self.query = ""
 
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
         context = super().get_context(name, value, attrs)
@@ -119,13 +127,23 @@ class PlaceSearchWidget(forms.Widget):
             if self.user is not None
             else None
         )
+        options = None
+        if chosen is None and self.query and self.user is not None:
+            options = place_matches(self.user, query=self.query, perm=self.perm, kinds=self.kinds)
+            if len(options) == 1:  # the only match, ticked: one more submit confirms it
+                chosen, options = options[0], []
         params = {"name": name, "perm": self.perm, "kinds": ",".join(self.kinds)}
         context["picker"] = {
             "chosen": chosen,
+            "options": options,
+            "query": self.query,
             "url": f"{reverse('people:place_search')}?{urlencode(params)}",
             "kinds": "、".join(Kind(k).label for k in self.kinds),
         }
         return context
 
     def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
-        return data.get(name)
+        value = data.get(name)
+        if not value:
+            self.query = str(data.get(f"{name}__q") or "")[:100]
+        return value

@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from shequgang.actors import UserLike as User
 from shequgang.errors import DomainError
 from shequgang.people.id_numbers import normalize_id_number
-from shequgang.people.models import Resident
+from shequgang.people.models import Resident, ResidentStatus
 from shequgang.people.phones import normalize_phone
 from shequgang.people.roles import Perm
 from shequgang.people.scope import scoped_residents
@@ -50,3 +50,28 @@ def resident_search(
         else:
             qs = qs.filter(Q(name__contains=text))
     return qs.order_by("household__path", "id")
+
+
+def lives_in_household(resident: Resident, user: User) -> bool:
+    """``home_households``' test on one row already loaded (no query)."""
+    return (
+        user.is_authenticated
+        and resident.user_id == user.pk
+        and resident.status == ResidentStatus.ACTIVE
+        and resident.anonymised_at is None
+    )
+
+
+def home_households(user: User) -> QuerySet[Place]:
+    """The households ``user`` lives in as a confirmed resident: the register's row
+    linked to their login (``Resident.user``, set when their account was confirmed),
+    while it is active and not erased. Empty for staff, visitors, pending and refused
+    accounts, and from the moment the person leaves the household (moved out, deceased,
+    erased) — whichever path changed the row."""
+    if not user.is_authenticated:
+        return Place.objects.none()
+    return Place.objects.filter(
+        residents__user_id=user.pk,
+        residents__status=ResidentStatus.ACTIVE,
+        residents__anonymised_at__isnull=True,
+    )

@@ -8,8 +8,11 @@ from dataclasses import dataclass
 from django.contrib.auth.models import User
 from django.http import Http404
 
+from shequgang import reference_cache
+from shequgang.people.scope import load_assignments_cached
+from shequgang.people.selectors import lives_in_household
 from shequgang.places.models import Kind, Place
-from shequgang.places.selectors import place_ancestors
+from shequgang.places.selectors import place_ancestors_cached
 from shequgang.residency.models import AccountStatus, ResidentAccount
 from shequgang.residency.selectors import resident_account_of
 
@@ -25,7 +28,14 @@ class Home:
 
     @property
     def confirmed(self) -> bool:
-        return self.account.status == AccountStatus.CONFIRMED
+        """Confirmed and still living there: the household is known."""
+        return self.household is not None
+
+    @property
+    def left(self) -> bool:
+        """Confirmed once, but the register's row has left the household since (moved
+        out, deceased, erased): the resident pages offer what a pending account sees."""
+        return self.account.status == AccountStatus.CONFIRMED and self.household is None
 
     def of_kind(self, kind: str) -> Place | None:
         return next((p for p in reversed(self.chain) if p.kind == kind), None)
@@ -51,14 +61,26 @@ class Home:
 
 
 def home_of(user: User) -> Home | None:
-    """The resident behind a login, or None for staff and visitors."""
+    """The resident behind a login, or None for staff and visitors. The places around
+    the household and the login's role assignments come from the process's copies
+    (``reference_cache``): every resident page asks, before it writes anything."""
     account = resident_account_of(user)
     if account is None:
         return None
-    if account.status != AccountStatus.CONFIRMED:
+    resident = account.resident
+    # The same test as the "me too" scope (``home_households``): the register's row
+    # linked to this login, active and not erased.
+    if (
+        account.status != AccountStatus.CONFIRMED
+        or resident is None
+        or not lives_in_household(resident, user)
+    ):
         return Home(account=account, household=None, chain=())
-    household = account.household
-    return Home(account=account, household=household, chain=tuple(place_ancestors(place=household)))
+    generation = reference_cache.generation_of(user)
+    load_assignments_cached(user, generation=generation)
+    household = resident.household
+    chain = place_ancestors_cached(place=household, generation=generation)
+    return Home(account=account, household=household, chain=tuple(chain))
 
 
 def resident_home(user: User) -> Home:

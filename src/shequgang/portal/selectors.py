@@ -26,15 +26,18 @@ from shequgang.veterans.selectors import Window, program_current, program_window
 RESOLVED_DAYS = 30
 HOME_ROWS = 5
 _PUBLIC = ~Q(category__private=True) & ~Q(category__parent__private=True)
+# The columns a case row of the home shows (``_case_row.html``): a case has some forty,
+# and building them is most of such a query's cost.
+_ROW = ("id", "status", "title", "created_at", "category", "category__name")
 
 
 def upcoming_activities(*, community: Place | None, limit: int = HOME_ROWS) -> list[Activity]:
     """Published activities not yet over, soonest first (one community's, or the city's
     for a visitor)."""
     qs = Activity.objects.filter(status=ActivityStatus.PUBLISHED, ends_at__gt=timezone.now())
-    if community is not None:
-        qs = qs.filter(community=community)
-    return list(qs.select_related("community").order_by("starts_at", "id")[:limit])
+    # One community's list (the home, 活动) or the city's, which names each one's community.
+    qs = qs.filter(community=community) if community else qs.select_related("community")
+    return list(qs.order_by("starts_at", "id")[:limit])
 
 
 def resolved_nearby(*, place: Place, limit: int = HOME_ROWS) -> list[Case]:
@@ -48,6 +51,7 @@ def resolved_nearby(*, place: Place, limit: int = HOME_ROWS) -> list[Case]:
             resolved_at__gte=since,
         )
         .select_related("category", "place")
+        .only("id", "title", "resolved_at", "category__name", "place__name")
         .order_by("-resolved_at", "-id")[:limit]
     )
 
@@ -63,8 +67,8 @@ def my_cases(user: User) -> QuerySet[Case]:
 
 def my_open_cases(user: User, *, limit: int = HOME_ROWS) -> list[Case]:
     """Raised or followed, not yet closed or merged: raised first, newest first."""
-    raised = list(my_cases(user).exclude(status__in=FINAL_STATUSES)[:limit])
-    followed = [c for c in followed_cases(user).exclude(status__in=FINAL_STATUSES)[:limit]]
+    raised = list(my_cases(user).exclude(status__in=FINAL_STATUSES).only(*_ROW)[:limit])
+    followed = list(followed_cases(user).exclude(status__in=FINAL_STATUSES).only(*_ROW)[:limit])
     seen = {c.pk for c in raised}
     return (raised + [c for c in followed if c.pk not in seen])[:limit]
 

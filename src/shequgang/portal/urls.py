@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shequgang.portal.views import front, home, items, raising
+from shequgang.portal.views import front, home, items, my_data, raising
 
 app_name = "portal"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("me/services/", home.services, name="services"),
     path("me/activities/", home.activities, name="activities"),
     path("me/account/", home.me, name="me"),
+    path("me/account/data/", my_data.my_data, name="my_data"),
     path("me/raise/", raising.raise_problem, name="raise"),
     path("me/raise/chips/", raising.category_chips, name="chips"),
     path("me/items/", items.items, name="items"),

@@ -1,7 +1,9 @@
-"""API for the data-subject rights on one resident, under /api/v1/residents/{id}/…
+"""API for the data-subject rights on one resident, under /api/v1/residents/{id}/…, and
+a resident's own copy, ``POST /api/v1/me/data``.
 
-Every endpoint reaches the resident through ``access_resident`` (missing and out of
-scope are the same 404). Correction is ``PATCH /residents/{id}`` with a ``reason``."""
+Every staff endpoint reaches the resident through ``access_resident`` (missing and out
+of scope are the same 404). Correction is ``PATCH /residents/{id}`` with a ``reason``.
+The resident's own copy takes no id: a login reaches only its own register row."""
 
 from __future__ import annotations
 
@@ -12,15 +14,17 @@ from django.utils.http import content_disposition_header
 from ninja import Router, Schema
 from pydantic import Field
 
-from shequgang.apikit.auth import request_user
+from shequgang.apikit.auth import authenticated_by_token, request_user
 from shequgang.apikit.reauth import require_reveal_reauth
 from shequgang.apikit.schemas import PathId, SafeStr, errors
-from shequgang.errors import DomainError
+from shequgang.errors import DomainError, Forbidden
 from shequgang.people.roles import Perm
 from shequgang.people.scope import access_resident
 from shequgang.people.services import resident_reveal_check
 from shequgang.privacy.erasure import resident_anonymise
 from shequgang.privacy.export import resident_subject_export
+from shequgang.privacy.own_data import own_data_export, own_data_gate
+from shequgang.spreadsheets.xlsx import XLSX_CONTENT_TYPE
 
 router = Router(tags=["个人信息权利"])
 
@@ -100,3 +104,43 @@ def anonymise(request: HttpRequest, resident_id: PathId, payload: AnonymiseIn) -
         override_basis=payload.override_basis,
     )
     return AnonymiseOut(resident_id=resident.pk, pseudonym=erasure.pseudonym, kept=erasure.kept)
+
+
+class OwnDataIn(Schema):
+    format: Literal["xlsx", "json"] = Field("json", description="xlsx：Excel 表格；json：机器可读")
+
+
+_OWN_DATA_RESPONSE = {
+    "description": "本人全部数据：JSON 文档或 Excel 表格（每类信息一个工作表）",
+    "content": {
+        "application/json": {"schema": {"type": "object"}},
+        XLSX_CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}},
+    },
+}
+
+
+@router.post(
+    "/me/data",
+    response=errors(400, 403, 404, 409, 429),
+    openapi_extra={"responses": {200: _OWN_DATA_RESPONSE}},
+    summary="下载本人数据（居民本人，留痕）",
+)
+def own_data(request: HttpRequest, payload: OwnDataIn) -> HttpResponse:
+    """Everything held about the signed-in resident, decrypted, for themselves only (PIPL
+    Art. 45): their confirmed account's register row and what hangs off it. A few tries
+    per login per minute (429 ``rate_limited``); a browser session whose user typed the
+    password again within the last minutes (``POST /auth/confirm-password``; 403
+    ``reauth_required``); never a bearer token (403). 409 ``not_confirmed`` while the
+    account waits for the community; 404 for a login without a resident account. Audited
+    as ``resident.own_export``."""
+    user = request_user(request)
+    if authenticated_by_token(request):
+        raise Forbidden("访问令牌不能下载本人数据，请在网页登录并再次确认密码后下载")
+    own_data_gate(request, user=user, password="")
+    export = own_data_export(user=user, fmt=payload.format)
+    response = HttpResponse(export.content, content_type=export.content_type)
+    response["Content-Disposition"] = (
+        content_disposition_header(True, export.filename) or "attachment"
+    )
+    response["Cache-Control"] = "no-store"
+    return response

@@ -92,6 +92,7 @@ def linked_users(resident: Resident) -> QuerySet[User]:
             Q(points_accounts__resident=resident)
             | Q(party_member__resident=resident)
             | Q(resident_account__resident=resident)
+            | Q(register_entry=resident)
         )
         .distinct()
         .order_by("pk")

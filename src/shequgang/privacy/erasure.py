@@ -171,6 +171,7 @@ def erase_resident(
     _deactivate(users)
 
     resident.name = pseudonym
+    resident.user = None
     resident_apply_id_number(resident=resident, parsed=None)
     resident_apply_phone(resident=resident, e164=None)
     resident.address_cipher = resident.address_masked = ""

@@ -22,7 +22,7 @@ def resident_account_of(user: UserLike) -> ResidentAccount | None:
     if not user.is_authenticated:
         return None
     return (
-        ResidentAccount.objects.select_related("household", "resident")
+        ResidentAccount.objects.select_related("household", "resident__household")
         .filter(user_id=user.pk)
         .first()
     )

@@ -265,6 +265,10 @@ def resident_account_confirm(
     if ResidentAccount.objects.filter(resident=found).exclude(pk=account.pk).exists():
         raise Conflict("resident_has_account", "该居民已有认证账号")
     account.resident = found
+    # The register's row now names the login: the access layers below residency
+    # (cases' "me too") learn the person's home from it.
+    found.user = account.user
+    found.save(update_fields=["user", "updated_at"])
     account.status = AccountStatus.CONFIRMED
     account.decided_by = actor if isinstance(actor, User) else None
     account.decided_at = timezone.now()

@@ -88,6 +88,10 @@ def access_application(user: Actor, reference: str, perm: str = VIEW) -> Applica
     return found
 
 
+# The levels an intake desk sits at (and the place picker of the staff form offers).
+INTAKE_KINDS = (Kind.CITY, Kind.COUNTY, Kind.TOWN, Kind.COMMUNITY)
+
+
 def submit_places(user: UserLike) -> QuerySet[Place]:
     """Where the user may take applications: the nodes of their assignments and below,
     down to communities (the level an intake desk sits at)."""
@@ -98,9 +102,7 @@ def submit_places(user: UserLike) -> QuerySet[Place]:
         for a in active_assignments(user):
             if SUBMIT in ROLE_PERMS.get(a.role, ()) and a.place is not None:
                 cond |= Q(path__descendant=a.place.path)
-    return Place.objects.filter(
-        cond, kind__in=[Kind.CITY, Kind.COUNTY, Kind.TOWN, Kind.COMMUNITY]
-    ).order_by("path")
+    return Place.objects.filter(cond, kind__in=INTAKE_KINDS).order_by("path")
 
 
 def may_submit_at(user: UserLike, place: Place) -> bool:

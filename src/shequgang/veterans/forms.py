@@ -6,9 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 
+from shequgang.people.place_picker import PlaceSearchWidget
 from shequgang.places.models import Place
+from shequgang.veterans.access import INTAKE_KINDS
 from shequgang.veterans.models import Program
 from shequgang.veterans.services import ApplicationCorrection, ApplicationInput
 
@@ -79,15 +82,32 @@ class CheckForm(ApplyForm):
 
 
 class StaffApplyForm(ApplyForm):
-    intake_place = forms.ModelChoiceField(label="受理地点", queryset=Place.objects.none())
+    # The searchable picker (city, county, town or community); the id it sends is
+    # checked against ``places``, where the user may take applications.
+    intake_place = forms.ModelChoiceField(
+        label="受理地点",
+        queryset=Place.objects.none(),
+        widget=PlaceSearchWidget(kinds=list(INTAKE_KINDS)),
+        error_messages={
+            "required": "请选择受理地点",
+            "invalid_choice": "所选受理地点不存在或不在您的辖区",
+        },
+    )
 
     def __init__(
-        self, *args: Any, program: Program, places: QuerySet[Place], **kwargs: Any
+        self,
+        *args: Any,
+        program: Program,
+        places: QuerySet[Place],
+        user: User | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, program=program, **kwargs)
         field = self.fields["intake_place"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = places
+        assert isinstance(field.widget, PlaceSearchWidget)
+        field.widget.user = user
         self.order_fields(["intake_place"])
         self.fields["consent"].label = "申请人已同意将以上信息提供给承保机构"
 

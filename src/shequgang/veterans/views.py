@@ -49,6 +49,7 @@ from shequgang.veterans.services import (
     application_submit,
     application_withdraw,
 )
+from shequgang.web.request_user import request_user
 
 
 def _program(year: int, *, published_only: bool = True) -> Program:
@@ -234,7 +235,9 @@ def staff_new(request: HttpRequest, year: int) -> HttpResponse:
     places = access.submit_places(request.user)
     if not places.exists() and not is_unrestricted(request.user):
         raise Http404("参保项目不存在")
-    form = StaffApplyForm(request.POST or None, program=program, places=places)
+    form = StaffApplyForm(
+        request.POST or None, program=program, places=places, user=request_user(request)
+    )
     error: DomainError | None = None
     result = None
     if request.method == "POST" and form.is_valid():

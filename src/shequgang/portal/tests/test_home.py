@@ -95,4 +95,4 @@ def test_me_shows_the_household_masked_data_and_points(client: Client, resident)
     page = client.get("/me/account/").content.decode()
     account = resident.resident_account
     assert account.phone_masked in page and account.id_number_masked in page
-    assert "积分" in page and "社区服务台" in page
+    assert "积分" in page and "/me/account/data/" in page  # 我的数据: the download

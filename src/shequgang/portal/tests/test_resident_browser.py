@@ -162,3 +162,13 @@ def test_a_visitor_registers_is_confirmed_raises_follows_and_rates(live_server, 
     visitor.shot("me")
     case.refresh_from_db()
     assert case.status == Status.CLOSED and case.satisfaction == Satisfaction.SATISFIED
+
+    # 我的 → 我的数据: the resident downloads what is held about them, password again
+    page.locator("a", has_text="下载我的全部数据").click()
+    page.wait_for_url("**/me/account/data/")
+    visitor.no_sideways_scroll()
+    visitor.shot("my-data")
+    page.fill("input[name=password]", PASSWORD)
+    with page.expect_download() as download:
+        page.locator("button[type=submit]", has_text="下载").click()
+    assert download.value.suggested_filename.endswith(".xlsx")

@@ -183,6 +183,38 @@ def test_staff_apply_on_behalf(client, program, world, open_window):
         "/veterans/staff/2026/new/", form(applicant(), intake_place=world.community_b.pk)
     )
     assert other.status_code == 200 and Application.objects.count() == 1
+    assert "所选受理地点不存在或不在您的辖区" in other.content.decode()
+
+
+def test_staff_intake_place_is_the_searchable_picker(client, program, world, open_window):
+    client.force_login(world.users["worker_a"])
+    page = client.get("/veterans/staff/2026/new/").content.decode()
+    # The place picker, not a drop-down of every place
+    assert 'name="intake_place__q"' in page and "hx-get=" in page
+    assert '<select name="intake_place"' not in page
+
+
+def test_staff_intake_place_works_without_javascript(client, program, world, open_window):
+    # Given a worker whose browser runs no JavaScript: the search box is submitted with
+    # the form, and no place
+    client.force_login(world.users["worker_a"])
+    typed = client.post("/veterans/staff/2026/new/", form(applicant(), intake_place__q="城东"))
+    # Then nothing is written and the page comes back with the match ticked
+    assert typed.status_code == 200 and not Application.objects.exists()
+    html = typed.content.decode()
+    assert "请选择受理地点" in html
+    assert f'name="intake_place" value="{world.community_a.pk}" checked' in html
+    assert 'value="城东"' in html
+    # And another community's name finds nothing in this worker's scope
+    other = client.post(
+        "/veterans/staff/2026/new/", form(applicant(), intake_place__q=world.community_b.name)
+    )
+    assert "没有找到" in other.content.decode() and not Application.objects.exists()
+    # When they submit again with the ticked place, the application is taken
+    done = client.post(
+        "/veterans/staff/2026/new/", form(applicant(), intake_place=world.community_a.pk)
+    )
+    assert done.status_code == 302 and Application.objects.get().intake_place == world.community_a
 
 
 def test_roster_download_page(client, program, world):
