@@ -29,7 +29,7 @@ from shequgang.needs.models import (
     DemandType,
 )
 from shequgang.needs.projects import demand_move
-from shequgang.needs.supply_access import may_manage
+from shequgang.needs.supply_access import may_manage, served_communities_q
 from shequgang.needs.supply_models import Partner, PartnerContribution
 from shequgang.needs.wish_models import WISH_TRANSITIONS, Wish, WishStatus
 from shequgang.people.models import Resident
@@ -198,12 +198,14 @@ def wish_claim(*, actor: Actor, wish: Wish, now: dt.datetime | None = None) -> W
     """Claim a published wish: one conditional UPDATE (published, not expired, nobody
     yet), so of any number of simultaneous claims exactly one changes the row. The
     others — and a claim after expiry or withdrawal — are refused with 409 and change
-    nothing. The caller must have reached the wish through ``access_wish_to_claim``."""
+    nothing. Only people who serve the wish's community may claim (Forbidden otherwise)."""
     at = _now(now)
     if not isinstance(actor, User):
         raise Forbidden("请先登录")
     if wish.wisher_id == actor.pk:
         raise Forbidden("不能认领自己的心愿")
+    if not Place.objects.filter(served_communities_q(actor), pk=wish.community_id).exists():
+        raise Forbidden("您不在该心愿所在社区的服务范围内")
     with transaction.atomic():
         won = Wish.objects.filter(
             pk=wish.pk, status=WishStatus.PUBLISHED, claimer__isnull=True, expires_at__gt=at
