@@ -37,7 +37,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from dupes_suggest import LOAD_BEFORE, OUT, analyze, build_city, setup_django  # noqa: E402
+from dupes_suggest import LOAD_BEFORE, OUT, analyze, build_city, setup_django
 
 TODAY = dt.date(2026, 12, 9)
 
@@ -66,7 +66,9 @@ def main() -> None:
     city = timed("build the city (services)", lambda: build_city(rnd))
     timed("check the bulk resource rows against resource_create", lambda: check_rows(city, rnd))
     timed(f"load {args.demands:,} open demands", lambda: load_demands(city, rnd, args.demands))
-    timed(f"load {args.resources:,} live resources", lambda: load_resources(city, rnd, args.resources))
+    timed(
+        f"load {args.resources:,} live resources", lambda: load_resources(city, rnd, args.resources)
+    )
     timed("ANALYZE", lambda: analyze(connection))
     result = timed("time the matches", lambda: time_queries(rnd, args.queries))
     print()

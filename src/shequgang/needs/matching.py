@@ -142,9 +142,9 @@ def suggest_for_demand(demand: Demand, *, today: dt.date, limit: int = 10) -> li
     return [
         Suggestion(
             resource=r,
-            tier=r.tier,
+            tier=r.tier,  # type: ignore[attr-defined]
             reasons=(
-                TIER_LABELS[r.tier],
+                TIER_LABELS[r.tier],  # type: ignore[attr-defined]
                 "类型一致",
                 time_reason(r, today),
                 f"余量{r.remaining}",
@@ -171,9 +171,7 @@ def suggest_for_resource(
         compound = resource_chain.compound_path or resource.place_path
         whens.append(When(place__path__startswith=compound, then=Value(0)))
     if resource.community_id is not None:
-        community_path = Place.objects.values_list("path", flat=True).get(
-            pk=resource.community_id
-        )
+        community_path = Place.objects.values_list("path", flat=True).get(pk=resource.community_id)
         whens.append(When(place__path__startswith=community_path, then=Value(1)))
     tier = Case(*whens, default=Value(2 if resource.town_id else 3), output_field=IntegerField())
     urgency = Case(

@@ -63,7 +63,9 @@ def partner_register(
         raise DomainError("invalid_community", "请选择社区")
     if kind not in PartnerKind.values:
         raise DomainError("invalid_kind", "合伙人类别不正确")
-    name = text_clean(name, field="name", label="名称", limit=100, required=True, collapse_spaces=True)
+    name = text_clean(
+        name, field="name", label="名称", limit=100, required=True, collapse_spaces=True
+    )
     offers = text_clean(offers, field="offers", label="可提供", limit=300)
     contact_name = text_clean(contact_name, field="contact_name", label="联系人", limit=50)
     cipher, masked = phone_fields(contact_phone)
@@ -158,9 +160,12 @@ def was_served_by(user: User, partner: Partner) -> bool:
         status=WishStatus.CONFIRMED,
         claimer__needs_partners=partner,
     ).exists()
-    return by_wish or ProjectDemand.objects.filter(
-        demand__household=household, demand__status=DemandStatus.MET, resource__partner=partner
-    ).exists()
+    return (
+        by_wish
+        or ProjectDemand.objects.filter(
+            demand__household=household, demand__status=DemandStatus.MET, resource__partner=partner
+        ).exists()
+    )
 
 
 def partner_rate(

@@ -100,6 +100,9 @@ class ProjectDemand(models.Model):
         verbose_name_plural = "项目需求"
         indexes = [models.Index(fields=["added_at"])]
 
+    def __str__(self) -> str:
+        return f"{self.project_id}:{self.demand_id}"
+
 
 class Milestone(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="milestones")
@@ -111,6 +114,9 @@ class Milestone(models.Model):
         verbose_name = "项目节点"
         verbose_name_plural = "项目节点"
         ordering = ["due_on", "id"]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class Participant(models.Model):
@@ -126,6 +132,9 @@ class Participant(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["project", "user"], name="needs_participant_once")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id}:{self.user_id}"
 
 
 class EvidenceKind(models.TextChoices):
@@ -151,3 +160,6 @@ class Evidence(models.Model):
         verbose_name = "完成凭证"
         verbose_name_plural = "完成凭证"
         ordering = ["added_at", "id"]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()

@@ -149,7 +149,9 @@ def match_accept(
         if ProjectDemand.objects.filter(demand=row).exists():
             raise Conflict("demand_in_project", "该需求已纳入项目")
         if project is None:
-            name = title or f"{row.get_type_display()}：{resource.title if resource else '需求对接'}"
+            name = (
+                title or f"{row.get_type_display()}：{resource.title if resource else '需求对接'}"
+            )
             project = project_create(actor=actor, community=community, title=name[:100], now=at)
         else:
             project = Project.objects.select_for_update().get(pk=project.pk)
@@ -162,7 +164,11 @@ def match_accept(
         try:
             with transaction.atomic():
                 ProjectDemand.objects.create(
-                    project=project, demand=row, resource=resource, added_by=actor, added_at=at
+                    project=project,
+                    demand=row,
+                    resource=resource,
+                    added_by=actor if isinstance(actor, User) else None,
+                    added_at=at,
                 )
         except IntegrityError:
             raise Conflict("demand_in_project", "该需求已纳入项目") from None
@@ -177,7 +183,10 @@ def match_accept(
             actor=actor,
             action="needs.match_accept",
             obj=project,
-            changes={"demand": [None, row.pk], "resource": [None, resource.pk if resource else None]},
+            changes={
+                "demand": [None, row.pk],
+                "resource": [None, resource.pk if resource else None],
+            },
         )
     demand.refresh_from_db()
     return project
@@ -190,9 +199,7 @@ def _locked_open(project: Project) -> Project:
     return row
 
 
-def milestone_add(
-    *, actor: Actor, project: Project, title: str, due_on: dt.date
-) -> Milestone:
+def milestone_add(*, actor: Actor, project: Project, title: str, due_on: dt.date) -> Milestone:
     _must_manage(actor, project.community)
     title = text_clean(title, field="title", label="节点名称", limit=100, required=True)
     with transaction.atomic():
@@ -322,7 +329,9 @@ def project_transition(
         demands = Demand.objects.select_for_update().filter(project_link__project=row)
         for demand in demands.order_by("pk"):
             if to == ProjectStatus.COMPLETED:
-                demand_move(demand=demand, to=DemandStatus.MET, actor=actor, reason=row.title, at=at)
+                demand_move(
+                    demand=demand, to=DemandStatus.MET, actor=actor, reason=row.title, at=at
+                )
             elif to == ProjectStatus.CANCELLED:
                 demand_move(demand=demand, to=DemandStatus.OPEN, actor=actor, reason=reason, at=at)
         if to == ProjectStatus.CANCELLED:

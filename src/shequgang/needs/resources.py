@@ -117,9 +117,7 @@ def resource_create(
     offerers = [o for o in (unit, partner, volunteer) if o is not None]
     if len(offerers) != 1:
         raise DomainError("offerer_required", "请指定一个资源提供方（报到单位、合伙人或志愿者）")
-    kind = (
-        OffererKind.UNIT if unit else OffererKind.PARTNER if partner else OffererKind.VOLUNTEER
-    )
+    kind = OffererKind.UNIT if unit else OffererKind.PARTNER if partner else OffererKind.VOLUNTEER
     chain = place_chain(data.place)
     cipher, masked = phone_fields(data.contact_phone)
     resource = Resource(

@@ -18,10 +18,12 @@ from django.db.models import Q, QuerySet
 from shequgang.actors import Actor, UserLike
 from shequgang.apikit.schemas import parse_pk
 from shequgang.errors import NotFound
+from shequgang.needs.models import Demand
 from shequgang.needs.project_models import Project
-from shequgang.needs.supply_models import Partner, Resource
+from shequgang.needs.supply_models import Partner, Resource, ResourceQuerySet
 from shequgang.needs.wish_models import Wish, WishStatus
-from shequgang.party.models import Member, UnitPairing
+from shequgang.party.access import scoped_units
+from shequgang.party.models import Member, PairedUnit, UnitPairing
 from shequgang.people.roles import Perm
 from shequgang.people.scope import has_perm_anywhere, place_in_scope, place_scope_q
 from shequgang.places.models import Place
@@ -57,7 +59,7 @@ def own_resources_q(user: UserLike) -> Q:
     )
 
 
-def scoped_resources(user: UserLike, perm: str = VIEW) -> QuerySet[Resource]:
+def scoped_resources(user: UserLike, perm: str = VIEW) -> ResourceQuerySet:
     """Resources placed in the user's staff scope, and the user's own offers."""
     if not user.is_authenticated:
         return Resource.objects.none()
@@ -189,4 +191,73 @@ def access_partner(user: UserLike, partner_id: Any, perm: str = VIEW) -> Partner
     found = scoped_partners(user, perm).select_related("community").filter(pk=pk).first()
     if found is None:
         raise NotFound("合伙人")
+    return found
+
+
+def access_place_to_offer(user: UserLike, place_id: Any) -> Place:
+    """A place where the user may offer a resource: in their staff scope, or in a
+    community they serve (as a unit liaison, partner or member)."""
+    pk = _pk(place_id, "地点")
+    place = Place.objects.filter(pk=pk).first() if user.is_authenticated else None
+    if place is None:
+        raise NotFound("地点")
+    if place_in_scope(user, VIEW, place):
+        return place
+    served = Place.objects.filter(served_communities_q(user)).values_list("path", flat=True)
+    if not any(place.path.startswith(path) for path in served):
+        raise NotFound("地点")
+    return place
+
+
+def access_unit_to_offer(user: UserLike, unit_id: Any) -> PairedUnit:
+    """A 报到单位 the user may offer for: one they are a liaison of, or one in their
+    party scope (the service checks the place too)."""
+    pk = _pk(unit_id, "报到单位")
+    found = (
+        PairedUnit.objects.filter(Q(pk__in=scoped_units(user).values("pk")) | Q(accounts=user.pk))
+        .filter(pk=pk)
+        .first()
+        if user.is_authenticated
+        else None
+    )
+    if found is None:
+        raise NotFound("报到单位")
+    return found
+
+
+def access_partner_to_offer(user: UserLike, partner_id: Any) -> Partner:
+    pk = _pk(partner_id, "合伙人")
+    found = (
+        Partner.objects.filter(
+            Q(pk__in=scoped_partners(user).values("pk")) | Q(accounts=user.pk), pk=pk
+        ).first()
+        if user.is_authenticated
+        else None
+    )
+    if found is None:
+        raise NotFound("合伙人")
+    return found
+
+
+def access_partner_to_rate(user: UserLike, partner_id: Any) -> Partner:
+    """Any active partner (the rating service checks the rater was served by it)."""
+    pk = _pk(partner_id, "合伙人")
+    found = Partner.objects.filter(pk=pk, active=True).first() if user.is_authenticated else None
+    if found is None:
+        raise NotFound("合伙人")
+    return found
+
+
+def scoped_demands(user: UserLike, perm: str = VIEW) -> QuerySet[Demand]:
+    """Demands placed in the user's staff scope (for the matches)."""
+    if not user.is_authenticated:
+        return Demand.objects.none()
+    return Demand.objects.filter(place_scope_q(user, perm, prefix="place__"))
+
+
+def access_demand_to_match(user: UserLike, demand_id: Any) -> Demand:
+    pk = _pk(demand_id, "需求")
+    found = scoped_demands(user).select_related("place").filter(pk=pk).first()
+    if found is None:
+        raise NotFound("需求")
     return found

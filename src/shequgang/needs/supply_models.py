@@ -100,6 +100,9 @@ class PartnerContribution(models.Model):
         verbose_name_plural = "合伙人贡献"
         ordering = ["-on", "-id"]
 
+    def __str__(self) -> str:
+        return self.description
+
 
 class PartnerRating(models.Model):
     """A rating by someone the partner served: one per person and partner (a second
@@ -124,6 +127,9 @@ class PartnerRating(models.Model):
                 condition=Q(stars__gte=1, stars__lte=5), name="needs_rating_stars"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id}:{self.stars}"
 
 
 class OffererKind(models.TextChoices):
@@ -181,7 +187,9 @@ class Resource(models.Model):
     )
     # Where it is offered; ``community`` and ``town`` are the place's own ancestors
     # (null above them), copied at write so scope and matching are single-column filters.
-    place = models.ForeignKey(Place, verbose_name="地点", on_delete=models.PROTECT, related_name="+")
+    place = models.ForeignKey(
+        Place, verbose_name="地点", on_delete=models.PROTECT, related_name="+"
+    )
     community = models.ForeignKey(
         Place, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -63,7 +63,9 @@ def surface_days() -> int:
 def _locked(wish: Wish, to: str) -> Wish:
     row = Wish.objects.select_for_update().get(pk=wish.pk)
     if to not in WISH_TRANSITIONS.get(row.status, set()):
-        raise Conflict("invalid_transition", f"心愿当前为「{row.get_status_display()}」，不能进行此操作")
+        raise Conflict(
+            "invalid_transition", f"心愿当前为「{row.get_status_display()}」，不能进行此操作"
+        )
     return row
 
 
@@ -327,7 +329,9 @@ def wish_confirm(
         if row.demand_id is not None:
             demand = Demand.objects.select_for_update().get(pk=row.demand_id)
             if demand.status in ACTIVE_DEMAND_STATUSES:
-                demand_move(demand=demand, to=DemandStatus.MET, actor=actor, reason="心愿已完成", at=at)
+                demand_move(
+                    demand=demand, to=DemandStatus.MET, actor=actor, reason="心愿已完成", at=at
+                )
         partner = Partner.objects.filter(
             accounts=row.claimer_id, community=row.community, active=True
         ).first()
@@ -360,4 +364,3 @@ def stale_wishes(user: UserLike, *, now: dt.datetime | None = None) -> QuerySet[
         status=WishStatus.PUBLISHED,
         published_at__lte=cutoff,
     ).order_by("published_at", "pk")
-

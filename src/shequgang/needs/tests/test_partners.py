@@ -44,10 +44,16 @@ def test_a_partner_that_accepts_points_owns_its_merchant(world: World) -> None:
     )
     assert partner.merchant is not None and partner.merchant.name == "城东快递驿站"
     assert list(partner.merchant.operators.all()) == [rider]
-    assert partner.contact_phone_masked == "139****0009" and "1390000" not in partner.contact_phone_cipher
+    assert (
+        partner.contact_phone_masked == "139****0009"
+        and "1390000" not in partner.contact_phone_cipher
+    )
     with pytest.raises(DomainError) as err:
         partner_register(
-            actor=world.users["secretary_a"], community=world.community_a, name="城东快递驿站", kind="rider"
+            actor=world.users["secretary_a"],
+            community=world.community_a,
+            name="城东快递驿站",
+            kind="rider",
         )
     assert err.value.code == "duplicate_partner"
     with pytest.raises(Forbidden):
@@ -59,9 +65,13 @@ def test_a_partner_that_accepts_points_owns_its_merchant(world: World) -> None:
 def test_owning_an_existing_merchant_once(world: World) -> None:
     secretary = world.users["secretary_a"]
     merchant = merchant_create(actor=secretary, community=world.community_a, name="红色超市")
-    partner = partner_register(actor=secretary, community=world.community_a, name="红色超市集团", kind="enterprise")
+    partner = partner_register(
+        actor=secretary, community=world.community_a, name="红色超市集团", kind="enterprise"
+    )
     partner_own_merchant(actor=secretary, partner=partner, merchant=merchant)
-    other = partner_register(actor=secretary, community=world.community_a, name="另一家", kind="enterprise")
+    other = partner_register(
+        actor=secretary, community=world.community_a, name="另一家", kind="enterprise"
+    )
     with pytest.raises(DomainError) as err:
         partner_own_merchant(actor=secretary, partner=other, merchant=merchant)
     assert err.value.code == "merchant_owned"
@@ -71,11 +81,19 @@ def test_the_data_migration_makes_a_partner_per_merchant(world: World) -> None:
     secretary = world.users["secretary_a"]
     operator = User.objects.create_user("op", password="x")
     merchant = merchant_create(
-        actor=secretary, community=world.community_a, name="老王理发", offer="9折", operators=[operator]
+        actor=secretary,
+        community=world.community_a,
+        name="老王理发",
+        offer="9折",
+        operators=[operator],
     )
     owned = merchant_create(actor=secretary, community=world.community_a, name="已有主")
-    partner_register(actor=secretary, community=world.community_a, name="老王理发", kind="individual")
-    Partner.objects.create(community=world.community_a, name="已有主人", kind="enterprise", merchant=owned)
+    partner_register(
+        actor=secretary, community=world.community_a, name="老王理发", kind="individual"
+    )
+    Partner.objects.create(
+        community=world.community_a, name="已有主人", kind="enterprise", merchant=owned
+    )
     migration = import_module("shequgang.needs.migrations.0003_partners_from_merchants")
     migration.partners_for_merchants(global_apps, None)
     made = Partner.objects.get(merchant=merchant)
@@ -90,13 +108,19 @@ def test_only_those_served_rate(world: World) -> None:
     secretary = world.users["secretary_a"]
     courier = member_of(world.community_a)
     partner = partner_register(
-        actor=secretary, community=world.community_a, name="快递驿站", kind="rider", accounts=[courier]
+        actor=secretary,
+        community=world.community_a,
+        name="快递驿站",
+        kind="rider",
+        accounts=[courier],
     )
     resident = resident_of(world, world.household_a1)
     with pytest.raises(Forbidden):
         partner_rate(actor=resident, partner=partner, stars=5)
     wish = wish_post(actor=resident, type=DemandType.HARDSHIP, text="想要一台收音机", now=NOON)
-    wish = wish_review(actor=secretary, wish=wish, approve=True, public_text="老人想要收音机", now=NOON)
+    wish = wish_review(
+        actor=secretary, wish=wish, approve=True, public_text="老人想要收音机", now=NOON
+    )
     wish = wish_claim(actor=courier, wish=wish, now=NOON)
     wish = wish_fulfil(actor=courier, wish=wish, proof_note="已送到", now=NOON)
     wish_confirm(actor=resident, wish=wish, thanks="谢谢", now=NOON)
@@ -113,13 +137,31 @@ def test_only_those_served_rate(world: World) -> None:
 
 def test_contributions_are_kept_by_staff_of_the_community(world: World) -> None:
     partner = partner_register(
-        actor=world.users["secretary_a"], community=world.community_a, name="爱心企业", kind="enterprise"
+        actor=world.users["secretary_a"],
+        community=world.community_a,
+        name="爱心企业",
+        kind="enterprise",
     )
     contribution_record(
-        actor=world.users["worker_a"], partner=partner, description="捐赠助老餐", on=dt.date(2026, 12, 1), hours="3.5"
+        actor=world.users["worker_a"],
+        partner=partner,
+        description="捐赠助老餐",
+        on=dt.date(2026, 12, 1),
+        hours="3.5",
     )
     with pytest.raises(Forbidden):
-        contribution_record(actor=world.users["secretary_b"], partner=partner, description="x", on=dt.date(2026, 12, 1))
+        contribution_record(
+            actor=world.users["secretary_b"],
+            partner=partner,
+            description="x",
+            on=dt.date(2026, 12, 1),
+        )
     with pytest.raises(DomainError) as err:
-        contribution_record(actor=world.users["worker_a"], partner=partner, description="x", on=dt.date(2026, 12, 1), hours="NaN")
+        contribution_record(
+            actor=world.users["worker_a"],
+            partner=partner,
+            description="x",
+            on=dt.date(2026, 12, 1),
+            hours="NaN",
+        )
     assert err.value.code == "invalid_hours"

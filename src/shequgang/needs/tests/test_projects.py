@@ -40,7 +40,10 @@ def test_accepting_a_match_creates_a_project_and_takes_a_place(world: World) -> 
     assert DemandEvent.objects.filter(demand=demand, to_status=DemandStatus.IN_PROJECT).exists()
     # a second demand extends the same project and takes the last place
     other = make_demand(world.household_a2)
-    assert match_accept(actor=worker, demand=other, resource=resource, project=project, now=NOON) == project
+    assert (
+        match_accept(actor=worker, demand=other, resource=resource, project=project, now=NOON)
+        == project
+    )
     resource.refresh_from_db()
     assert resource.remaining == 0
     # the offer is used up: a third accept is refused and changes nothing
@@ -115,7 +118,9 @@ def test_cancelling_returns_demands_and_places(world: World) -> None:
     with pytest.raises(DomainError) as err:
         project_transition(actor=worker, project=project, to=ProjectStatus.CANCELLED)
     assert err.value.code == "reason_required"
-    project_transition(actor=worker, project=project, to=ProjectStatus.CANCELLED, reason="资金未到位")
+    project_transition(
+        actor=worker, project=project, to=ProjectStatus.CANCELLED, reason="资金未到位"
+    )
     demand.refresh_from_db()
     assert demand.status == DemandStatus.OPEN
     assert Resource.objects.get(pk=resource.pk).remaining == 1

@@ -57,7 +57,11 @@ def member_of(community: Place, name: str = "") -> User:
 def published(world: World, resident: User, *, at: dt.datetime = NOON) -> Wish:
     wish = wish_post(actor=resident, type=DemandType.HARDSHIP, text="孩子想要一个新书包", now=at)
     return wish_review(
-        actor=world.users["worker_a"], wish=wish, approve=True, public_text="一名小学生想要新书包", now=at
+        actor=world.users["worker_a"],
+        wish=wish,
+        approve=True,
+        public_text="一名小学生想要新书包",
+        now=at,
     )
 
 
@@ -66,18 +70,27 @@ def test_a_wish_from_post_to_thanks(world: World) -> None:
     resident = resident_of(world, world.household_a1)
     member = member_of(world.community_a)
     # posted by the resident: waits for review, and records a demand (source wish)
-    wish = wish_post(actor=resident, type=DemandType.HARDSHIP, text="孩子想要书包，电话13800000001", now=NOON)
+    wish = wish_post(
+        actor=resident, type=DemandType.HARDSHIP, text="孩子想要书包，电话13800000001", now=NOON
+    )
     assert wish.status == WishStatus.PENDING_REVIEW and wish.community == world.community_a
+    assert wish.demand_id is not None
     demand = Demand.objects.get(pk=wish.demand_id)
     assert demand.source == DemandSource.WISH and demand.household == world.household_a1
     # not on the wall before review
     assert not wishes_to_claim(member).exists()
     # a published text may not carry the phone
     with pytest.raises(DomainError) as err:
-        wish_review(actor=world.users["worker_a"], wish=wish, approve=True, public_text="电话13800000001")
+        wish_review(
+            actor=world.users["worker_a"], wish=wish, approve=True, public_text="电话13800000001"
+        )
     assert err.value.code == "public_text_personal"
     wish = wish_review(
-        actor=world.users["worker_a"], wish=wish, approve=True, public_text="一名小学生想要新书包", now=NOON
+        actor=world.users["worker_a"],
+        wish=wish,
+        approve=True,
+        public_text="一名小学生想要新书包",
+        now=NOON,
     )
     assert list(wishes_to_claim(member)) == [wish]
     wish = wish_claim(actor=member, wish=access_wish_to_claim(member, wish.pk), now=NOON)
@@ -104,6 +117,7 @@ def test_claims_refused_after_expiry_withdrawal_or_by_another(world: World) -> N
     resident = resident_of(world, world.household_a1)
     first, second = member_of(world.community_a), member_of(world.community_a)
     wish = published(world, resident)
+    assert wish.expires_at is not None
     # the last moment before expiry claims; the moment of expiry does not
     with pytest.raises(DomainError) as err:
         wish_claim(actor=first, wish=wish, now=wish.expires_at)
@@ -114,16 +128,19 @@ def test_claims_refused_after_expiry_withdrawal_or_by_another(world: World) -> N
     assert err.value.code == "wish_taken"
     assert Wish.objects.get(pk=wish.pk).claimer == first
     # withdrawn before anyone claims: refused
-    other = wish_post(
-        actor=resident, type=DemandType.REPAIR, text="轮椅坏了", now=NOON
-    )
+    other = wish_post(actor=resident, type=DemandType.REPAIR, text="轮椅坏了", now=NOON)
     other = wish_review(
-        actor=world.users["worker_a"], wish=other, approve=True, public_text="轮椅需要维修", now=NOON
+        actor=world.users["worker_a"],
+        wish=other,
+        approve=True,
+        public_text="轮椅需要维修",
+        now=NOON,
     )
     wish_withdraw(actor=resident, wish=other, now=NOON)
     with pytest.raises(DomainError) as err:
         wish_claim(actor=second, wish=other, now=NOON)
     assert err.value.code == "wish_withdrawn"
+    assert other.demand_id is not None
     assert Demand.objects.get(pk=other.demand_id).status == DemandStatus.CANNOT_MEET
 
 
@@ -159,7 +176,10 @@ def test_posting_rules(world: World) -> None:
     # a worker posts on a resident's behalf; the worker's text is checked
     with pytest.raises(DomainError) as err:
         wish_post(
-            actor=world.users["worker_a"], type=DemandType.REPAIR, text=" ", household=world.household_a1
+            actor=world.users["worker_a"],
+            type=DemandType.REPAIR,
+            text=" ",
+            household=world.household_a1,
         )
     assert err.value.code == "text_required"
     wish = wish_post(
@@ -181,7 +201,9 @@ def test_unclaimed_wishes_surface_to_the_branch_after_n_days(world: World, setti
     resident = resident_of(world, world.household_a1)
     wish = published(world, resident)
     branch = world.users["branch_a"]
-    assert not stale_wishes(branch, now=NOON + dt.timedelta(days=7) - dt.timedelta(seconds=1)).exists()
+    assert not stale_wishes(
+        branch, now=NOON + dt.timedelta(days=7) - dt.timedelta(seconds=1)
+    ).exists()
     assert list(stale_wishes(branch, now=NOON + dt.timedelta(days=7))) == [wish]
     assert not stale_wishes(world.users["secretary_b"], now=NOON + dt.timedelta(days=8)).exists()
     wish_claim(actor=member_of(world.community_a), wish=wish, now=NOON + dt.timedelta(days=8))
