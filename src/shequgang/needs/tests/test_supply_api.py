@@ -80,7 +80,7 @@ def test_scope_a_worker_of_chengdong_sees_nothing_of_jianchang(world: World) -> 
     jianchang_resource = offer(admin, world.community_b)
     jianchang_demand = make_demand(world.household_b)
     jianchang_partner = make_partner(world.community_b)
-    secretary_b = api_client(world.users["secretary_b"], "token-b")
+    secretary_b = api_client(world.users["secretary_b"], "token")
     project = secretary_b.post(
         f"/needs/demands/{jianchang_demand.pk}/matches", {"resource_id": jianchang_resource.pk}
     ).json()
@@ -131,7 +131,7 @@ def test_scope_a_worker_of_chengdong_sees_nothing_of_jianchang(world: World) -> 
 def test_a_wish_through_the_api_private_text_never_on_the_wall(world: World) -> None:
     resident = resident_of(world, world.household_a1)
     member = member_of(world.community_a)
-    mine = api_client(resident, "token-r")
+    mine = api_client(resident, "token")
     posted = mine.post("/needs/wishes", {"type": "hardship", "text": "我家孩子王小明想要书包"})
     assert posted.status_code == 201, posted.json()
     wish_id = posted.json()["id"]
@@ -140,12 +140,12 @@ def test_a_wish_through_the_api_private_text_never_on_the_wall(world: World) -> 
         f"/needs/wishes/{wish_id}/review", {"approve": True, "public_text": "一名小学生想要书包"}
     )
     assert reviewed.status_code == 200, reviewed.json()
-    claimer = api_client(member, "token-m")
+    claimer = api_client(member, "token")
     wall = claimer.get("/needs/wishes/wall").json()
     assert [w["public_text"] for w in wall["items"]] == ["一名小学生想要书包"]
     assert "text" not in wall["items"][0] and "household" not in wall["items"][0]
     assert claimer.post(f"/needs/wishes/{wish_id}/claim").status_code == 200
-    again = api_client(member_of(world.community_a), "token-m2").post(
+    again = api_client(member_of(world.community_a), "token").post(
         f"/needs/wishes/{wish_id}/claim"
     )
     assert again.status_code == 409 and again.json()["code"] == "wish_taken"
@@ -164,6 +164,7 @@ def test_ledgers_export_only_what_the_caller_sees(world: World) -> None:
     answer = worker.get("/needs/ledgers/resources.xlsx")
     assert answer.status_code == 200
     sheet = load_workbook(io.BytesIO(answer.content)).active
+    assert sheet is not None
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:3] == ("编号", "类型", "名称")
     assert [r[2] for r in rows[1:]] == ['\'=HYPERLINK("x")']
