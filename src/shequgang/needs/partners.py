@@ -18,21 +18,17 @@ from django.utils import timezone
 from shequgang.actors import Actor
 from shequgang.audit.services import audit_record
 from shequgang.errors import Conflict, DomainError, Forbidden
-from shequgang.needs.models import DemandStatus
-from shequgang.needs.project_models import ProjectDemand
 from shequgang.needs.resources import phone_fields
-from shequgang.needs.supply_access import may_manage
+from shequgang.needs.supply_access import may_manage, partners_that_served
 from shequgang.needs.supply_models import (
     Partner,
     PartnerContribution,
     PartnerKind,
     PartnerRating,
 )
-from shequgang.needs.wish_models import Wish, WishStatus
 from shequgang.places.models import Kind, Place
 from shequgang.points.catalogue import merchant_create
 from shequgang.points.models import Merchant
-from shequgang.residency.selectors import confirmed_household_of
 from shequgang.text_rules import text_clean
 
 
@@ -152,20 +148,7 @@ def contribution_record(
 
 
 def was_served_by(user: User, partner: Partner) -> bool:
-    household = confirmed_household_of(user)
-    if household is None:
-        return False
-    by_wish = Wish.objects.filter(
-        household=household,
-        status=WishStatus.CONFIRMED,
-        claimer__needs_partners=partner,
-    ).exists()
-    return (
-        by_wish
-        or ProjectDemand.objects.filter(
-            demand__household=household, demand__status=DemandStatus.MET, resource__partner=partner
-        ).exists()
-    )
+    return partners_that_served(user).filter(pk=partner.pk).exists()
 
 
 def partner_rate(

@@ -18,8 +18,8 @@ from django.db.models import Q, QuerySet
 from shequgang.actors import Actor, UserLike
 from shequgang.apikit.schemas import parse_pk
 from shequgang.errors import NotFound
-from shequgang.needs.models import Demand
-from shequgang.needs.project_models import Project
+from shequgang.needs.models import Demand, DemandStatus
+from shequgang.needs.project_models import Project, ProjectDemand
 from shequgang.needs.supply_models import Partner, Resource, ResourceQuerySet
 from shequgang.needs.wish_models import Wish, WishStatus
 from shequgang.party.access import scoped_units
@@ -27,6 +27,7 @@ from shequgang.party.models import Member, PairedUnit, UnitPairing
 from shequgang.people.roles import Perm
 from shequgang.people.scope import has_perm_anywhere, place_in_scope, place_scope_q
 from shequgang.places.models import Place
+from shequgang.residency.selectors import confirmed_household_of
 
 VIEW = Perm.PLACE_VIEW
 MANAGE = Perm.PARTY_MANAGE
@@ -239,10 +240,30 @@ def access_partner_to_offer(user: UserLike, partner_id: Any) -> Partner:
     return found
 
 
+def partners_that_served(user: UserLike) -> QuerySet[Partner]:
+    """Partners that served the user's confirmed household: one of their accounts
+    fulfilled a wish of it (confirmed), or one of their resources met a demand of it."""
+    household = confirmed_household_of(user) if user.is_authenticated else None
+    if household is None:
+        return Partner.objects.none()
+    by_wish = Wish.objects.filter(household=household, status=WishStatus.CONFIRMED).values(
+        "claimer_id"
+    )
+    by_project = ProjectDemand.objects.filter(
+        demand__household=household,
+        demand__status=DemandStatus.MET,
+        resource__partner__isnull=False,
+    ).values("resource__partner_id")
+    return Partner.objects.filter(
+        Q(pk__in=Partner.objects.filter(accounts__in=by_wish).values("pk")) | Q(pk__in=by_project),
+        active=True,
+    )
+
+
 def access_partner_to_rate(user: UserLike, partner_id: Any) -> Partner:
-    """Any active partner (the rating service checks the rater was served by it)."""
+    """A partner that served the user (else the same NotFound as a missing id)."""
     pk = _pk(partner_id, "合伙人")
-    found = Partner.objects.filter(pk=pk, active=True).first() if user.is_authenticated else None
+    found = partners_that_served(user).filter(pk=pk).first()
     if found is None:
         raise NotFound("合伙人")
     return found

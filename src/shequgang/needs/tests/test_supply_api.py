@@ -145,9 +145,7 @@ def test_a_wish_through_the_api_private_text_never_on_the_wall(world: World) -> 
     assert [w["public_text"] for w in wall["items"]] == ["一名小学生想要书包"]
     assert "text" not in wall["items"][0] and "household" not in wall["items"][0]
     assert claimer.post(f"/needs/wishes/{wish_id}/claim").status_code == 200
-    again = api_client(member_of(world.community_a), "token").post(
-        f"/needs/wishes/{wish_id}/claim"
-    )
+    again = api_client(member_of(world.community_a), "token").post(f"/needs/wishes/{wish_id}/claim")
     assert again.status_code == 409 and again.json()["code"] == "wish_taken"
     assert (
         claimer.post(f"/needs/wishes/{wish_id}/fulfil", {"proof_note": "已送到"}).status_code == 200

@@ -27,6 +27,7 @@ from shequgang.cases.models import Case, CasePhoto, Notification
 from shequgang.cases.models.deliberation import Attendee, Deliberation, FollowUp, VoteOption
 from shequgang.cases.models.intake import CaseIntake
 from shequgang.grid.models import Patrol
+from shequgang.needs.models import Demand, Milestone, Partner, Project, Resource, Wish
 from shequgang.party.activity_models import Activity, Signup
 from shequgang.party.models import (
     Branch,
@@ -116,6 +117,16 @@ PARAMS: dict[str, str] = {
     "user": "user",
     "assignee": "user",
     "invitee": "user",
+    # needs: the supply side
+    "resource_id": "needs_resource",
+    "resource": "needs_resource",
+    "demand_id": "needs_demand",
+    "project_id": "needs_project",
+    "project": "needs_project",
+    "milestone_id": "needs_milestone",
+    "wish_id": "needs_wish",
+    "partner_id": "needs_partner",
+    "partner": "needs_partner",
 }
 # ``pk`` names different objects under different prefixes.
 PK_BY_PREFIX = {"/deliberations/": "deliberation", "/party/activities/": "activity"}
@@ -209,6 +220,14 @@ COUNTY_OBJECTS: dict[str, Callable[[Place], Any]] = {
     "user": lambda c: _first(
         User.objects.filter(**_in(c, "role_assignments__place__path")).distinct()
     ),
+    "needs_resource": lambda c: _first(Resource.objects.filter(**_in(c, "place_path"))),
+    "needs_demand": lambda c: _first(Demand.objects.filter(**_in(c, "place__path"))),
+    "needs_project": lambda c: _first(Project.objects.filter(**_in(c, "community__path"))),
+    "needs_milestone": lambda c: _first(
+        Milestone.objects.filter(**_in(c, "project__community__path"))
+    ),
+    "needs_wish": lambda c: _first(Wish.objects.filter(**_in(c, "community__path"))),
+    "needs_partner": lambda c: _first(Partner.objects.filter(**_in(c, "community__path"))),
 }
 TEXT_OBJECTS = {"case_number", "application"}
 
