@@ -169,3 +169,14 @@ def test_ledgers_export_only_what_the_caller_sees(world: World) -> None:
     for name in ("projects", "wishes", "partners"):
         assert worker.get(f"/needs/ledgers/{name}.xlsx").status_code == 200
     assert worker.get("/needs/ledgers/other.xlsx").status_code == 404
+
+
+def test_an_unrestricted_administrator_sees_everything(world: World) -> None:
+    offer(world.admin, world.community_a)
+    offer(world.admin, world.community_b)
+    partner = make_partner(world.community_b)
+    root = api_client(world.admin, "token")
+    assert root.get("/needs/resources").json()["count"] == 2
+    assert root.get("/needs/partners").json()["count"] == 1
+    assert root.get("/needs/ledgers/partners.xlsx").status_code == 200
+    assert partner.pk
