@@ -60,6 +60,7 @@ def _mount() -> None:
     api.add_router("/", "shequgang.cases.dispatch.api.router")  # 派遣·核查
     api.add_router("/", "shequgang.cases.duplicates.api.router")  # similar, me too
     api.add_router("/", "shequgang.cases.suggest.api.router")  # suggest-category
+    api.add_router("/needs", "shequgang.needs.api.router")
     api.add_router("/dashboard", "shequgang.dashboard.api.router")
     api.add_router("/needs", "shequgang.needs.supply_api.router")  # resources … partners
     api.add_router("/", "shequgang.privacy.api.router")  # residents/{id}/subject-export …

@@ -33,6 +33,7 @@ urlpatterns = [
     path("", include("shequgang.dashboard.urls")),
     path("", include("shequgang.privacy.urls")),
     path("", include("shequgang.residency.urls")),
+    path("", include("shequgang.needs.urls")),
 ]
 
 if settings.BENCH:  # bench/run.py only: the ceiling views

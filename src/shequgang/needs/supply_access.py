@@ -18,7 +18,7 @@ from django.db.models import Q, QuerySet
 from shequgang.actors import Actor, UserLike
 from shequgang.apikit.schemas import parse_pk
 from shequgang.errors import NotFound
-from shequgang.needs.models import Demand, DemandStatus
+from shequgang.needs.models import DemandStatus
 from shequgang.needs.project_models import Project, ProjectDemand
 from shequgang.needs.supply_models import Partner, Resource, ResourceQuerySet
 from shequgang.needs.wish_models import Wish, WishStatus
@@ -281,19 +281,4 @@ def access_partner_to_rate(user: UserLike, partner_id: Any) -> Partner:
     found = partners_that_served(user).filter(pk=pk).first()
     if found is None:
         raise NotFound("合伙人")
-    return found
-
-
-def scoped_demands(user: UserLike, perm: str = VIEW) -> QuerySet[Demand]:
-    """Demands placed in the user's staff scope (for the matches)."""
-    if not user.is_authenticated:
-        return Demand.objects.none()
-    return Demand.objects.filter(place_scope_q(user, perm, prefix="place__"))
-
-
-def access_demand_to_match(user: UserLike, demand_id: Any) -> Demand:
-    pk = _pk(demand_id, "需求")
-    found = scoped_demands(user).select_related("place").filter(pk=pk).first()
-    if found is None:
-        raise NotFound("需求")
     return found

@@ -19,6 +19,7 @@ from shequgang.apikit.pagination import PageParams, page_of
 from shequgang.apikit.schemas import PathId, errors
 from shequgang.errors import NotFound
 from shequgang.needs import supply_access as access
+from shequgang.needs.access import access_demand, scoped_demands
 from shequgang.needs.ledgers import LEDGERS, ledger_response
 from shequgang.needs.matching import suggest_for_demand, suggest_for_resource
 from shequgang.needs.partners import contribution_record, partner_rate, partner_register
@@ -159,7 +160,7 @@ def resource_demands(request: HttpRequest, resource_id: PathId) -> list[DemandSu
     resource = access.access_resource(user, resource_id)
     found = suggest_for_resource(resource, today=timezone.localdate())
     visible = set(
-        access.scoped_demands(user)
+        scoped_demands(user)
         .filter(pk__in=[s.demand.pk for s in found])
         .values_list("pk", flat=True)
     )
@@ -175,7 +176,7 @@ def resource_demands(request: HttpRequest, resource_id: PathId) -> list[DemandSu
     summary="需求的建议匹配资源（由近及远，附理由）",
 )
 def demand_matches(request: HttpRequest, demand_id: PathId) -> list[SuggestionOut]:
-    demand = access.access_demand_to_match(request_user(request), demand_id)
+    demand = access_demand(request_user(request), demand_id)
     return [SuggestionOut.build(s) for s in suggest_for_demand(demand, today=timezone.localdate())]
 
 
@@ -186,7 +187,7 @@ def demand_matches(request: HttpRequest, demand_id: PathId) -> list[SuggestionOu
 )
 def accept_match(request: HttpRequest, demand_id: PathId, payload: MatchIn) -> Status[ProjectOut]:
     user = request_user(request)
-    demand = access.access_demand_to_match(user, demand_id)
+    demand = access_demand(user, demand_id)
     resource = access.access_resource(user, payload.resource_id) if payload.resource_id else None
     if resource is None and payload.resource_id:
         raise NotFound("资源")

@@ -16,6 +16,7 @@ from shequgang.demo.history import civic, residents, showcase, stories
 from shequgang.demo.history.cases import Cast, Step, Story, cases_play
 from shequgang.demo.history.clock import moved_clock
 from shequgang.demo.history.geo import grid_boundaries_load
+from shequgang.needs.demo import door_knocking_events
 from shequgang.people.id_numbers import make_id_number
 from shequgang.places.selectors import place_by_names
 from shequgang.points.demo import points_demo_load
@@ -108,6 +109,14 @@ def history_load(*, admin: User, scale: str, seed: int) -> HistorySummary:
             *civic.shopping(cast, community, start=start, end=until),
             *residents.resident_points(people, start=start, community=community),
             *pending,
+            # 敲门行动: the last four weeks at 滨东花园, through the needs services.
+            *door_knocking_events(
+                users=cast.__getitem__,
+                compound=stories.place(*stories.BINDONG),
+                until=until,
+                # Its own stream: the other events' draws stay as they were.
+                rng=random.Random(seed * 7919 + 3),
+            ),
         ]
         cases_play(clock=clock, cast=cast, stories=plot, until=until, rng=rng, extra=extra)
         veterans_open_programme(admin=admin, now=until)

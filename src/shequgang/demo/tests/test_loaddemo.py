@@ -84,6 +84,9 @@ NOTHING_IS_TRUE = {
     ("city_admin", "/inbox/"),
     ("bindong_central", "/residents/"),
     ("lishi_cgj", "/residents/"),
+    # The demo's 敲门行动 is at 滨东花园 (城东社区): 建昌 has no campaign and no demands.
+    ("jianchang_secretary", "/needs/"),
+    ("jianchang_secretary", "/needs/demands/"),
 }
 
 

@@ -27,7 +27,18 @@ from shequgang.cases.models import Case, CasePhoto, Notification
 from shequgang.cases.models.deliberation import Attendee, Deliberation, FollowUp, VoteOption
 from shequgang.cases.models.intake import CaseIntake
 from shequgang.grid.models import Patrol
-from shequgang.needs.models import Demand, Milestone, Partner, Project, Resource, Wish
+from shequgang.needs.models import (
+    Campaign,
+    Demand,
+    ListHousehold,
+    Milestone,
+    Partner,
+    Project,
+    Resource,
+    Visit,
+    VisitList,
+    Wish,
+)
 from shequgang.party.activity_models import Activity, Signup
 from shequgang.party.models import (
     Branch,
@@ -116,11 +127,20 @@ PARAMS: dict[str, str] = {
     "intake_place": "community",
     "user": "user",
     "assignee": "user",
+    # needs (敲门行动 and the 需求清单)
+    "campaign_id": "campaign",
+    "campaign": "campaign",
+    "list_id": "visit_list",
+    "stop_id": "stop",
+    "stop": "stop",
+    "visit_id": "visit",
+    "visit": "visit",
+    "demand_id": "demand",
+    "target": "compound",
     "invitee": "user",
     # needs: the supply side
     "resource_id": "needs_resource",
     "resource": "needs_resource",
-    "demand_id": "needs_demand",
     "project_id": "needs_project",
     "project": "needs_project",
     "milestone_id": "needs_milestone",
@@ -221,13 +241,17 @@ COUNTY_OBJECTS: dict[str, Callable[[Place], Any]] = {
         User.objects.filter(**_in(c, "role_assignments__place__path")).distinct()
     ),
     "needs_resource": lambda c: _first(Resource.objects.filter(**_in(c, "place_path"))),
-    "needs_demand": lambda c: _first(Demand.objects.filter(**_in(c, "place__path"))),
     "needs_project": lambda c: _first(Project.objects.filter(**_in(c, "community__path"))),
     "needs_milestone": lambda c: _first(
         Milestone.objects.filter(**_in(c, "project__community__path"))
     ),
     "needs_wish": lambda c: _first(Wish.objects.filter(**_in(c, "community__path"))),
     "needs_partner": lambda c: _first(Partner.objects.filter(**_in(c, "community__path"))),
+    "campaign": lambda c: _first(Campaign.objects.filter(**_in(c, "community__path"))),
+    "visit_list": lambda c: _first(VisitList.objects.filter(**_in(c, "campaign__community__path"))),
+    "stop": lambda c: _first(ListHousehold.objects.filter(**_in(c, "household__path"))),
+    "visit": lambda c: _first(Visit.objects.filter(**_in(c, "household__path"))),
+    "demand": lambda c: _first(Demand.objects.filter(**_in(c, "place__path"))),
 }
 TEXT_OBJECTS = {"case_number", "application"}
 
