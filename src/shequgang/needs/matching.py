@@ -28,8 +28,9 @@ WEEKDAY_NAMES = "一二三四五六日"
 
 
 @dataclass(frozen=True)
-class Suggestion:
-    resource: Resource
+class Ranked:
+    """A suggestion's distance tier and the reasons shown with it."""
+
     tier: int
     reasons: tuple[str, ...]
 
@@ -39,14 +40,13 @@ class Suggestion:
 
 
 @dataclass(frozen=True)
-class DemandSuggestion:
-    demand: Demand
-    tier: int
-    reasons: tuple[str, ...]
+class Suggestion(Ranked):
+    resource: Resource
 
-    @property
-    def reason_text(self) -> str:
-        return " · ".join(self.reasons)
+
+@dataclass(frozen=True)
+class DemandSuggestion(Ranked):
+    demand: Demand
 
 
 @dataclass(frozen=True)
