@@ -62,6 +62,7 @@ def _mount() -> None:
     api.add_router("/", "shequgang.cases.suggest.api.router")  # suggest-category
     api.add_router("/needs", "shequgang.needs.api.router")
     api.add_router("/dashboard", "shequgang.dashboard.api.router")
+    api.add_router("/needs", "shequgang.needs.supply_api.router")  # resources … partners
     api.add_router("/", "shequgang.privacy.api.router")  # residents/{id}/subject-export …
     api.add_router("/auth", "shequgang.apikit.reauth.router")  # confirm-password
     # Keep last: a JSON 404 for any path the routers above do not know.

@@ -18,6 +18,7 @@ from shequgang.dashboard.selectors import dashboard_figures
 from shequgang.dashboard.svgmap import scope_map
 from shequgang.errors import Forbidden, NotFound
 from shequgang.needs.selectors import needs_figures_within
+from shequgang.needs.supply_figures import supply_figures_within
 from shequgang.places.models import Kind, Place
 from shequgang.web.htmx import HtmxRequest, render_page_or_partial
 
@@ -61,6 +62,8 @@ def centre(request: HtmxRequest, scope: int) -> HttpResponse:
         "f": figures,
         # 敲门行动 and the 需求清单 (the needs app's reader; needs knows nothing of this).
         "needs": needs_figures_within(chosen.place),
+        # Projects, wishes and the demand→met timings (the supply side's reader).
+        "supply": supply_figures_within(chosen.place),
         "refresh": _refresh_seconds(),
         "own_scopes": dashboard_scopes(request.user),
         "counties": counties,

@@ -369,3 +369,10 @@ class DemandEvent(AppendOnlyModel):
         verbose_name = "需求记录"
         verbose_name_plural = "需求记录"
         ordering = ["at", "id"]
+
+
+# Resources, partners, projects and wishes (the supply side) live in their own modules;
+# importing them here registers them with Django. They import names defined above.
+from shequgang.needs.project_models import *  # noqa: E402, F403
+from shequgang.needs.supply_models import *  # noqa: E402, F403
+from shequgang.needs.wish_models import *  # noqa: E402, F403

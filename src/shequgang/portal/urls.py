@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shequgang.portal.views import front, home, items, my_data, raising
+from shequgang.portal.views import front, home, items, my_data, raising, wishes
 
 app_name = "portal"
 
@@ -16,4 +16,6 @@ urlpatterns = [
     path("me/items/", items.items, name="items"),
     path("me/items/<int:case_id>/", items.item, name="item"),
     path("me/items/<int:case_id>/rate/", items.rate, name="rate"),
+    path("me/wishes/", wishes.wishes, name="wishes"),
+    path("me/wishes/<int:wish_id>/confirm/", wishes.confirm, name="wish_confirm"),
 ]

@@ -27,7 +27,18 @@ from shequgang.cases.models import Case, CasePhoto, Notification
 from shequgang.cases.models.deliberation import Attendee, Deliberation, FollowUp, VoteOption
 from shequgang.cases.models.intake import CaseIntake
 from shequgang.grid.models import Patrol
-from shequgang.needs.models import Campaign, Demand, ListHousehold, Visit, VisitList
+from shequgang.needs.models import (
+    Campaign,
+    Demand,
+    ListHousehold,
+    Milestone,
+    Partner,
+    Project,
+    Resource,
+    Visit,
+    VisitList,
+    Wish,
+)
 from shequgang.party.activity_models import Activity, Signup
 from shequgang.party.models import (
     Branch,
@@ -128,6 +139,15 @@ PARAMS: dict[str, str] = {
     "demand_id": "demand",
     "target": "compound",
     "invitee": "user",
+    # needs: the supply side
+    "resource_id": "needs_resource",
+    "resource": "needs_resource",
+    "project_id": "needs_project",
+    "project": "needs_project",
+    "milestone_id": "needs_milestone",
+    "wish_id": "needs_wish",
+    "partner_id": "needs_partner",
+    "partner": "needs_partner",
 }
 # Names that mean another object under a prefix: a residency account is a resident's
 # login, not a points account (a points account's id there named whatever resident
@@ -228,6 +248,13 @@ COUNTY_OBJECTS: dict[str, Callable[[Place], Any]] = {
     "resident_account": lambda c: _first(
         ResidentAccount.objects.filter(**_in(c, "household__path"))
     ),
+    "needs_resource": lambda c: _first(Resource.objects.filter(**_in(c, "place_path"))),
+    "needs_project": lambda c: _first(Project.objects.filter(**_in(c, "community__path"))),
+    "needs_milestone": lambda c: _first(
+        Milestone.objects.filter(**_in(c, "project__community__path"))
+    ),
+    "needs_wish": lambda c: _first(Wish.objects.filter(**_in(c, "community__path"))),
+    "needs_partner": lambda c: _first(Partner.objects.filter(**_in(c, "community__path"))),
     "campaign": lambda c: _first(Campaign.objects.filter(**_in(c, "community__path"))),
     "visit_list": lambda c: _first(VisitList.objects.filter(**_in(c, "campaign__community__path"))),
     "stop": lambda c: _first(ListHousehold.objects.filter(**_in(c, "household__path"))),

@@ -114,6 +114,48 @@ def _county_a_extras() -> None:
         amount=5,
         reason="补录",
     )
+    _needs_extras(household, secretary)
+
+
+def _needs_extras(household: Place, secretary: User) -> None:
+    """A resource, a demand in a project with a milestone, a wish and a partner."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from shequgang.needs.models import Demand
+    from shequgang.needs.partners import partner_register
+    from shequgang.needs.projects import match_accept, milestone_add
+    from shequgang.needs.resources import ResourceInput, resource_create
+    from shequgang.needs.wishes import wish_post
+
+    community = Place.objects.get(kind=Kind.COMMUNITY, name="城东社区")
+    partner = partner_register(
+        actor=secretary, community=community, name="走查合伙人", kind="enterprise"
+    )
+    today = timezone.localdate()
+    resource = resource_create(
+        actor=secretary,
+        data=ResourceInput(
+            type="repair",
+            title="走查资源",
+            place=community,
+            capacity=5,
+            available_from=today,
+            valid_until=today + dt.timedelta(days=30),
+        ),
+        partner=partner,
+    )
+    # an open demand (the first of the county) for the matches routes
+    Demand.objects.create(
+        place=household, type="childcare", description="走查需求", source="resident"
+    )
+    repair = Demand.objects.create(
+        place=community, type="repair", description="走查维修", source="resident"
+    )
+    project = match_accept(actor=secretary, demand=repair, resource=resource)
+    milestone_add(actor=secretary, project=project, title="节点", due_on=today)
+    wish_post(actor=secretary, type="hardship", text="走查心愿", household=household)
 
 
 def _county(name: str) -> Place:
