@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from ninja import Status
 
 from shequgang.apikit.models import IdempotencyRecord
 from shequgang.errors import DomainError
@@ -81,6 +82,17 @@ def run_idempotent(
     return run_idempotent_prepared(
         request, operation=operation, payload=payload, prepare=lambda: write
     )
+
+
+def idempotent_status(
+    request: HttpRequest, operation: str, payload: Any, make: Callable[[], tuple[int, Any]]
+) -> Status[Any]:
+    """``run_idempotent`` for an endpoint taking a pydantic ``payload``: its JSON is the
+    fingerprint, and the answer (first or replayed) comes back as ninja's ``Status``."""
+    status, body = run_idempotent(
+        request, operation=operation, payload=payload.model_dump(mode="json"), write=make
+    )
+    return Status(status, body)
 
 
 def run_idempotent_prepared(

@@ -6,7 +6,6 @@ key returns the first response."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -15,7 +14,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from shequgang.apikit.auth import request_user
-from shequgang.apikit.idempotency import run_idempotent
+from shequgang.apikit.idempotency import idempotent_status
 from shequgang.apikit.pagination import PageParams, page_of
 from shequgang.apikit.schemas import PathId, errors
 from shequgang.cases.models import Category
@@ -54,15 +53,6 @@ from shequgang.places.models import Place
 from shequgang.places.schemas import PlaceRef
 
 router = Router(tags=["敲门行动与需求清单"])
-
-
-def _idempotent(
-    request: HttpRequest, operation: str, payload: Any, make: Callable[[], tuple[int, Any]]
-) -> Status[Any]:
-    status, body = run_idempotent(
-        request, operation=operation, payload=payload.model_dump(mode="json"), write=make
-    )
-    return Status(status, body)
 
 
 def _campaign_out(campaign: Campaign) -> dict[str, Any]:
@@ -125,7 +115,7 @@ def campaign_add(request: HttpRequest, payload: NeedsCampaignIn) -> Status[Any]:
         )
         return 201, _campaign_out(campaign)
 
-    return _idempotent(request, "needs.campaign.create", payload, write)
+    return idempotent_status(request, "needs.campaign.create", payload, write)
 
 
 @router.get(
@@ -265,7 +255,7 @@ def visit_add(request: HttpRequest, stop_id: PathId, payload: NeedsVisitIn) -> S
         )
         return 201, NeedsVisitOut.model_validate(visit).model_dump(mode="json")
 
-    return _idempotent(request, f"needs.visit.create.{stop.pk}", payload, write)
+    return idempotent_status(request, f"needs.visit.create.{stop.pk}", payload, write)
 
 
 # --- The 需求清单 ---------------------------------------------------------------------------
@@ -320,7 +310,7 @@ def demand_add(request: HttpRequest, payload: NeedsDemandIn) -> Status[Any]:
         )
         return (201 if created else 200), {**_demand_out(demand), "created": created}
 
-    return _idempotent(request, "needs.demand.create", payload, write)
+    return idempotent_status(request, "needs.demand.create", payload, write)
 
 
 @router.get(
@@ -361,4 +351,4 @@ def demand_case(request: HttpRequest, demand_id: PathId, payload: NeedsCaseIn) -
         case = demand_to_case(actor=user, demand=demand, category=category)
         return 201, {"demand_id": demand.pk, "case_id": case.pk, "case_number": case.number}
 
-    return _idempotent(request, f"needs.demand.case.{demand.pk}", payload, write)
+    return idempotent_status(request, f"needs.demand.case.{demand.pk}", payload, write)

@@ -6,7 +6,6 @@ calls one service, which checks ``party.manage`` and validates. Creating POSTs h
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
@@ -16,7 +15,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from shequgang.apikit.auth import request_user
-from shequgang.apikit.idempotency import run_idempotent
+from shequgang.apikit.idempotency import idempotent_status
 from shequgang.apikit.pagination import PageParams, page_of
 from shequgang.apikit.schemas import PathId, errors
 from shequgang.cases.models import Case
@@ -107,15 +106,6 @@ def _get(qs: Any, pk: int | None, what: str) -> Any:
     return found
 
 
-def _idempotent(
-    request: HttpRequest, operation: str, payload: Any, make: Callable[[], tuple[int, Any]]
-) -> Status[Any]:
-    status, body = run_idempotent(
-        request, operation=operation, payload=payload.model_dump(mode="json"), write=make
-    )
-    return Status(status, body)
-
-
 def _dump(schema: Any, obj: Model | dict[str, Any]) -> Any:
     return schema.model_validate(obj).model_dump(mode="json")
 
@@ -178,7 +168,7 @@ def committee_add(request: HttpRequest, payload: PartyCommitteeIn) -> Status[Any
         )
         return 201, _dump(PartyCommitteeOut, committee)
 
-    return _idempotent(request, "party.committee.create", payload, write)
+    return idempotent_status(request, "party.committee.create", payload, write)
 
 
 def _branch_input(user: User, payload: PartyBranchIn) -> services.BranchInput:
@@ -207,7 +197,7 @@ def branch_add(request: HttpRequest, payload: PartyBranchIn) -> Status[Any]:
         branch = services.branch_create(actor=user, committee=committee, data=data)
         return 201, _branch_out(branch).model_dump(mode="json")
 
-    return _idempotent(request, "party.branch.create", payload, write)
+    return idempotent_status(request, "party.branch.create", payload, write)
 
 
 @router.get(
@@ -246,7 +236,7 @@ def group_add(request: HttpRequest, payload: PartyGroupIn) -> Status[Any]:
         )
         return 201, _dump(PartyGroupOut, group)
 
-    return _idempotent(request, "party.group.create", payload, write)
+    return idempotent_status(request, "party.group.create", payload, write)
 
 
 @router.post(
@@ -266,7 +256,7 @@ def central_add(request: HttpRequest, payload: PartyCentralIn) -> Status[Any]:
         )
         return 201, _central_out(central).model_dump(mode="json")
 
-    return _idempotent(request, "party.central.create", payload, write)
+    return idempotent_status(request, "party.central.create", payload, write)
 
 
 @router.post(
@@ -309,7 +299,7 @@ def seat_add(request: HttpRequest, payload: PartySeatIn) -> Status[Any]:
         )
         return 201, _dump(PartySeatOut, seat)
 
-    return _idempotent(request, "party.seat.create", payload, write)
+    return idempotent_status(request, "party.seat.create", payload, write)
 
 
 # --- Members and 双报到 --------------------------------------------------------------------
@@ -354,7 +344,7 @@ def member_add(request: HttpRequest, payload: PartyMemberCreateIn) -> Status[Any
     def write() -> tuple[int, Any]:
         return 201, _dump(PartyMemberOut, services.member_register(actor=user, data=data))
 
-    return _idempotent(request, "party.member.register", payload, write)
+    return idempotent_status(request, "party.member.register", payload, write)
 
 
 @router.patch(
@@ -431,7 +421,7 @@ def report_add(request: HttpRequest, member_id: PathId, payload: PartyReportIn) 
         )
         return 201, _dump(PartyReportOut, report)
 
-    return _idempotent(request, f"party.report.{member.pk}", payload, write)
+    return idempotent_status(request, f"party.report.{member.pk}", payload, write)
 
 
 @router.post(
@@ -472,7 +462,7 @@ def unit_add(request: HttpRequest, payload: PartyUnitIn) -> Status[Any]:
         )
         return 201, _dump(PartyUnitOut, unit)
 
-    return _idempotent(request, "party.unit.create", payload, write)
+    return idempotent_status(request, "party.unit.create", payload, write)
 
 
 @router.get("/pairings", response={200: PartyPairingPage, **errors()}, summary="结对共建")
@@ -503,7 +493,7 @@ def pairing_add(request: HttpRequest, payload: PartyPairingIn) -> Status[Any]:
         )
         return 201, _dump(PartyPairingOut, pairing)
 
-    return _idempotent(request, "party.pairing.create", payload, write)
+    return idempotent_status(request, "party.pairing.create", payload, write)
 
 
 @router.post(
@@ -553,7 +543,7 @@ def responsibility_add(request: HttpRequest, payload: PartyResponsibilityIn) -> 
         )
         return 201, _dump(PartyResponsibilityOut, item)
 
-    return _idempotent(request, "party.responsibility.assign", payload, write)
+    return idempotent_status(request, "party.responsibility.assign", payload, write)
 
 
 @router.post(
