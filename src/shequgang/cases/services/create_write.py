@@ -165,7 +165,7 @@ def creation_write(rows: CreationRows) -> CaseCreated:
     with connection.cursor() as cursor:
         keys = write(cursor, rows)
         if keys is None:  # the county's first case of the day: make its counter row
-            cursor.execute(_COUNTER_ROW_SQL[connection.vendor], [rows.county_code, rows.day])
+            cursor.execute(_COUNTER_ROW_SQL, [rows.county_code, rows.day])
             keys = write(cursor, rows)
             assert keys is not None
     case_id, number, event_ids, notification_ids = keys
@@ -215,13 +215,10 @@ _EVENT_CASE = _index(_EVENT_INSERT, "case_id")
 _NOTE_CASE = _index(_NOTIFICATION_INSERT, "case_id")
 _NOTE_TITLE = _index(_NOTIFICATION_INSERT, "title")
 _COUNTER_TABLE = CaseNumberCounter._meta.db_table
-_COUNTER_ROW_SQL = {
-    vendor: (
-        f'INSERT INTO "{_COUNTER_TABLE}" ("county_code", "day", "last") VALUES (%s, %s, 0)'
-        ' ON CONFLICT ("county_code", "day") DO NOTHING'
-    )
-    for vendor in ("sqlite", "postgresql")
-}
+_COUNTER_ROW_SQL = (
+    f'INSERT INTO "{_COUNTER_TABLE}" ("county_code", "day", "last") VALUES (%s, %s, 0)'
+    ' ON CONFLICT ("county_code", "day") DO NOTHING'
+)
 _TAKE_SQL = (
     f'UPDATE "{_COUNTER_TABLE}" SET "last" = "last" + 1'
     ' WHERE "county_code" = %s AND "day" = %s RETURNING "last"'
